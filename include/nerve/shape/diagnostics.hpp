@@ -1,0 +1,72 @@
+// nerve/shape/diagnostics.hpp: the vocabulary of nerve's compile-time errors.
+//
+// g++ cannot print a computed string in a static_assert, but it prints the template arguments
+// of the struct whose instantiation failed, on the first line of the error. So every error is a
+// struct whose arguments name the culprit, its position, what was expected and what was got;
+// its static_assert carries one sentence: what is wrong and how to fix it. For example
+//   In instantiation of 'struct nerve::Dense<10>::needs_a_vector_input<
+//       nerve::got<nerve::Shape<4, 4, 16> >, nerve::at_position<7> >'
+//   error: static assertion failed: Dense takes a rank-1 input (a vector): insert Flatten before this Dense
+// docs/troubleshooting.md lists every such error with broken code, fixed code and g++'s output.
+#pragma once
+
+#include <cstddef>  // std::size_t
+
+#include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
+
+namespace nerve {
+
+// Arguments of error structs, named so that the first line of the error reads as a sentence.
+template <std::size_t Index>
+struct at_position {};
+template <class What>
+struct got {};
+template <class What>
+struct expected {};
+template <std::size_t Rank>
+struct expected_rank {};
+
+// A shape that a layer refused: every layer after it is not checked again, so one mistake
+// produces one error.
+struct invalid_shape {};
+
+}  // namespace nerve
+
+namespace nerve::diagnostics {
+
+template <class Network>
+struct network_is_empty {
+  static_assert(meta::dependent_false<Network>,
+                "nerve::Network<> is empty: start it with Input<dims...> and add layers, "
+                "e.g. Network<Input<784>, Dense<10>, Softmax>");
+};
+
+template <class First, class Position>
+struct network_must_start_with_input {
+  static_assert(meta::dependent_false<First>,
+                "a nerve::Network must start with Input<dims...>: add Input<...> as its first "
+                "layer, e.g. Network<Input<784>, Dense<10>>");
+};
+
+template <class Input, class Position>
+struct input_must_come_first {
+  static_assert(meta::dependent_false<Input>,
+                "Input<...> may only be the first layer of a Network: remove this Input (shapes "
+                "flow from the first Input through every layer)");
+};
+
+template <class Input>
+struct network_has_no_layers {
+  static_assert(meta::dependent_false<Input>,
+                "this Network has an Input but no layers: add at least one layer after Input, "
+                "e.g. Dense<10>");
+};
+
+template <class NotALayer, class Position>
+struct not_a_layer {
+  static_assert(meta::dependent_false<NotALayer>,
+                "this type is not a nerve layer: every type after Input must be a layer such as "
+                "Dense<N>, Flatten, ReLU or Softmax (layers derive from nerve::layer)");
+};
+
+}  // namespace nerve::diagnostics
