@@ -1,0 +1,26 @@
+# cmake -DMODE=find_package|add_subdirectory|fetchcontent ... -P check_consumer.cmake
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+
+function(run)
+  execute_process(COMMAND ${ARGV} RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT result EQUAL 0)
+    message(FATAL_ERROR "failed: ${ARGV}\n${out}\n${err}")
+  endif()
+endfunction()
+
+set(args -DNERVE_VIA=${MODE} -DNERVE_SOURCE_DIR=${NERVE_SOURCE_DIR})
+if(MODE STREQUAL "find_package")
+  set(prefix ${WORK_DIR}/prefix)
+  run(${CMAKE_COMMAND} --install ${NERVE_BINARY_DIR} --prefix ${prefix})
+  file(GLOB_RECURSE version_file ${prefix}/*/nerveConfigVersion.cmake)
+  if(NOT version_file)
+    message(FATAL_ERROR "the install to ${prefix} has no nerveConfigVersion.cmake")
+  endif()
+  list(APPEND args -DCMAKE_PREFIX_PATH=${prefix})
+endif()
+
+run(${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/build -G ${GENERATOR} ${args})
+run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
+run(${WORK_DIR}/build/consumer)
+message(STATUS "${MODE}: the consumer built and ran")
