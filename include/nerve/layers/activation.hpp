@@ -1,22 +1,64 @@
-// nerve/layers/activation.hpp: element-wise activation layers. Each keeps its input's shape
-// and is fused into the layer before it; it never makes a pass of its own over memory.
+// nerve/layers/activation.hpp: element-wise activation layers. Each is a function expression of
+// x (expr/); the network composes a chain of them into the epilogue of the layer before, and
+// derives the backward pass from the expression. None makes a pass of its own over memory.
+//
+// concept ActivationLayer : elementwise_layer {
+//   static constexpr Expr function;                 // y = f(x)
+//   static constexpr bool has_output_derivative;    // f'(x) can be written from y alone
+//   static constexpr Expr output_derivative;        // if so: f' as an expression of y (named x)
+// }
+// From the output is cheaper: the backward pass needs no copy of the pre-activation.
 #pragma once
 
 #include <cstdio>  // std::snprintf
 #include <string>
 
-#include "nerve/layers/layer.hpp"  // nerve::elementwise_layer
+#include "nerve/expr/build.hpp"   // nerve::expr::relu, sigmoid, tanh, max, step
+#include "nerve/expr/node.hpp"    // nerve::expr::x
+#include "nerve/expr/print.hpp"   // nerve::expr::to_string
+#include "nerve/layers/layer.hpp" // nerve::elementwise_layer
 
 namespace nerve {
 
-struct ReLU : elementwise_layer {
+struct activation_layer : elementwise_layer {
+  static constexpr bool has_output_derivative = false;
+  static constexpr expr::Zero output_derivative{};
+  // He initialisation suits the layer before a rectifier; Glorot the others.
+  static constexpr bool rectifier = false;
+};
+
+template <class L>
+concept ActivationLayer = std::derived_from<L, activation_layer>;
+
+// Any function of x built from nerve's ops: Activation<x * expr::sigmoid(x)> is swish. Its
+// derivative is derived at compile time; the layer before keeps its pre-activation for it.
+template <auto F>
+struct Activation : activation_layer {
+  static_assert(expr::Expr<decltype(F)>,
+                "Activation<f> takes an expression of nerve::expr::x, e.g. "
+                "Activation<x * sigmoid(x)> with using nerve::expr::x");
+  static constexpr auto function = F;
+  static std::string name() { return "Activation<" + expr::to_string(F) + ">"; }
+};
+
+struct ReLU : activation_layer {
+  static constexpr auto function = expr::relu(expr::x);
+  static constexpr bool has_output_derivative = true;
+  static constexpr auto output_derivative = expr::step(expr::x);  // y > 0 exactly where x > 0
+  static constexpr bool rectifier = true;
   static std::string name() { return "ReLU"; }
 };
 
 // max(x, slope * x); PyTorch's default slope is 0.01.
 template <float Slope = 0.01f>
-struct LeakyReLU : elementwise_layer {
+struct LeakyReLU : activation_layer {
   static constexpr float slope = Slope;
+  static constexpr auto function = expr::leaky_relu(expr::x, static_cast<double>(Slope));
+  // With a non-negative slope, y > 0 exactly where x > 0, so f' = slope + (1 - slope) step(y).
+  static constexpr bool has_output_derivative = Slope >= 0.0f;
+  static constexpr auto output_derivative =
+      static_cast<double>(Slope) + (1.0 - static_cast<double>(Slope)) * expr::step(expr::x);
+  static constexpr bool rectifier = true;
   static std::string name() {
     char buf[48];
     std::snprintf(buf, sizeof buf, "LeakyReLU<%g>", static_cast<double>(Slope));
@@ -24,11 +66,17 @@ struct LeakyReLU : elementwise_layer {
   }
 };
 
-struct Sigmoid : elementwise_layer {
+struct Sigmoid : activation_layer {
+  static constexpr auto function = expr::sigmoid(expr::x);
+  static constexpr bool has_output_derivative = true;
+  static constexpr auto output_derivative = expr::x * (1.0 - expr::x);  // y (1 - y)
   static std::string name() { return "Sigmoid"; }
 };
 
-struct Tanh : elementwise_layer {
+struct Tanh : activation_layer {
+  static constexpr auto function = expr::tanh(expr::x);
+  static constexpr bool has_output_derivative = true;
+  static constexpr auto output_derivative = 1.0 - expr::square(expr::x);  // 1 - y^2
   static std::string name() { return "Tanh"; }
 };
 

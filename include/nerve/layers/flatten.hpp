@@ -10,6 +10,7 @@
 namespace nerve {
 
 struct Flatten : layer {
+  static constexpr fusion_role role = fusion_role::reshape;
   template <AnyShape In>
   using output_shape = flatten_t<In>;
 

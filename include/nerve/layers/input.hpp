@@ -13,6 +13,7 @@ namespace nerve {
 // Dimensions are signed so that Input<-3> reaches our own message instead of a narrowing error.
 template <long... Dims>
 struct Input : layer {
+  static constexpr fusion_role role = fusion_role::input;
   static constexpr bool valid_parameters = sizeof...(Dims) > 0 && ((Dims > 0) && ...);
 
   template <class At>

@@ -9,13 +9,17 @@
 //   static constexpr bool valid_parameters;                     // its own arguments make sense?
 //   template <class At> struct rejects_parameters;              // instantiated where they do not
 //   template <AnyShape In> static constexpr std::size_t parameter_count;
+//   static constexpr fusion_role role;                          // how the network schedules it
+//   template <class T, AnyShape In> struct parameters;          // its trainable arrays
 // }
+// Each role adds its own execution members: see fusion_role.
 // A layer derives from nerve::layer, which supplies the defaults; a layer hides what it changes.
 #pragma once
 
 #include <concepts>
 #include <cstddef>  // std::size_t
 #include <string>
+#include <tuple>
 
 #include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
 #include "nerve/shape/diagnostics.hpp"     // nerve::got, nerve::at_position
@@ -23,7 +27,29 @@
 
 namespace nerve {
 
+// How the network schedules a layer (network/plan.hpp groups layers by role):
+//   contraction  a product over its input (Dense): starts a fused group; the element-wise
+//                layers after it become its epilogue. Provides forward<B>() and backward<B>().
+//   elementwise  a function of each element alone (activations): joins the group before it.
+//   reshape      the same elements seen with another shape (Flatten): costs nothing.
+//   standalone   anything else (Softmax): a pass of its own, forward<B>() and backward<B>().
+enum class fusion_role { input, contraction, elementwise, reshape, standalone };
+
+// A layer without trainable arrays.
+struct no_parameters {
+  std::tuple<> arrays() const noexcept { return {}; }
+  template <class F>
+  void for_each(F&&) {}
+  template <class F>
+  void for_each(F&&) const {}
+};
+
 struct layer {
+  static constexpr fusion_role role = fusion_role::standalone;
+
+  template <class T, AnyShape In>
+  using parameters = no_parameters;
+
   template <AnyShape In>
   static constexpr bool accepts = true;
 
@@ -47,6 +73,7 @@ concept Layer = std::derived_from<L, layer> && requires {
 
 // A layer that maps every element on its own and keeps the shape: activations.
 struct elementwise_layer : layer {
+  static constexpr fusion_role role = fusion_role::elementwise;
   template <AnyShape In>
   using output_shape = In;
 };

@@ -1,0 +1,188 @@
+// nerve/train/trainer.hpp: Trainer<Net, Loss, Optimizer, Batch<B>>, training a network in
+// mini-batches of a size fixed at compile time.
+//
+// One step is: forward through the fused groups keeping what the backward pass needs, the loss
+// and its gradient (fused with a final Softmax or Sigmoid where it can be), the backward pass
+// accumulating every parameter gradient, and one optimizer update per parameter array. All
+// buffers are allocated when the trainer is built; a step allocates nothing.
+#pragma once
+
+#include <cstddef>  // std::size_t
+#include <cstdint>  // std::uint32_t
+#include <cstring>  // std::memcpy
+#include <span>
+#include <tuple>
+#include <type_traits>
+#include <utility>  // std::index_sequence
+#include <vector>
+
+#include "nerve/loss/loss.hpp"           // nerve::loss_input, loss_fusion
+#include "nerve/network/execute.hpp"     // nerve::detail::program
+#include "nerve/optim/optimizer.hpp"     // nerve::Optimizer
+#include "nerve/shape/shape.hpp"         // nerve::Shape
+#include "nerve/tensor/tensor.hpp"       // nerve::Tensor
+
+namespace nerve {
+
+// The mini-batch size, a compile-time constant: Trainer<Net, CrossEntropy, Adam, Batch<64>>.
+template <std::size_t N>
+struct Batch {
+  static_assert(N > 0, "Batch<N> needs N >= 1");
+  static constexpr std::size_t size = N;
+};
+
+namespace detail {
+
+// Optimizer state for each trainable array of one entry's parameters.
+template <class Opt, class T, class Arrays>
+struct state_tuple_of;
+template <class Opt, class T, class... A>
+struct state_tuple_of<Opt, T, std::tuple<A&...>> {
+  using type = std::tuple<typename Opt::template state<T, std::remove_cvref_t<A>::size>...>;
+};
+template <class Opt, class T, class Params>
+using state_tuple_t =
+    typename state_tuple_of<Opt, T, decltype(std::declval<Params&>().arrays())>::type;
+
+template <class Opt, class T, class Tuple>
+struct optimizer_states;
+template <class Opt, class T, class... P>
+struct optimizer_states<Opt, T, std::tuple<P...>> {
+  using type = std::tuple<state_tuple_t<Opt, T, P>...>;
+};
+
+}  // namespace detail
+
+template <class Net, class Loss, class Opt, class BatchSize>
+class Trainer {
+ public:
+  using T = typename Net::value_type;
+  static constexpr std::size_t batch = BatchSize::size;
+  using in_shape = typename Net::input_shape_t;
+  using out_shape = typename Net::output_shape_t;
+  static constexpr std::size_t inputs = in_shape::size;
+  static constexpr std::size_t outputs = out_shape::size;
+  using target_type = typename Loss::template target_of<T>;
+  static constexpr std::size_t targets_per_sample = Loss::template targets_per_sample<outputs>;
+
+ private:
+  static_assert(Net::well_formed, "Trainer needs a well-formed network");
+  static_assert(Optimizer<Opt>, "the third argument of Trainer must be an optimizer: SGD, Adam, AdamW");
+  using program = detail::program<Net, batch, true>;
+  using last_entry = typename Net::template entry<Net::depth - 1>;
+  static constexpr auto last_group = program::groups[program::G - 1];
+  static constexpr bool dense_then_last = last_group.kind == fusion_role::contraction &&
+                                          last_group.head + 1 == last_group.last;
+  static constexpr loss_fusion fusion = Loss::template fusion<last_entry, dense_then_last>;
+  static constexpr bool output_ok = Loss::template accepts_output<last_entry>;
+  [[maybe_unused]] static constexpr int check_output = [] {
+    if constexpr (!output_ok) (void)typename Loss::template rejects_output<last_entry>{};
+    return 0;
+  }();
+  static constexpr std::size_t ld_out = program::template ld_out<program::G - 1>;
+  static constexpr std::size_t ld_in = kernels::padded<inputs, T>;
+
+ public:
+  explicit Trainer(Net& net, Opt optimizer = {}) : net_(net), optimizer_(optimizer) {
+    optimizer_.validate();
+  }
+
+  Net& network() noexcept { return net_; }
+  Opt& optimizer() noexcept { return optimizer_; }
+  // Parameter gradients of the last step (mean over its batch), laid out like the parameters.
+  const typename Net::parameter_tuple& gradients() const noexcept { return grads_; }
+
+  // Forward, loss and backward for one batch; gradients() holds the result. No update.
+  // X: batch rows of the input, ldx apart; targets: targets_per_sample values per sample.
+  T compute_gradients(const T* X, std::size_t ldx, const target_type* targets) {
+    zero_gradients();
+    const T* Y = program::forward(net_.parameter_arrays(), X, ldx, ws_);
+    loss_input<T> in{Y, ld_out, nullptr, 0};
+    if constexpr (fusion == loss_fusion::softmax) {
+      in.logits = program::last_input(ws_);
+      in.ld_logits = program::last_input_ld(ws_);
+    } else if constexpr (fusion == loss_fusion::last_activation) {
+      in.logits = program::last_z(ws_);
+      in.ld_logits = ld_out;
+    }
+    const T loss = Loss::template evaluate<batch, outputs, T, fusion != loss_fusion::none>(
+        in, targets, program::grad_buffer(ws_), ld_out);
+    program::template backward<fusion>(net_.parameter_arrays(), grads_, ws_);
+    return loss;
+  }
+  T compute_gradients(const T* X, const target_type* targets) {
+    return compute_gradients(X, inputs, targets);
+  }
+
+  // One optimizer update from gradients().
+  void apply_gradients() {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (update_entry<I>(), ...);
+    }(std::make_index_sequence<std::tuple_size_v<typename Net::parameter_tuple>>{});
+  }
+
+  // One training step on one mini-batch; returns its mean loss.
+  T step(const T* X, std::size_t ldx, const target_type* targets) {
+    const T loss = compute_gradients(X, ldx, targets);
+    apply_gradients();
+    return loss;
+  }
+  T step(const T* X, const target_type* targets) { return step(X, inputs, targets); }
+
+  // Forward only, for a batch: the outputs, ld_output() apart, valid until the next call.
+  const T* forward(const T* X, std::size_t ldx) {
+    return program::forward(net_.parameter_arrays(), X, ldx, ws_);
+  }
+  static constexpr std::size_t ld_output() noexcept { return ld_out; }
+
+  // Loss of a batch without gradients (evaluation).
+  T batch_loss(const T* X, std::size_t ldx, const target_type* targets, const T** outputs_out) {
+    const T* Y = forward(X, ldx);
+    if (outputs_out) *outputs_out = Y;
+    loss_input<T> in{Y, ld_out, nullptr, 0};
+    if constexpr (fusion == loss_fusion::softmax) {
+      in.logits = program::last_input(ws_);
+      in.ld_logits = program::last_input_ld(ws_);
+    } else if constexpr (fusion == loss_fusion::last_activation) {
+      in.logits = program::last_z(ws_);
+      in.ld_logits = ld_out;
+    }
+    return Loss::template evaluate<batch, outputs, T, fusion != loss_fusion::none>(
+        in, targets, program::grad_buffer(ws_), ld_out);
+  }
+
+ private:
+  void zero_gradients() {
+    std::apply([](auto&... p) { (zero_arrays(p), ...); }, grads_);
+  }
+  template <class P>
+  static void zero_arrays(P& p) {
+    std::apply([](auto&... t) { (t.fill(T(0)), ...); }, p.arrays());
+  }
+
+  template <std::size_t I>
+  void update_entry() {
+    auto params = std::get<I>(net_.parameter_arrays()).arrays();
+    auto grads = std::get<I>(grads_).arrays();
+    auto& states = std::get<I>(states_);
+    [&]<std::size_t... J>(std::index_sequence<J...>) {
+      (optimizer_.update(std::get<J>(params).data(), std::get<J>(grads).data(),
+                         std::get<J>(states)),
+       ...);
+    }(std::make_index_sequence<std::tuple_size_v<decltype(params)>>{});
+  }
+
+  Net& net_;
+  Opt optimizer_;
+  typename Net::parameter_tuple grads_;
+  typename detail::optimizer_states<Opt, T, typename Net::parameter_tuple>::type states_;
+  typename program::workspace ws_;
+};
+
+// make_trainer<CrossEntropy, Adam, Batch<64>>(net, Adam{.learning_rate = 1e-3})
+template <class Loss, class Opt, class BatchSize, class Net>
+Trainer<Net, Loss, Opt, BatchSize> make_trainer(Net& net, Opt optimizer = {}) {
+  return Trainer<Net, Loss, Opt, BatchSize>(net, optimizer);
+}
+
+}  // namespace nerve
