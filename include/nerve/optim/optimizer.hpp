@@ -1,0 +1,51 @@
+// nerve/optim/optimizer.hpp: what the trainer may ask of an optimizer.
+//
+// concept Optimizer<O> {
+//   static constexpr const char* name;            // "SGD", "Adam", ... for logs
+//   double learning_rate;                          // settable between steps: the schedule hook
+//   template <class T, std::size_t N> struct state;  // per parameter array, default-constructible
+//   template <class T, std::size_t N>
+//   void update(T* params, const T* grads, state<T, N>&) const;  // one step on N elements
+//   void validate() const;                         // throws std::invalid_argument on bad options
+// }
+// Options are aggregates, so users write nerve::Adam{.learning_rate = 1e-3}. Hyper-parameters are
+// double, as Python floats are in PyTorch: the step's scalars (bias corrections, step size) are
+// computed in double and rounded once to T, as torch.optim does for float tensors.
+#pragma once
+
+#include <concepts>   // std::convertible_to, std::default_initializable
+#include <cstddef>    // std::size_t
+#include <cstdio>     // std::snprintf
+#include <stdexcept>  // std::invalid_argument
+#include <string>     // std::string
+
+namespace nerve {
+
+template <class O>
+concept Optimizer =
+    std::copy_constructible<O> &&
+    std::default_initializable<typename O::template state<float, 3>> &&
+    std::default_initializable<typename O::template state<double, 3>> &&
+    requires(O o, const O& c, float* pf, const float* gf, double* pd, const double* gd,
+             typename O::template state<float, 3>& sf, typename O::template state<double, 3>& sd) {
+      { O::name } -> std::convertible_to<const char*>;
+      o.learning_rate = 0.5;
+      c.update(pf, gf, sf);
+      c.update(pd, gd, sd);
+      c.validate();
+    };
+
+namespace detail {
+
+// One sentence per bad option: which optimizer, which option, what it got, what it accepts.
+inline void require_option(bool ok, const char* optimizer, const char* option, double value,
+                           const char* accepted) {
+  if (ok) return;
+  char number[32];
+  std::snprintf(number, sizeof number, "%g", value);
+  throw std::invalid_argument(std::string(optimizer) + ": " + option + " = " + number +
+                              " is invalid; " + accepted);
+}
+
+}  // namespace detail
+}  // namespace nerve
