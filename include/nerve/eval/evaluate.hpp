@@ -18,13 +18,16 @@ namespace nerve::expr {
 template <class V>
 struct function_context {
   V x;
-  NERVE_INLINE V var() const { return x; }
+  template <class>
+  NERVE_INLINE V var() const {
+    return x;
+  }
 };
 
 template <class V, class E, class Ctx>
 NERVE_INLINE V evaluate(const E& e, const Ctx& ctx) {
   if constexpr (std::is_same_v<E, Var>) {
-    return ctx.var();
+    return ctx.template var<V>();
   } else if constexpr (std::is_same_v<E, Const>) {
     return math::splat<V>(e.value);
   } else if constexpr (std::is_same_v<E, Zero>) {

@@ -6,7 +6,8 @@
 #include <concepts>
 #include <type_traits>
 
-#include "nerve/expr/node.hpp"  // nerve::expr::Unary, Binary, Var, Const, Zero, One, Expr
+#include "nerve/expr/node.hpp"         // nerve::expr::Unary, Binary, Var, Const, Zero, One, Expr
+#include "nerve/expr/tensor_expr.hpp"  // nerve::expr::TensorLike, ref
 
 namespace nerve::expr {
 
@@ -30,13 +31,17 @@ struct Abs;
 struct Sign;
 }  // namespace ops
 
-// An operand: an expression, or a number that becomes a Const.
+// What can stand in an expression: a node, or a tensor (which becomes a leaf reading it).
 template <class T>
-concept Operand = Expr<T> || std::is_arithmetic_v<std::remove_cvref_t<T>>;
+concept Node = Expr<T> || TensorLike<T>;
+// An operand: a node, or a number that becomes a Const.
+template <class T>
+concept Operand = Node<T> || std::is_arithmetic_v<std::remove_cvref_t<T>>;
 
 template <Operand T>
-constexpr auto as_expr(T t) {
+constexpr auto as_expr(const T& t) {
   if constexpr (Expr<T>) return t;
+  else if constexpr (TensorLike<T>) return ref(t);
   else return Const{static_cast<double>(t)};
 }
 
@@ -50,8 +55,8 @@ constexpr Binary<Op, A, B> make_binary(A a, B b) {
 }
 
 template <Operand A, Operand B>
-  requires(Expr<A> || Expr<B>)
-constexpr auto operator+(A a_, B b_) {
+  requires(Node<A> || Node<B>)
+constexpr auto operator+(const A& a_, const B& b_) {
   auto a = as_expr(a_);
   auto b = as_expr(b_);
   if constexpr (is_zero<decltype(a)>) return b;
@@ -59,15 +64,15 @@ constexpr auto operator+(A a_, B b_) {
   else return make_binary<ops::Add>(a, b);
 }
 
-template <Expr A>
-constexpr auto operator-(A a) {
+template <Node A>
+constexpr auto operator-(const A& a) {
   if constexpr (is_zero<A>) return Zero{};
-  else return make_unary<ops::Neg>(a);
+  else return make_unary<ops::Neg>(as_expr(a));
 }
 
 template <Operand A, Operand B>
-  requires(Expr<A> || Expr<B>)
-constexpr auto operator-(A a_, B b_) {
+  requires(Node<A> || Node<B>)
+constexpr auto operator-(const A& a_, const B& b_) {
   auto a = as_expr(a_);
   auto b = as_expr(b_);
   if constexpr (is_zero<decltype(b)>) return a;
@@ -76,8 +81,8 @@ constexpr auto operator-(A a_, B b_) {
 }
 
 template <Operand A, Operand B>
-  requires(Expr<A> || Expr<B>)
-constexpr auto operator*(A a_, B b_) {
+  requires(Node<A> || Node<B>)
+constexpr auto operator*(const A& a_, const B& b_) {
   auto a = as_expr(a_);
   auto b = as_expr(b_);
   if constexpr (is_zero<decltype(a)> || is_zero<decltype(b)>) return Zero{};
@@ -87,8 +92,8 @@ constexpr auto operator*(A a_, B b_) {
 }
 
 template <Operand A, Operand B>
-  requires(Expr<A> || Expr<B>)
-constexpr auto operator/(A a_, B b_) {
+  requires(Node<A> || Node<B>)
+constexpr auto operator/(const A& a_, const B& b_) {
   auto a = as_expr(a_);
   auto b = as_expr(b_);
   if constexpr (is_zero<decltype(a)>) return Zero{};
@@ -97,47 +102,67 @@ constexpr auto operator/(A a_, B b_) {
 }
 
 template <Operand A, Operand B>
-  requires(Expr<A> || Expr<B>)
-constexpr auto max(A a, B b) {
+  requires(Node<A> || Node<B>)
+constexpr auto max(const A& a, const B& b) {
   return make_binary<ops::Max>(as_expr(a), as_expr(b));
 }
 template <Operand A, Operand B>
-  requires(Expr<A> || Expr<B>)
-constexpr auto min(A a, B b) {
+  requires(Node<A> || Node<B>)
+constexpr auto min(const A& a, const B& b) {
   return make_binary<ops::Min>(as_expr(a), as_expr(b));
 }
 
-template <Expr A>
-constexpr auto exp(A a) { return make_unary<ops::Exp>(a); }
-template <Expr A>
-constexpr auto log(A a) { return make_unary<ops::Log>(a); }
-template <Expr A>
-constexpr auto tanh(A a) { return make_unary<ops::Tanh>(a); }
-template <Expr A>
-constexpr auto sigmoid(A a) { return make_unary<ops::Sigmoid>(a); }
-template <Expr A>
-constexpr auto relu(A a) { return make_unary<ops::Relu>(a); }
-template <Expr A>
-constexpr auto step(A a) {
+template <Node A>
+constexpr auto exp(const A& a) { return make_unary<ops::Exp>(as_expr(a)); }
+template <Node A>
+constexpr auto log(const A& a) { return make_unary<ops::Log>(as_expr(a)); }
+template <Node A>
+constexpr auto tanh(const A& a) { return make_unary<ops::Tanh>(as_expr(a)); }
+template <Node A>
+constexpr auto sigmoid(const A& a) { return make_unary<ops::Sigmoid>(as_expr(a)); }
+template <Node A>
+constexpr auto relu(const A& a) { return make_unary<ops::Relu>(as_expr(a)); }
+template <Node A>
+constexpr auto step(const A& a) {
   if constexpr (is_zero<A>) return Zero{};
-  else return make_unary<ops::Step>(a);
+  else return make_unary<ops::Step>(as_expr(a));
 }
-template <Expr A>
-constexpr auto square(A a) {
+template <Node A>
+constexpr auto square(const A& a) {
   if constexpr (is_zero<A>) return Zero{};
-  else return make_unary<ops::Square>(a);
+  else return make_unary<ops::Square>(as_expr(a));
 }
-template <Expr A>
-constexpr auto sqrt(A a) { return make_unary<ops::Sqrt>(a); }
-template <Expr A>
-constexpr auto abs(A a) { return make_unary<ops::Abs>(a); }
-template <Expr A>
-constexpr auto sign(A a) { return make_unary<ops::Sign>(a); }
+template <Node A>
+constexpr auto sqrt(const A& a) { return make_unary<ops::Sqrt>(as_expr(a)); }
+template <Node A>
+constexpr auto abs(const A& a) { return make_unary<ops::Abs>(as_expr(a)); }
+template <Node A>
+constexpr auto sign(const A& a) { return make_unary<ops::Sign>(as_expr(a)); }
 
 // max(a, slope * a) for 0 <= slope <= 1.
-template <Expr A>
-constexpr auto leaky_relu(A a, double slope) {
-  return max(a, slope * a);
+template <Node A>
+constexpr auto leaky_relu(const A& a, double slope) {
+  return max(as_expr(a), slope * as_expr(a));
 }
 
 }  // namespace nerve::expr
+
+// Tensors live in namespace nerve: make the builders visible to argument-dependent lookup there,
+// so that a + b, relu(a) and exp(a) work on tensors as they do on expressions.
+namespace nerve {
+using expr::operator+;
+using expr::operator-;
+using expr::operator*;
+using expr::operator/;
+using expr::abs;
+using expr::exp;
+using expr::leaky_relu;
+using expr::log;
+using expr::max;
+using expr::min;
+using expr::relu;
+using expr::sigmoid;
+using expr::sqrt;
+using expr::square;
+using expr::tanh;
+}  // namespace nerve
