@@ -39,8 +39,8 @@ struct reference_adam {
 
 template <class T, class O>
 reference_adam<T> reference_of(const O& o) {
-  return {o.learning_rate, o.beta1, o.beta2, o.eps, o.weight_decay, std::is_same_v<O, AdamW>,
-          {}, {}, 0};
+  const bool decoupled = std::is_same_v<O, AdamW>;
+  return {o.learning_rate, o.beta1, o.beta2, o.eps, o.weight_decay, decoupled, {}, {}, 0};
 }
 
 template <class T>
@@ -67,8 +67,7 @@ void compare_with_reference(const O& o, std::size_t offset) {
                    << offset);
       CHECK(params[i] == Approx(p[i]).epsilon(tolerance<T>()).margin(tolerance<T>()));
       CHECK(state.exp_avg(i) == Approx(ref.m[i]).epsilon(tolerance<T>()).margin(tolerance<T>()));
-      CHECK(state.exp_avg_sq(i) ==
-            Approx(ref.v[i]).epsilon(tolerance<T>()).margin(tolerance<T>()));
+      CHECK(state.exp_avg_sq(i) == Approx(ref.v[i]).epsilon(tolerance<T>()).margin(tolerance<T>()));
     }
   }
   CHECK(state.step == 6);
@@ -90,11 +89,8 @@ TEMPLATE_TEST_CASE("Adam and AdamW match torch.optim's formulas step by step", "
                    float, double) {
   SECTION("Adam, defaults") { compare_all_lengths<TestType>(Adam{}); }
   SECTION("Adam, L2 decay and other betas") {
-    compare_all_lengths<TestType>(Adam{.learning_rate = 1e-2f,
-                                       .beta1 = .8f,
-                                       .beta2 = .95f,
-                                       .eps = 1e-6f,
-                                       .weight_decay = 0.1});
+    compare_all_lengths<TestType>(Adam{
+        .learning_rate = 1e-2f, .beta1 = .8f, .beta2 = .95f, .eps = 1e-6f, .weight_decay = 0.1});
   }
   SECTION("AdamW, defaults (weight_decay 0.01)") { compare_all_lengths<TestType>(AdamW{}); }
   SECTION("AdamW, strong decay") {

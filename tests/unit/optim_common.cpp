@@ -12,16 +12,15 @@
 
 using namespace nerve;
 
-TEST_CASE("Optimizers satisfy the Optimizer concept and take designated initialisers",
-          "[optim]") {
+TEST_CASE("Optimizers satisfy the Optimizer concept and take designated initialisers", "[optim]") {
   STATIC_REQUIRE(Optimizer<SGD>);
   STATIC_REQUIRE(Optimizer<Adam>);
   STATIC_REQUIRE(Optimizer<AdamW>);
   STATIC_REQUIRE_FALSE(Optimizer<int>);
   // The spellings the trainer's users write, with float literals.
   constexpr SGD sgd{.learning_rate = 0.01f, .momentum = 0.9f, .nesterov = true};
-  constexpr Adam adam{.learning_rate = 1e-3f, .beta1 = .9f, .beta2 = .999f, .eps = 1e-8f,
-                      .weight_decay = 0};
+  constexpr Adam adam{
+      .learning_rate = 1e-3f, .beta1 = .9f, .beta2 = .999f, .eps = 1e-8f, .weight_decay = 0};
   constexpr AdamW adamw{.learning_rate = 1e-3f, .weight_decay = 1e-2f};
   STATIC_REQUIRE(sgd.nesterov);
   CHECK(adam.eps == Approx(1e-8));
@@ -49,14 +48,13 @@ T distance_after(const O& o, int steps) {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("Every optimizer minimises sum (w - 3)^2 from w = 0", "[optim]", float,
-                   double) {
+TEMPLATE_TEST_CASE("Every optimizer minimises sum (w - 3)^2 from w = 0", "[optim]", float, double) {
   using T = TestType;
   // SGD with lr 0.1 contracts the error by 0.8 per step: 3 * 0.8^100 ~ 6e-10.
   CHECK(distance_after<T, 33>(SGD{.learning_rate = 0.1}, 100) < T(1e-5));
   CHECK(distance_after<T, 33>(SGD{.learning_rate = 0.05, .momentum = 0.9}, 300) < T(1e-4));
-  CHECK(distance_after<T, 33>(SGD{.learning_rate = 0.05, .momentum = 0.9, .nesterov = true},
-                              300) < T(1e-4));
+  CHECK(distance_after<T, 33>(SGD{.learning_rate = 0.05, .momentum = 0.9, .nesterov = true}, 300) <
+        T(1e-4));
   CHECK(distance_after<T, 33>(Adam{.learning_rate = 0.1}, 1000) < T(1e-3));
   CHECK(distance_after<T, 33>(AdamW{.learning_rate = 0.1, .weight_decay = 0}, 1000) < T(1e-3));
   // With decay the optimum moves towards 0 but stays close to 3.
@@ -90,8 +88,8 @@ void check_padding_stays_zero(const O& o) {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("Zero parameters with zero gradients stay zero under every optimizer",
-                   "[optim]", float, double) {
+TEMPLATE_TEST_CASE("Zero parameters with zero gradients stay zero under every optimizer", "[optim]",
+                   float, double) {
   using T = TestType;
   check_padding_stays_zero<T>(SGD{.learning_rate = 0.1});
   check_padding_stays_zero<T>(SGD{.learning_rate = 0.1, .weight_decay = 0.1});

@@ -90,9 +90,7 @@ TEMPLATE_TEST_CASE("SGD matches torch.optim.SGD's formulas step by step", "[opti
   SECTION("weight decay") {
     compare_all_lengths<TestType>(SGD{.learning_rate = 0.05, .weight_decay = 0.2});
   }
-  SECTION("momentum") {
-    compare_all_lengths<TestType>(SGD{.learning_rate = 0.1, .momentum = 0.9});
-  }
+  SECTION("momentum") { compare_all_lengths<TestType>(SGD{.learning_rate = 0.1, .momentum = 0.9}); }
   SECTION("momentum, dampening and decay") {
     compare_all_lengths<TestType>(
         SGD{.learning_rate = 0.1, .momentum = 0.8, .dampening = 0.3, .weight_decay = 0.01});

@@ -118,7 +118,7 @@ struct AdamW {
   double beta1 = 0.9;
   double beta2 = 0.999;
   double eps = 1e-8;
-  double weight_decay = 1e-2;  // decoupled: p *= 1 - learning_rate * weight_decay (PyTorch's default)
+  double weight_decay = 1e-2;  // decoupled: p *= 1 - learning_rate * weight_decay (PyTorch's)
 
   static constexpr const char* name = "AdamW";
 

@@ -13,11 +13,11 @@
 #include <optional>     // std::optional
 #include <type_traits>  // std::bool_constant
 
-#include "nerve/config.hpp"                // NERVE_RESTRICT
-#include "nerve/optim/detail/lanes.hpp"    // nerve::detail::for_each_lane
-#include "nerve/optim/optimizer.hpp"       // nerve::detail::require_option
-#include "nerve/shape/shape.hpp"           // nerve::Shape
-#include "nerve/tensor/tensor.hpp"         // nerve::Tensor
+#include "nerve/config.hpp"              // NERVE_RESTRICT
+#include "nerve/optim/detail/lanes.hpp"  // nerve::detail::for_each_lane
+#include "nerve/optim/optimizer.hpp"     // nerve::detail::require_option
+#include "nerve/shape/shape.hpp"         // nerve::Shape
+#include "nerve/tensor/tensor.hpp"       // nerve::Tensor
 
 namespace nerve {
 
