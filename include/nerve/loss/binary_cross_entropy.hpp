@@ -34,7 +34,8 @@ struct BinaryCrossEntropy {
   };
 
   template <std::size_t B, std::size_t N, class T, bool Fused>
-  static T evaluate(const loss_input<T>& in, const T* targets, T* grad, std::size_t ld) {
+  static T evaluate(const loss_input<T>& in, const T* targets, T* grad, std::size_t ld,
+                    std::size_t rows = B) {
     double total = 0;
     const T scale = T(1) / T(B * N);
     for (std::size_t i = 0; i < B; ++i) {
@@ -44,18 +45,18 @@ struct BinaryCrossEntropy {
       for (std::size_t j = 0; j < N; ++j) {
         if constexpr (Fused) {
           const double z = in.logits[i * in.ld_logits + j];
-          total += std::max(z, 0.0) - z * t[j] + std::log1p(std::exp(-std::abs(z)));
+          if (i < rows) total += std::max(z, 0.0) - z * t[j] + std::log1p(std::exp(-std::abs(z)));
           g[j] = (y[j] - t[j]) * scale;
         } else {
           // PyTorch clamps log at -100; clamping p to [1e-12, 1 - 1e-7] keeps the gradient finite.
           const double p = std::clamp(static_cast<double>(y[j]), 1e-12, 1.0 - 1e-7);
-          total -= t[j] * std::log(p) + (1.0 - t[j]) * std::log(1.0 - p);
+          if (i < rows) total -= t[j] * std::log(p) + (1.0 - t[j]) * std::log(1.0 - p);
           g[j] = static_cast<T>((p - t[j]) / (p * (1.0 - p))) * scale;
         }
       }
       for (std::size_t j = N; j < ld; ++j) g[j] = T(0);
     }
-    return static_cast<T>(total / static_cast<double>(B * N));
+    return static_cast<T>(total / static_cast<double>(rows * N));
   }
 };
 

@@ -34,7 +34,8 @@ struct CrossEntropy {
   };
 
   template <std::size_t B, std::size_t N, class T, bool Fused>
-  static T evaluate(const loss_input<T>& in, const std::uint32_t* labels, T* grad, std::size_t ld) {
+  static T evaluate(const loss_input<T>& in, const std::uint32_t* labels, T* grad, std::size_t ld,
+                    std::size_t rows = B) {
     double total = 0;
     for (std::size_t i = 0; i < B; ++i) {
       const T* z = in.logits + i * in.ld_logits;
@@ -44,13 +45,13 @@ struct CrossEntropy {
       double sum = 0;
       for (std::size_t j = 0; j < N; ++j) sum += static_cast<double>(math::exp(z[j] - peak));
       const std::size_t label = labels[i] < N ? labels[i] : 0;
-      total += static_cast<double>(peak) + std::log(sum) - static_cast<double>(z[label]);
+      if (i < rows) total += static_cast<double>(peak) + std::log(sum) - static_cast<double>(z[label]);
       T* g = grad + i * ld;
       const T scale = T(1) / T(B);
       for (std::size_t j = 0; j < N; ++j) g[j] = (p[j] - (j == label ? T(1) : T(0))) * scale;
       for (std::size_t j = N; j < ld; ++j) g[j] = T(0);
     }
-    return static_cast<T>(total / B);
+    return static_cast<T>(total / static_cast<double>(rows));
   }
 };
 

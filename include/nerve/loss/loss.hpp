@@ -7,9 +7,11 @@
 //   template <class Last, bool DenseThenLast> static constexpr loss_fusion fusion;
 //   template <class Last> static constexpr bool accepts_output;  // and rejects_output<Last>
 //   template <std::size_t B, std::size_t N, class T, bool Fused>
-//   static T evaluate(const loss_input<T>&, const target_of<T>* targets, T* grad, std::size_t ld);
+//   static T evaluate(const loss_input<T>&, const target_of<T>* targets, T* grad, std::size_t ld,
+//                     std::size_t rows = B);
 // }
-// evaluate returns the mean loss of the batch and writes its gradient (already divided by the
+// evaluate returns the mean loss of the first `rows` samples (a last, partial batch of an
+// evaluation is padded) and writes its gradient (already divided by the
 // batch) into grad, B rows ld apart, padding zero. With fusion it is the gradient of the fused
 // activation's input: p - onehot for Softmax with cross-entropy, p - t for Sigmoid with binary
 // cross-entropy, computed from the logits so that nothing overflows or takes log(0).

@@ -23,7 +23,8 @@ struct MeanSquaredError {
   struct rejects_output {};
 
   template <std::size_t B, std::size_t N, class T, bool Fused>
-  static T evaluate(const loss_input<T>& in, const T* targets, T* grad, std::size_t ld) {
+  static T evaluate(const loss_input<T>& in, const T* targets, T* grad, std::size_t ld,
+                    std::size_t rows = B) {
     double total = 0;
     const T scale = T(2) / T(B * N);
     for (std::size_t i = 0; i < B; ++i) {
@@ -32,12 +33,12 @@ struct MeanSquaredError {
       T* g = grad + i * ld;
       for (std::size_t j = 0; j < N; ++j) {
         const T d = y[j] - t[j];
-        total += static_cast<double>(d) * static_cast<double>(d);
+        if (i < rows) total += static_cast<double>(d) * static_cast<double>(d);
         g[j] = d * scale;
       }
       for (std::size_t j = N; j < ld; ++j) g[j] = T(0);
     }
-    return static_cast<T>(total / static_cast<double>(B * N));
+    return static_cast<T>(total / static_cast<double>(rows * N));
   }
 };
 

@@ -9,14 +9,29 @@
 
 #include <cstddef>  // std::size_t
 #include <cstdint>  // std::uint32_t
+#include <algorithm>  // std::copy_n, std::fill_n
+#include <chrono>
 #include <cstring>  // std::memcpy
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <numeric>  // std::iota
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <array>
 #include <span>
 #include <tuple>
 #include <type_traits>
 #include <utility>  // std::index_sequence
 #include <vector>
 
+#include "nerve/init/random.hpp"         // nerve::Random, Seed
 #include "nerve/loss/loss.hpp"           // nerve::loss_input, loss_fusion
+#include "nerve/train/csv_log.hpp"       // nerve::CsvLog
+#include "nerve/train/dataset.hpp"       // nerve::LabelledData
+#include "nerve/train/metrics.hpp"       // nerve::EpochSummary, RunningMean, Accuracy, argmax
+#include "nerve/train/progress.hpp"      // nerve::Progress
 #include "nerve/network/execute.hpp"     // nerve::detail::program
 #include "nerve/optim/optimizer.hpp"     // nerve::Optimizer
 #include "nerve/shape/shape.hpp"         // nerve::Shape
@@ -29,6 +44,27 @@ template <std::size_t N>
 struct Batch {
   static_assert(N > 0, "Batch<N> needs N >= 1");
   static constexpr std::size_t size = N;
+};
+
+// How many passes over the training set fit() makes.
+struct Epochs {
+  std::size_t count = 1;
+};
+
+// What fit() does besides training.
+struct FitOptions {
+  Seed shuffle_seed{0};                          // the order of samples in each epoch
+  ProgressOptions progress{};                    // bar on a terminal, one line per epoch otherwise
+  std::ostream* out = &std::cout;                // where progress goes
+  std::optional<std::filesystem::path> csv{};    // per-epoch loss and accuracy, when set
+  std::function<void(const EpochSummary&)> on_epoch{};  // called after each epoch
+};
+
+// The loss and accuracy of a network on a data set.
+struct Evaluation {
+  double loss = 0;
+  double accuracy = 0;  // a fraction in [0, 1]
+  std::size_t samples = 0;
 };
 
 namespace detail {
@@ -135,8 +171,81 @@ class Trainer {
   }
   static constexpr std::size_t ld_output() noexcept { return ld_out; }
 
+  // Trains for `epochs` passes over `data` in shuffled mini-batches of `batch` (the last partial
+  // batch of an epoch is left out; it is another one in the next shuffle), evaluating on
+  // `validation` after each epoch when given. Returns one summary per epoch.
+  template <AnyShape S>
+  std::vector<EpochSummary> fit(const LabelledData<T, S>& data, Epochs epochs,
+                                const FitOptions& options = {},
+                                const LabelledData<T, S>* validation = nullptr) {
+    static_assert(S::size == inputs, "fit(): the data set's sample shape must have the size of the network's input");
+    if (data.size() < batch) {
+      throw std::invalid_argument("Trainer::fit: the training set has " +
+                                  std::to_string(data.size()) + " samples, fewer than one batch of " +
+                                  std::to_string(batch));
+    }
+    std::optional<CsvLog> csv;
+    if (options.csv) csv.emplace(*options.csv);
+    Progress progress(*options.out, options.progress);
+    Random rng(options.shuffle_seed);
+    std::vector<std::size_t> order(data.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    const std::size_t batches = data.size() / batch;
+    std::vector<EpochSummary> history;
+    for (std::size_t epoch = 1; epoch <= epochs.count; ++epoch) {
+      const auto start = std::chrono::steady_clock::now();
+      rng.shuffle(order.begin(), order.size());
+      progress.begin_epoch(epoch, epochs.count, batches);
+      RunningMean loss;
+      Accuracy accuracy;
+      for (std::size_t b = 0; b < batches; ++b) {
+        gather(data, order.data() + b * batch, batch);
+        loss.add(step(staging_.data(), ld_in, targets_.data()), batch);
+        count_correct(data, order.data() + b * batch, batch, accuracy);
+        progress.update(b + 1, loss.mean(), accuracy.value(), (b + 1) * batch);
+      }
+      EpochSummary summary;
+      summary.epoch = epoch;
+      summary.epochs = epochs.count;
+      summary.loss = loss.mean();
+      summary.accuracy = accuracy.value();
+      summary.samples = batches * batch;
+      summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (validation != nullptr) {
+        const Evaluation v = evaluate(*validation);
+        summary.val_loss = v.loss;
+        summary.val_accuracy = v.accuracy;
+      }
+      progress.end_epoch(summary);
+      if (csv) csv->write(summary);
+      if (options.on_epoch) options.on_epoch(summary);
+      history.push_back(summary);
+    }
+    return history;
+  }
+
+  // Mean loss and accuracy over a whole data set (in batches; the last one padded).
+  template <AnyShape S>
+  Evaluation evaluate(const LabelledData<T, S>& data) {
+    static_assert(S::size == inputs, "evaluate(): the data set's sample shape must have the size of the network's input");
+    std::vector<std::size_t> order(batch);
+    double total = 0;
+    Accuracy accuracy;
+    for (std::size_t begin = 0; begin < data.size(); begin += batch) {
+      const std::size_t rows = std::min(batch, data.size() - begin);
+      for (std::size_t i = 0; i < batch; ++i) order[i] = begin + (i < rows ? i : 0);
+      gather(data, order.data(), batch);
+      total += static_cast<double>(batch_loss(staging_.data(), ld_in, targets_.data(), nullptr, rows)) *
+               static_cast<double>(rows);
+      count_correct(data, order.data(), rows, accuracy);
+    }
+    return {data.size() ? total / static_cast<double>(data.size()) : 0.0, accuracy.value(),
+            data.size()};
+  }
+
   // Loss of a batch without gradients (evaluation).
-  T batch_loss(const T* X, std::size_t ldx, const target_type* targets, const T** outputs_out) {
+  T batch_loss(const T* X, std::size_t ldx, const target_type* targets, const T** outputs_out,
+               std::size_t rows = batch) {
     const T* Y = forward(X, ldx);
     if (outputs_out) *outputs_out = Y;
     loss_input<T> in{Y, ld_out, nullptr, 0};
@@ -148,10 +257,47 @@ class Trainer {
       in.ld_logits = ld_out;
     }
     return Loss::template evaluate<batch, outputs, T, fusion != loss_fusion::none>(
-        in, targets, program::grad_buffer(ws_), ld_out);
+        in, targets, program::grad_buffer(ws_), ld_out, rows);
   }
 
  private:
+  // Copies the samples at `indices` into the aligned staging rows, and their targets: the class
+  // for cross-entropy, one-hot rows (or the class itself for one output) for the other losses.
+  template <AnyShape S>
+  void gather(const LabelledData<T, S>& data, const std::size_t* indices, std::size_t n) {
+    const T* samples = data.samples().data();
+    for (std::size_t i = 0; i < n; ++i) {
+      std::copy_n(samples + indices[i] * inputs, inputs, staging_.data() + i * ld_in);
+      const std::uint32_t label = data.label(indices[i]);
+      if constexpr (std::is_same_v<target_type, std::uint32_t>) {
+        targets_[i] = label;
+      } else if constexpr (outputs == 1) {
+        targets_[i] = static_cast<T>(label);
+      } else {
+        std::fill_n(targets_.data() + i * outputs, outputs, T(0));
+        if (label < outputs) targets_[i * outputs + label] = T(1);
+      }
+    }
+  }
+
+  // Adds the predictions of the last forward pass (its first n rows) to an accuracy.
+  template <AnyShape S>
+  void count_correct(const LabelledData<T, S>& data, const std::size_t* indices, std::size_t n,
+                     Accuracy& accuracy) {
+    const T* Y = ws_.out[program::G];
+    const std::size_t ld = ws_.ld[program::G];
+    for (std::size_t i = 0; i < n; ++i) {
+      const T* y = Y + i * ld;
+      std::size_t predicted = 0;
+      if constexpr (outputs == 1) {
+        predicted = y[0] > T(0.5) ? 1 : 0;
+      } else {
+        for (std::size_t j = 1; j < outputs; ++j) predicted = y[j] > y[predicted] ? j : predicted;
+      }
+      accuracy.add(predicted, data.label(indices[i]));
+    }
+  }
+
   void zero_gradients() {
     std::apply([](auto&... p) { (zero_arrays(p), ...); }, grads_);
   }
@@ -177,6 +323,8 @@ class Trainer {
   typename Net::parameter_tuple grads_;
   typename detail::optimizer_states<Opt, T, typename Net::parameter_tuple>::type states_;
   typename program::workspace ws_;
+  Tensor<T, Shape<batch, ld_in>> staging_;  // gathered input rows, 64-byte aligned
+  std::array<target_type, batch * targets_per_sample> targets_{};
 };
 
 // make_trainer<CrossEntropy, Adam, Batch<64>>(net, Adam{.learning_rate = 1e-3})
