@@ -1,0 +1,218 @@
+// bench/main.cpp: nerve_bench's main. Runs every registered "<workload>/<peer>" benchmark with
+// repetitions, then prints one table: the median time of each peer per workload, each peer's
+// ratio to nerve (to eigen while nerve is missing), the FMA peak and W3's share of it.
+//
+// Medians, not means: the machine is shared and a repetition that another process interrupted
+// is an outlier, not information. CPU time, not wall time, for the same reason.
+#include <benchmark/benchmark.h>  // benchmark::Initialize, RunSpecifiedBenchmarks, reporters
+
+#include <algorithm>  // std::sort, std::find
+#include <cstdio>     // std::snprintf
+#include <cstdlib>    // std::atoi
+#include <cstring>    // std::strncmp
+#include <iostream>
+#include <map>
+#include <memory>  // std::unique_ptr
+#include <string>
+#include <vector>
+
+#include "peers.hpp"      // verify_and_register_*, register_peak, measure_fma_peak_gflops
+#include "workloads.hpp"  // workload_names, train_step_flops
+
+namespace nerve::bench {
+namespace {
+
+// Defaults for this machine; any of them given on the command line wins (flags parse in order).
+constexpr int default_repetitions = 9;
+const std::vector<std::string> default_flags{
+    "--benchmark_repetitions=" + std::to_string(default_repetitions),
+    "--benchmark_min_time=0.2",
+    "--benchmark_display_aggregates_only=true",
+};
+
+double to_ns(double t, benchmark::TimeUnit unit) {
+  switch (unit) {
+    case benchmark::kSecond: return t * 1e9;
+    case benchmark::kMillisecond: return t * 1e6;
+    case benchmark::kMicrosecond: return t * 1e3;
+    case benchmark::kNanosecond: break;
+  }
+  return t;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// Passes everything on to the reporter --benchmark_format asked for, and keeps the medians.
+class Collector : public benchmark::BenchmarkReporter {
+ public:
+  explicit Collector(benchmark::BenchmarkReporter* display) : display_(display) {}
+
+  bool ReportContext(const Context& context) override { return display_->ReportContext(context); }
+  void ReportRuns(const std::vector<Run>& runs) override {
+    display_->ReportRuns(runs);
+    for (const Run& r : runs) {
+      if (r.error_occurred) continue;
+      const std::string& name = r.run_name.function_name;
+      if (r.run_type == Run::RT_Aggregate && r.aggregate_name == "median") {
+        median_ns_[name] = to_ns(r.GetAdjustedCPUTime(), r.time_unit);
+        if (auto it = r.counters.find("FLOPS"); it != r.counters.end()) {
+          median_flops_[name] = it->second;
+        }
+      } else if (r.run_type == Run::RT_Iteration) {
+        runs_ns_[name].push_back(to_ns(r.GetAdjustedCPUTime(), r.time_unit));
+        if (auto it = r.counters.find("FLOPS"); it != r.counters.end()) {
+          runs_flops_[name].push_back(it->second);
+        }
+      }
+    }
+  }
+  void Finalize() override { display_->Finalize(); }
+
+  // Median CPU nanoseconds per call of "<workload>/<peer>", or a negative number if it did not run.
+  double time_ns(const std::string& name) const {
+    if (auto it = median_ns_.find(name); it != median_ns_.end()) return it->second;
+    if (auto it = runs_ns_.find(name); it != runs_ns_.end()) return median(it->second);
+    return -1;
+  }
+  double flops(const std::string& name) const {
+    if (auto it = median_flops_.find(name); it != median_flops_.end()) return it->second;
+    if (auto it = runs_flops_.find(name); it != runs_flops_.end()) return median(it->second);
+    return -1;
+  }
+  bool any() const { return !median_ns_.empty() || !runs_ns_.empty(); }
+
+ private:
+  std::unique_ptr<benchmark::BenchmarkReporter> display_;
+  std::map<std::string, double> median_ns_, median_flops_;
+  std::map<std::string, std::vector<double>> runs_ns_, runs_flops_;
+};
+
+std::string format_time(double ns) {
+  char buf[32];
+  if (ns < 0) return "-";
+  std::snprintf(buf, sizeof buf, ns < 10'000 ? "%.3f us" : "%.1f us", ns / 1e3);
+  return buf;
+}
+std::string format_ratio(double r) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2fx", r);
+  return buf;
+}
+
+void print_table(const Collector& c, std::ostream& os, int repetitions) {
+  // Peers in a fixed order: nerve first, then the others as they ran.
+  std::vector<std::string> peers;
+  for (const char* p : {"nerve", "eigen", "torch"}) {
+    for (const std::string& w : workload_names()) {
+      if (c.time_ns(w + "/" + p) >= 0) {
+        peers.push_back(p);
+        break;
+      }
+    }
+  }
+  if (peers.empty()) return;
+  const bool have_nerve = peers.front() == "nerve";
+  const bool have_eigen = std::find(peers.begin(), peers.end(), "eigen") != peers.end();
+  const std::string base = have_nerve ? "nerve" : have_eigen ? "eigen" : "";
+
+  os << "\n## nerve_bench: median CPU time per call, " << repetitions
+     << " repetitions (lower is better)\n\n| workload |";
+  for (const auto& p : peers) os << ' ' << p << " |";
+  for (const auto& p : peers)
+    if (p != base && !base.empty()) os << ' ' << p << " / " << base << " |";
+  os << "\n|---|";
+  for (std::size_t k = 0; k < peers.size(); ++k) os << "---:|";
+  for (const auto& p : peers)
+    if (p != base && !base.empty()) os << "---:|";
+  os << '\n';
+  for (const std::string& w : workload_names()) {
+    bool ran = false;
+    for (const auto& p : peers) ran = ran || c.time_ns(w + "/" + p) >= 0;
+    if (!ran) continue;
+    os << "| " << w << " |";
+    for (const auto& p : peers) os << ' ' << format_time(c.time_ns(w + "/" + p)) << " |";
+    const double b = base.empty() ? -1 : c.time_ns(w + "/" + base);
+    for (const auto& p : peers) {
+      if (p == base || base.empty()) continue;
+      const double t = c.time_ns(w + "/" + p);
+      os << ' ' << (t > 0 && b > 0 ? format_ratio(t / b) : "-") << " |";
+    }
+    os << '\n';
+  }
+  if (!have_nerve) {
+    os << "\nnerve's column is missing (workloads_nerve.cpp is not built yet): ratios are to "
+       << (base.empty() ? "nothing" : base) << ".\n";
+  }
+
+  // The ceiling, and how close the training step comes to it.
+  double peak = c.flops("peak/fma") / 1e9;
+  const char* how = "median of the peak/fma benchmark";
+  if (peak <= 0) {
+    peak = measure_fma_peak_gflops(0.5);
+    how = "best of 0.5 s, peak/fma was filtered out";
+  }
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "\nFMA peak, one core (%s): %.1f GFLOP/s (%s)\n\n",
+                fma_peak_description(), peak, how);
+  os << buf << "| workload | peer | GFLOP/s | % of peak |\n|---|---|---:|---:|\n";
+  for (int batch : {32, 1}) {
+    const std::string w = "W3b" + std::to_string(batch);
+    for (const auto& p : peers) {
+      const double t = c.time_ns(w + "/" + p);
+      if (t <= 0) continue;
+      const double gflops = train_step_flops(batch) / t;  // FLOP per ns == GFLOP/s
+      std::snprintf(buf, sizeof buf, "| %s | %s | %.1f | %.1f%% |\n", w.c_str(), p.c_str(), gflops,
+                    100.0 * gflops / peak);
+      os << buf;
+    }
+  }
+  std::snprintf(buf, sizeof buf,
+                "\n(W3 counts %.0f FLOP per sample: forward, dW2, dh, dW1 as multiply-adds x 2.)\n",
+                train_step_flops(1));
+  os << buf;
+}
+
+}  // namespace
+}  // namespace nerve::bench
+
+int main(int argc, char** argv) {
+  using namespace nerve::bench;
+  // Our defaults first, then the user's flags, which override them.
+  std::vector<std::string> storage(default_flags);
+  std::vector<char*> args{argv[0]};
+  for (auto& s : storage) args.push_back(s.data());
+  for (int k = 1; k < argc; ++k) args.push_back(argv[k]);
+  int repetitions = default_repetitions;
+  for (int k = 1; k < argc; ++k) {
+    if (std::strncmp(argv[k], "--benchmark_repetitions=", 24) == 0) {
+      repetitions = std::atoi(argv[k] + 24);
+    }
+  }
+  int n = int(args.size());
+  args.push_back(nullptr);
+  benchmark::Initialize(&n, args.data());
+  if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 1;
+
+  register_peak();
+#ifdef NERVE_BENCH_HAVE_NERVE
+  verify_and_register_nerve();
+#endif
+#ifdef NERVE_BENCH_HAVE_EIGEN
+  verify_and_register_eigen();
+#endif
+#ifdef NERVE_BENCH_HAVE_TORCH
+  verify_and_register_torch();
+#endif
+
+  benchmark::BenchmarkReporter* display = benchmark::CreateDefaultDisplayReporter();
+  // The table goes where it does not break a machine-readable format.
+  const bool console = dynamic_cast<benchmark::ConsoleReporter*>(display) != nullptr;
+  Collector collector(display);
+  benchmark::RunSpecifiedBenchmarks(&collector);
+  if (collector.any()) print_table(collector, console ? std::cout : std::cerr, repetitions);
+  benchmark::Shutdown();
+}

@@ -1,0 +1,24 @@
+// bench/peers.hpp: what each peer's translation unit gives main.cpp.
+//
+// Each peer lives in its own translation unit (LibTorch's headers alone take a minute to
+// compile), checks itself against bench/reference.hpp, then registers its benchmarks under the
+// names "<workload>/<peer>".
+#pragma once
+
+namespace nerve::bench {
+
+// Abort with a message when the peer computes something else than the reference.
+void verify_and_register_eigen();  // workloads_eigen.cpp (NERVE_BENCH_EIGEN)
+void verify_and_register_torch();  // workloads_torch.cpp (NERVE_BENCH_TORCH)
+void verify_and_register_nerve();  // workloads_nerve.cpp (once nerve's Network/Trainer exist)
+
+// "peak/fma": the single-core FMA throughput the workloads are compared with (peak.cpp).
+void register_peak();
+// The same measurement outside Google Benchmark, for a run whose filter left peak/fma out.
+double measure_fma_peak_gflops(double seconds);
+// "AVX-512, 16 accumulators": what the peak loop was compiled for.
+const char* fma_peak_description();
+// Floating-point operations done by one call of the kernel that peak/fma times.
+double fma_flops_per_call();
+
+}  // namespace nerve::bench
