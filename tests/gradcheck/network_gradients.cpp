@@ -49,7 +49,7 @@ TEMPLATE_TEST_CASE_SIG("gradcheck: ReLU and bias-free Dense", "[gradcheck][relu]
 }
 
 TEST_CASE("gradcheck: LeakyReLU, Sigmoid and a chain of activations in one group", "[gradcheck]") {
-  using Net = BasicNetwork<double, Input<6>, Dense<7>, LeakyReLU<0.1f>, Dense<16>, Sigmoid, Tanh,
+  using Net = BasicNetwork<double, Input<6>, Dense<7>, LeakyReLU<0.1>, Dense<16>, Sigmoid, Tanh,
                            Dense<3>, Softmax>;
   check<Net, CrossEntropy, 3>(labels);
 }

@@ -28,10 +28,10 @@ void check_forward_against_reference(double tolerance) {
 
 template <std::size_t N>
 using Mixed = Network<Input<N>, Dense<N>, ReLU, Dense<33>, Tanh, Dense<7, NoBias>, Sigmoid,
-                      Dense<N>, LeakyReLU<0.2f>, Dense<3>, Softmax>;
+                      Dense<N>, LeakyReLU<0.2>, Dense<3>, Softmax>;
 template <std::size_t N>
 using MixedD = BasicNetwork<double, Input<N>, Dense<N>, ReLU, Dense<33>, Tanh, Dense<7, NoBias>,
-                            Sigmoid, Dense<N>, LeakyReLU<0.2f>, Dense<3>, Softmax>;
+                            Sigmoid, Dense<N>, LeakyReLU<0.2>, Dense<3>, Softmax>;
 
 }  // namespace
 

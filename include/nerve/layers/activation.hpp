@@ -50,18 +50,18 @@ struct ReLU : activation_layer {
 };
 
 // max(x, slope * x); PyTorch's default slope is 0.01.
-template <float Slope = 0.01f>
+template <double Slope = 0.01>
 struct LeakyReLU : activation_layer {
-  static constexpr float slope = Slope;
-  static constexpr auto function = expr::leaky_relu(expr::x, static_cast<double>(Slope));
+  static constexpr double slope = Slope;
+  static constexpr auto function = expr::leaky_relu(expr::x, Slope);
   // With a non-negative slope, y > 0 exactly where x > 0, so f' = slope + (1 - slope) step(y).
-  static constexpr bool has_output_derivative = Slope >= 0.0f;
+  static constexpr bool has_output_derivative = Slope >= 0.0;
   static constexpr auto output_derivative =
-      static_cast<double>(Slope) + (1.0 - static_cast<double>(Slope)) * expr::step(expr::x);
+      Slope + (1.0 - Slope) * expr::step(expr::x);
   static constexpr bool rectifier = true;
   static std::string name() {
     char buf[48];
-    std::snprintf(buf, sizeof buf, "LeakyReLU<%g>", static_cast<double>(Slope));
+    std::snprintf(buf, sizeof buf, "LeakyReLU<%g>", Slope);
     return buf;
   }
 };

@@ -9,8 +9,10 @@
 #pragma once
 
 #include <cstddef>  // std::size_t
+#include <type_traits>
 #include <utility>  // std::index_sequence
 
+#include "nerve/layers/activation.hpp"    // nerve::ActivationLayer
 #include "nerve/layers/input.hpp"         // nerve::is_input
 #include "nerve/layers/layer.hpp"         // nerve::Layer
 #include "nerve/meta/type_list.hpp"       // nerve::meta::at
@@ -19,24 +21,64 @@
 
 namespace nerve::detail {
 
-template <class Entry, std::size_t I, class Network>
-consteval bool entry_is_valid() {
-  using at = at_position<I>;
-  if constexpr (I == 0 && !is_input<Entry>) {
-    (void)diagnostics::network_must_start_with_input<Entry, at>{};
-    return false;
+// What is wrong with an entry on its own, found without instantiating any error, so that only
+// the first wrong entry is reported (a list with several mistakes reads from its start).
+enum class entry_problem {
+  none,
+  number_type_first,  // Network<double, Input<...>, ...>: the element type is not an entry
+  not_input_first,
+  input_not_first,
+  not_a_layer,
+  not_an_activation,  // role elementwise without deriving from activation_layer
+  bad_parameters,
+};
+
+template <class Entry, std::size_t I>
+consteval entry_problem problem_of() {
+  if constexpr (I == 0 && std::is_arithmetic_v<Entry>) {
+    return entry_problem::number_type_first;
+  } else if constexpr (I == 0 && !is_input<Entry>) {
+    return entry_problem::not_input_first;
   } else if constexpr (I > 0 && is_input<Entry>) {
-    (void)diagnostics::input_must_come_first<Entry, at>{};
-    return false;
+    return entry_problem::input_not_first;
   } else if constexpr (!Layer<Entry>) {
-    (void)diagnostics::not_a_layer<Entry, at>{};
-    return false;
+    return entry_problem::not_a_layer;
+  } else if constexpr (Entry::role == fusion_role::elementwise && !ActivationLayer<Entry>) {
+    return entry_problem::not_an_activation;
   } else if constexpr (!Entry::valid_parameters) {
-    (void)typename Entry::template rejects_parameters<at>{};
-    return false;
+    return entry_problem::bad_parameters;
   } else {
-    return true;
+    return entry_problem::none;
   }
+}
+
+// Instantiates the error of entry I (whose problem is not none).
+template <class Entry, std::size_t I>
+consteval void report_entry() {
+  using at = at_position<I>;
+  constexpr entry_problem problem = problem_of<Entry, I>();
+  if constexpr (problem == entry_problem::number_type_first) {
+    (void)diagnostics::element_type_is_not_an_entry<Entry, at>{};
+  } else if constexpr (problem == entry_problem::not_input_first) {
+    (void)diagnostics::network_must_start_with_input<Entry, at>{};
+  } else if constexpr (problem == entry_problem::input_not_first) {
+    (void)diagnostics::input_must_come_first<Entry, at>{};
+  } else if constexpr (problem == entry_problem::not_a_layer) {
+    (void)diagnostics::not_a_layer<Entry, at>{};
+  } else if constexpr (problem == entry_problem::not_an_activation) {
+    (void)diagnostics::elementwise_layer_needs_a_function<Entry, at>{};
+  } else if constexpr (problem == entry_problem::bad_parameters) {
+    (void)typename Entry::template rejects_parameters<at>{};
+  }
+}
+
+template <class List, std::size_t... I>
+consteval std::size_t first_bad_entry(std::index_sequence<I...>) {
+  const entry_problem problems[] = {problem_of<meta::at<I, List>, I>()...};
+  for (std::size_t i = 0; i < sizeof...(I); ++i) {
+    if (problems[i] != entry_problem::none) return i;
+  }
+  return sizeof...(I);
 }
 
 template <class Entry, std::size_t I, class Shapes>
@@ -61,7 +103,10 @@ consteval bool network_is_valid(std::index_sequence<I...>) {
   if constexpr (sizeof...(Entries) == 0) {
     (void)diagnostics::network_is_empty<Network>{};
     return false;
-  } else if constexpr (!(entry_is_valid<Entries, I, Network>() && ...)) {
+  } else if constexpr (constexpr std::size_t bad = first_bad_entry<meta::type_list<Entries...>>(
+                           std::index_sequence<I...>{});
+                       bad < sizeof...(Entries)) {
+    report_entry<meta::at<bad, meta::type_list<Entries...>>, bad>();
     return false;
   } else if constexpr (sizeof...(Entries) == 1) {
     (void)diagnostics::network_has_no_layers<Entries...>{};

@@ -46,23 +46,25 @@ struct parameter_total<Shapes, Input, Ls...> {
   }
   static constexpr std::size_t value = sum(std::index_sequence_for<Ls...>{});
 };
-
-template <class T, class... Entries>
-inline constexpr bool network_well_formed =
-    network_is_valid<BasicNetwork<T, Entries...>, Entries...>(std::index_sequence_for<Entries...>{});
 }  // namespace detail
+
 
 template <class T, class... Entries>
 class BasicNetwork
-    : public detail::network_types<T, detail::network_well_formed<T, Entries...>, Entries...> {
+    // The validity check runs right here, in the base-class argument, so that g++ prints one
+    // short chain of instantiations above an error and the sentence comes within a few lines.
+    : public detail::network_types<T,
+                                   detail::network_is_valid<BasicNetwork<T, Entries...>, Entries...>(
+                                       std::index_sequence_for<Entries...>{}),
+                                   Entries...> {
   static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>,
                 "nerve networks compute in float or double: use Network<...> (float) or "
                 "BasicNetwork<double, ...>");
-  using types = detail::network_types<T, detail::network_well_formed<T, Entries...>, Entries...>;
+  using types = typename BasicNetwork::network_types;  // the base above, by its injected name
 
  public:
   // False only after the compiler has already printed why.
-  static constexpr bool well_formed = detail::network_well_formed<T, Entries...>;
+  static constexpr bool well_formed = types::well_formed;
 
   using typename types::entries;
   using typename types::parameter_tuple;

@@ -17,6 +17,7 @@ namespace nerve::detail {
 
 template <class T, bool WellFormed, class... Entries>
 struct network_types {
+  static constexpr bool well_formed = WellFormed;
   using value_type = T;
   using entries = meta::type_list<Entries...>;
   using shapes = std::conditional_t<WellFormed, shapes_of<Entries...>, meta::type_list<Shape<>>>;

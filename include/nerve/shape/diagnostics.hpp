@@ -66,7 +66,23 @@ template <class NotALayer, class Position>
 struct not_a_layer {
   static_assert(meta::dependent_false<NotALayer>,
                 "this type is not a nerve layer: every type after Input must be a layer such as "
-                "Dense<N>, Flatten, ReLU or Softmax (layers derive from nerve::layer)");
+                "Dense<N>, Flatten, ReLU or Softmax (a layer derives from nerve::layer and has a "
+                "static name())");
+};
+
+template <class Number, class Position>
+struct element_type_is_not_an_entry {
+  static_assert(meta::dependent_false<Number>,
+                "a number type is not an entry of a Network: Network<...> computes in float; for "
+                "double write BasicNetwork<double, Input<...>, layers...>");
+};
+
+template <class Layer, class Position>
+struct elementwise_layer_needs_a_function {
+  static_assert(meta::dependent_false<Layer>,
+                "an element-wise layer must give its function as an expression: derive it from "
+                "nerve::activation_layer with static constexpr auto function = ..., or write "
+                "Activation<expr> (e.g. Activation<x * expr::sigmoid(x)>)");
 };
 
 }  // namespace nerve::diagnostics

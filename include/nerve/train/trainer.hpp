@@ -111,15 +111,14 @@ class Trainer {
                                           last_group.head + 1 == last_group.last;
   static constexpr loss_fusion fusion = Loss::template fusion<last_entry, dense_then_last>;
   static constexpr bool output_ok = Loss::template accepts_output<last_entry>;
-  [[maybe_unused]] static constexpr int check_output = [] {
-    if constexpr (!output_ok) (void)typename Loss::template rejects_output<last_entry>{};
-    return 0;
-  }();
   static constexpr std::size_t ld_out = program::template ld_out<program::G - 1>;
   static constexpr std::size_t ld_in = kernels::padded<inputs, T>;
 
  public:
   explicit Trainer(Net& net, Opt optimizer = {}) : net_(net), optimizer_(optimizer) {
+    // A loss that cannot read this network's output (CrossEntropy without a final Softmax)
+    // stops compilation here, with the loss's own sentence.
+    if constexpr (!output_ok) (void)typename Loss::template rejects_output<last_entry>{};
     optimizer_.validate();
   }
 

@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""Generate docs/troubleshooting.md from tests/compile_fail/*.cpp by compiling each file.
+
+Usage: [NERVE_INCLUDE=dir] scripts/gen_troubleshooting.py [repo root] [compiler]. Nothing in the output is hand-written
+except the prose below: code comes from the test files, errors from g++ (LC_ALL=C for ASCII
+quotes), paths shortened to include/nerve/...
+"""
+import os, re, subprocess, sys
+
+ROOT = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".")
+CXX = sys.argv[2] if len(sys.argv) > 2 else "g++"
+CF = os.path.join(ROOT, "tests", "compile_fail")
+# NERVE_INCLUDE: headers to compile against (default: the tree's own include/).
+INC = os.path.abspath(os.environ.get("NERVE_INCLUDE", os.path.join(ROOT, "include")))
+HEAD_LINES = 10
+
+# (section title, [test names]) in the order a reader meets the mistakes.
+SECTIONS = [
+    ("The list of entries", ["empty_network", "missing_input", "input_only", "second_input"]),
+    ("The Input entry", ["input_no_dimension", "input_zero_dimension", "input_negative_dimension"]),
+    ("Types that are not layers", ["not_a_layer", "int_in_layer_list", "network_as_layer"]),
+    ("Arguments of a layer", ["dense_zero_units", "dense_negative_units", "dense_second_argument",
+                               "dense_third_argument"]),
+    ("Shapes between layers", ["dense_after_rank3", "dense_deep_in_lenet", "softmax_on_rank3"]),
+    ("The element type", ["int_element_type", "element_type_as_first_entry"]),
+    ("Activations", ["elementwise_without_function"]),
+    ("Losses", ["cross_entropy_without_softmax"]),
+]
+
+# Mistakes whose error comes from the compiler, not from nerve: snippets compiled the same way.
+PRELUDE = "#include <nerve/nerve.hpp>\nusing namespace nerve;\n\n"
+COMPILER_ERRORS = [
+    ("A layer template without its arguments: `Dense` instead of `Dense<N>`",
+     "using Net = Network<Input<784>, Dense, Softmax>;",
+     "using Net = Network<Input<784>, Dense<10>, Softmax>;",
+     "`Dense` (and `LeakyReLU`) are templates; a network holds types, so give the arguments "
+     "(`LeakyReLU<>` takes the default slope)."),
+    ("Arguments to a layer that takes none: `ReLU<>`",
+     "using Net = Network<Input<784>, Dense<10>, ReLU<>>;",
+     "using Net = Network<Input<784>, Dense<10>, ReLU>;",
+     "ReLU, Sigmoid, Tanh, Flatten and Softmax are plain types, not templates."),
+    ("A Shape where Input expects dimensions: `Input<Shape<784>>`",
+     "using Net = Network<Input<Shape<784>>, Dense<10>>;",
+     "using Net = Network<Input<784>, Dense<10>>;",
+     "Input takes the dimensions themselves."),
+]
+
+
+def compile_errors(path, cwd, extra=()):
+    env = dict(os.environ, LC_ALL="C")
+    proc = subprocess.run([CXX, "-std=c++20", "-fsyntax-only", "-I", INC, *extra, path],
+                          cwd=cwd, env=env, capture_output=True, text=True)
+    return proc.returncode, proc.stderr
+
+
+def shorten(text):
+    text = text.replace(INC + "/", "include/")
+    return re.sub(r"/usr/include/c\+\+/\d+/", "<c++>/", text)
+
+
+def head(text, n=HEAD_LINES):
+    lines = text.splitlines()
+    out = "\n".join(lines[:n])
+    if len(lines) > n:
+        rest = len(lines) - n
+        out += f"\n[... {rest} more line{'s' if rest > 1 else ''}]"
+    return out
+
+
+def variants(source):
+    """The file as broken code and as fixed code: keep one branch of the NERVE_FIXED #if."""
+    broken, fixed, state = [], [], None
+    for line in source.splitlines():
+        s = line.strip()
+        if s.startswith("// expect:"):
+            continue
+        if s == "#ifndef NERVE_FIXED":
+            state = "broken"; continue
+        if s == "#else" and state == "broken":
+            state = "fixed"; continue
+        if s == "#endif" and state in ("broken", "fixed"):
+            state = None; continue
+        if state in (None, "broken"):
+            broken.append(line)
+        if state in (None, "fixed"):
+            fixed.append(line)
+    return strip(broken), strip(fixed)
+
+
+def strip(lines):
+    """Drop the leading comment (it becomes prose) and the blank lines it leaves."""
+    i = 0
+    while i < len(lines) and lines[i].startswith("//"):
+        i += 1
+    return "\n".join(lines[i:]).strip("\n")
+
+
+def prose(source):
+    lines = [l for l in source.splitlines() if not l.startswith("// expect:")]
+    text = []
+    for l in lines:
+        if not l.startswith("//"):
+            break
+        text.append(l[2:].strip())
+    return " ".join(text)
+
+
+def sentence(errors):
+    m = re.search(r"error: static assertion failed: (.*)", errors)
+    if not m:
+        sys.exit("no static assertion message in:\n" + errors)
+    return m.group(1).strip()
+
+
+def main():
+    listed = {t for _, tests in SECTIONS for t in tests}
+    present = {f[:-4] for f in os.listdir(CF) if f.endswith(".cpp")}
+    if listed != present:
+        sys.exit(f"SECTIONS and tests/compile_fail/ differ: missing {sorted(present - listed)}, "
+                 f"extra {sorted(listed - present)}")
+    out = []
+    w = out.append
+    w("# Troubleshooting: nerve's compile errors\n")
+    w("A network that cannot work does not compile. This page lists every error nerve itself "
+      "reports, each with the code that causes it, the code that fixes it, and what g++ 12 "
+      "prints (the first lines, with paths shortened to `include/nerve/...`). Every example is "
+      "a test in `tests/compile_fail/` and this page is generated by compiling those tests, so "
+      "the output shown is the output you get.\n")
+    w("## How to read a nerve error\n")
+    w("Take this network, which forgets Flatten before Dense:\n")
+    w("```cpp\nusing Net = Network<Input<4, 4, 16>, Dense<10>>;\n```\n")
+    _, example = compile_errors("dense_after_rank3.cpp", CF)
+    w("```text\n" + head(shorten(example), 9) + "\n```\n")
+    w("- The line `In instantiation of 'struct nerve::Dense<10>::rejects_input<nerve::got<"
+      "nerve::Shape<4, 4, 16> >, nerve::at_position<1> >'` names **what** failed and "
+      "**where**: the layer (`Dense<10>`), the shape it got (`Shape<4, 4, 16>`) and its "
+      "position in the list. Positions count from 0, and `Input` is position 0, so position 1 "
+      "is the first layer after Input, the same index `summary()` prints.\n")
+    w("- The line `error: static assertion failed: ...` says **what to do**. That sentence is "
+      "the heading under which this page lists the error.\n")
+    w("- The `required from` lines in between are nerve's own checking machinery "
+      "(`nerve::detail::...`) followed by the line of your code that used the network "
+      "(`required from here`). You can skip them; the last one tells you which of your lines "
+      "asked for the network.\n")
+    w("- The errors of a broken network appear only once the network is used, for example by "
+      "`Net::output_shape`, `Net::summary()` or by constructing it: a `using` alone checks "
+      "nothing.\n")
+    w("- Errors found in the arguments of a layer (`Dense<0>`) are reported before shape errors. "
+      "Of the shape errors only the first is reported: after a layer refuses its input, the "
+      "layers behind it are not checked against a shape that does not exist.\n")
+    w("- If the list has several mistakes of the first kind (two entries that are not layers, "
+      "two `Dense<0>`), g++ reports each of them, **the one furthest down the list first**. "
+      "Look at the `at_position<N>` of every error and fix the lowest position first.\n")
+    w("- Anything after the first error (for example `error: static assertion failed` at your "
+      "own `static_assert(Net::output_shape == ...)`) follows from it and goes away with it.\n")
+
+    w("## Errors by kind\n")
+    for title, _ in SECTIONS:
+        w(f"- [{title}](#{anchor(title)})")
+    w("- [Errors that come from the compiler, not from nerve](#errors-that-come-from-the-compiler-not-from-nerve)\n")
+
+    for title, tests in SECTIONS:
+        w(f"## {title}\n")
+        by_sentence = {}
+        for t in tests:
+            path = os.path.join(CF, t + ".cpp")
+            rc, err = compile_errors(t + ".cpp", CF)
+            if rc == 0:
+                sys.exit(f"{t}.cpp compiled but must fail")
+            rc_fixed, err_fixed = compile_errors(t + ".cpp", CF, ["-DNERVE_FIXED"])
+            if rc_fixed != 0:
+                sys.exit(f"{t}.cpp with NERVE_FIXED does not compile:\n{err_fixed}")
+            by_sentence.setdefault(sentence(err), []).append((t, open(path).read(), err))
+        for s, cases in by_sentence.items():
+            w(f"### `{s}`\n")
+            for t, source, err in cases:
+                broken, fixed = variants(source)
+                if len(cases) > 1:
+                    w(f"#### Example: `{t}.cpp`\n")
+                w(codify(prose(source)) + f" (test: `tests/compile_fail/{t}.cpp`)\n")
+                w("Broken:\n\n```cpp\n" + broken + "\n```\n")
+                w("Fixed:\n\n```cpp\n" + fixed + "\n```\n")
+                w("g++ 12 says:\n\n```text\n" + head(shorten(err)) + "\n```\n")
+
+    w("## Errors that come from the compiler, not from nerve\n")
+    w("Some mistakes are caught by C++ itself before nerve sees the network. Their messages are "
+      "g++'s, not nerve's, and the line and column they point at are the place to look.\n")
+    tmp = os.path.join(os.environ.get("TMPDIR", "/tmp"), "troubleshooting_snippet.cpp")
+    for title, broken, fixed, why in COMPILER_ERRORS:
+        with open(tmp, "w") as f:
+            f.write(PRELUDE + broken + "\nstatic_assert(Net::output_shape == Shape<10>{});\n")
+        rc, err = compile_errors(os.path.abspath(tmp), os.path.dirname(os.path.abspath(tmp)))
+        if rc == 0:
+            sys.exit(f"snippet compiled but must fail: {broken}")
+        with open(tmp, "w") as f:
+            f.write(PRELUDE + fixed + "\nstatic_assert(Net::output_shape == Shape<10>{});\n")
+        rc_fixed, err_fixed = compile_errors(os.path.abspath(tmp), os.path.dirname(os.path.abspath(tmp)))
+        if rc_fixed != 0:
+            sys.exit(f"fixed snippet does not compile: {fixed}\n{err_fixed}")
+        err = err.replace(os.path.abspath(tmp), "main.cpp")
+        w(f"### {title}\n")
+        w(why + "\n")
+        w("Broken:\n\n```cpp\n" + broken + "\n```\n")
+        w("Fixed:\n\n```cpp\n" + fixed + "\n```\n")
+        w("g++ 12 says:\n\n```text\n" + head(shorten(err), 6) + "\n```\n")
+    os.remove(tmp)
+
+    with open(os.path.join(ROOT, "docs", "troubleshooting.md"), "w") as f:
+        f.write("\n".join(out).rstrip("\n") + "\n")
+
+
+def codify(text):
+    """Put template names such as Dense<0> in backticks, so Markdown does not take them for HTML."""
+    return re.sub(r"(?<!`)\b([A-Za-z_][\w:]*<(?:[^<>]|<[^<>]*>)*>)(?!`)", r"`\1`", text)
+
+
+def anchor(title):
+    return re.sub(r"[^a-z0-9 -]", "", title.lower()).replace(" ", "-")
+
+
+if __name__ == "__main__":
+    main()
