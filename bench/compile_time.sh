@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # Compile time and peak compiler memory of nerve code, as a markdown table.
 #
-# Measures, one compile at a time (the machine is shared):
+# Measures wall time, CPU time (user + system) and peak resident memory of the compiler, one
+# compile at a time (the machine is shared), for:
 #   - each examples/*.cpp, compiled to an object file;
-#   - generated networks of 4, 16 and 40 Dense<64>+ReLU layers that instantiate the network type,
-#     print its summary and, when the network has a forward pass, run one; these are compiled and
-#     linked, then run.
+#   - generated networks of 4, 16 and 40 Dense<64>+ReLU layers (sources in a temporary directory)
+#     that instantiate the network type, print its summary and, when the network has a forward
+#     pass, run one; these are compiled and linked, then run.
 # Flags: -std=c++20 -O3 -march=native (override with CXXFLAGS; the compiler with CXX).
-# Usage: bench/compile_time.sh [depth ...]      (default depths: 4 16 40)
+# Usage: [REPEAT=n] bench/compile_time.sh [depth ...]      (default depths: 4 16 40)
+#   REPEAT=n compiles each source n times and reports the median times (memory: the largest).
 # Needs /usr/bin/time (Debian package `time`): installed here when missing, like scripts/setup.sh.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cxx="${CXX:-g++}"
 read -r -a flags <<< "${CXXFLAGS:--std=c++20 -O3 -march=native}"
+repeat="${REPEAT:-1}"
 depths=("$@")
 ((${#depths[@]})) || depths=(4 16 40)
 
@@ -29,22 +32,30 @@ work="$(mktemp -d -t nerve-compile-time.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 
 rows=()
-# measure LABEL OUTPUT ARGS...: one compiler run; appends "label|seconds|MiB|status" to rows.
+# measure LABEL OUTPUT ARGS...: one compiler run; appends "label|wall s|cpu s|MiB|status" to rows.
+# CPU time (user + system) is reported beside wall time: on a shared machine it is the steadier one.
 measure() {
   local label="$1" out="$2"
   shift 2
-  local status="ok"
-  if ! /usr/bin/time -f "%e %M" -o "$work/time.txt" "$cxx" "${flags[@]}" -I"$root/include" "$@" \
-       -o "$out" 2> "$work/errors.txt"; then
-    status="compile error: $(grep -m1 'error' "$work/errors.txt" | cut -c1-80 || true)"
-  fi
-  local secs kib
-  read -r secs kib < <(tail -n1 "$work/time.txt")
-  rows+=("$label|$secs|$((kib / 1024))|$status")
-  echo "  $label: ${secs} s, $((kib / 1024)) MiB, $status" >&2
+  local status="ok" walls=() cpus=() kib_max=0 secs user sys kib
+  for ((r = 0; r < repeat; ++r)); do
+    if ! /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$cxx" "${flags[@]}" \
+         -I"$root/include" "$@" -o "$out" 2> "$work/errors.txt"; then
+      status="compile error: $(grep -m1 'error' "$work/errors.txt" | cut -c1-80 || true)"
+    fi
+    read -r secs user sys kib < <(tail -n1 "$work/time.txt")
+    walls+=("$secs")
+    cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')")
+    if ((kib > kib_max)); then kib_max=$kib; fi
+  done
+  local wall cpu
+  wall=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+  cpu=$(printf '%s\n' "${cpus[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+  rows+=("$label|$wall|$cpu|$((kib_max / 1024))|$status")
+  echo "  $label: ${wall} s wall, ${cpu} s CPU, $((kib_max / 1024)) MiB, $status" >&2
 }
 
-echo "compile_time.sh: $cxx ${flags[*]}" >&2
+echo "compile_time.sh: $cxx ${flags[*]}, $repeat run(s) each" >&2
 shopt -s nullglob
 for src in "$root"/examples/*.cpp; do
   measure "examples/$(basename "$src")" "$work/example.o" -c "$src"
@@ -101,11 +112,11 @@ EOF
 done
 
 echo
-echo "| source | wall time (s) | peak compiler memory (MiB) | result |"
-echo "|---|---:|---:|---|"
+echo "| source | wall time (s) | CPU time (s) | peak compiler memory (MiB) | result |"
+echo "|---|---:|---:|---:|---|"
 for row in "${rows[@]}"; do
-  IFS='|' read -r label secs mib status <<< "$row"
-  echo "| $label | $secs | $mib | $status |"
+  IFS='|' read -r label secs cpu mib status <<< "$row"
+  echo "| $label | $secs | $cpu | $mib | $status |"
 done
 echo
-echo "Compiler: $("$cxx" --version | head -n1); flags: ${flags[*]}"
+echo "Compiler: $("$cxx" --version | head -n1); flags: ${flags[*]}; median of $repeat run(s) each."

@@ -103,22 +103,8 @@ std::string format_ratio(double r) {
   return buf;
 }
 
-void print_table(const Collector& c, std::ostream& os, int repetitions) {
-  // Peers in a fixed order: nerve first, then the others as they ran.
-  std::vector<std::string> peers;
-  for (const char* p : {"nerve", "eigen", "torch"}) {
-    for (const std::string& w : workload_names()) {
-      if (c.time_ns(w + "/" + p) >= 0) {
-        peers.push_back(p);
-        break;
-      }
-    }
-  }
-  if (peers.empty()) return;
-  const bool have_nerve = peers.front() == "nerve";
-  const bool have_eigen = std::find(peers.begin(), peers.end(), "eigen") != peers.end();
-  const std::string base = have_nerve ? "nerve" : have_eigen ? "eigen" : "";
-
+void print_times(const Collector& c, std::ostream& os, int repetitions,
+                 const std::vector<std::string>& peers, const std::string& base) {
   os << "\n## nerve_bench: median CPU time per call, " << repetitions
      << " repetitions (lower is better)\n\n| workload |";
   for (const auto& p : peers) os << ' ' << p << " |";
@@ -143,12 +129,14 @@ void print_table(const Collector& c, std::ostream& os, int repetitions) {
     }
     os << '\n';
   }
-  if (!have_nerve) {
-    os << "\nnerve's column is missing (workloads_nerve.cpp is not built yet): ratios are to "
-       << (base.empty() ? "nothing" : base) << ".\n";
-  }
+}
 
-  // The ceiling, and how close the training step comes to it.
+// The ceiling, and how close the training step comes to it.
+void print_peak(const Collector& c, std::ostream& os, const std::vector<std::string>& peers) {
+  bool any_w3 = false;
+  for (const auto& p : peers) {
+    any_w3 = any_w3 || c.time_ns("W3b32/" + p) > 0 || c.time_ns("W3b1/" + p) > 0;
+  }
   double peak = c.flops("peak/fma") / 1e9;
   const char* how = "median of the peak/fma benchmark";
   if (peak <= 0) {
@@ -156,9 +144,11 @@ void print_table(const Collector& c, std::ostream& os, int repetitions) {
     how = "best of 0.5 s, peak/fma was filtered out";
   }
   char buf[256];
-  std::snprintf(buf, sizeof buf, "\nFMA peak, one core (%s): %.1f GFLOP/s (%s)\n\n",
+  std::snprintf(buf, sizeof buf, "\nFMA peak, one core (%s): %.1f GFLOP/s (%s)\n",
                 fma_peak_description(), peak, how);
-  os << buf << "| workload | peer | GFLOP/s | % of peak |\n|---|---|---:|---:|\n";
+  os << buf;
+  if (!any_w3) return;
+  os << "\n| workload | peer | GFLOP/s | % of peak |\n|---|---|---:|---:|\n";
   for (int batch : {32, 1}) {
     const std::string w = "W3b" + std::to_string(batch);
     for (const auto& p : peers) {
@@ -174,6 +164,34 @@ void print_table(const Collector& c, std::ostream& os, int repetitions) {
                 "\n(W3 counts %.0f FLOP per sample: forward, dW2, dh, dW1 as multiply-adds x 2.)\n",
                 train_step_flops(1));
   os << buf;
+}
+
+void print_table(const Collector& c, std::ostream& os, int repetitions) {
+  // Peers in a fixed order: nerve first, then the others as they ran.
+  std::vector<std::string> peers;
+  for (const char* p : {"nerve", "eigen", "torch"}) {
+    for (const std::string& w : workload_names()) {
+      if (c.time_ns(w + "/" + p) >= 0) {
+        peers.push_back(p);
+        break;
+      }
+    }
+  }
+  const bool have_nerve = !peers.empty() && peers.front() == "nerve";
+  const bool have_eigen = std::find(peers.begin(), peers.end(), "eigen") != peers.end();
+  const std::string base = have_nerve ? "nerve" : have_eigen ? "eigen" : "";
+
+  if (peers.empty()) {
+    os << "\nNo workload ran (filtered out, or no peer is built).\n";
+  } else {
+    print_times(c, os, repetitions, peers, base);
+  }
+  if (!have_nerve && !peers.empty()) {
+    os << "\nnerve did not run (workloads_nerve.cpp is not built yet, or the filter left it "
+          "out): ratios are to "
+       << (base.empty() ? "nothing" : base) << ".\n";
+  }
+  print_peak(c, os, peers);
 }
 
 }  // namespace
