@@ -1,0 +1,192 @@
+// nerve/kernels/dense_backward.hpp: batched Dense backward with the activation's derivative fused
+// into its prologue: dZ = p(dY, Y, Z), db += sum_i dZ, dWt += X^T dZ, dX = dZ W.
+#pragma once
+
+#include <cstddef>  // std::size_t
+
+#include "nerve/config.hpp"              // NERVE_INLINE, NERVE_RESTRICT
+#include "nerve/kernels/layout.hpp"      // nerve::kernels::padded, nullable
+#include "nerve/kernels/outer_tile.hpp"  // detail::outer_tile
+#include "nerve/kernels/simd.hpp"        // nerve::kernels::simd, vector_registers, transpose_sum
+#include "nerve/kernels/tiling.hpp"      // detail::choose_outer_tile
+
+namespace nerve::kernels {
+namespace detail {
+
+// Registers of a padded row that hold at least one real column (m < M); the rest are all zero in
+// dZ and in Wt, so the gradient passes skip them (they exist when a register is narrower than a
+// cache line: AVX2, SSE2).
+template <std::size_t M, class T, class Arch>
+inline constexpr std::size_t live_registers = (M + width<T, Arch> - 1) / width<T, Arch>;
+
+// dZ = p(dY, Y, Z) with columns m >= M forced to exactly zero, and db += sum_i dZ[i].
+template <std::size_t B, std::size_t M, std::size_t Mp, class Arch, class T, class Prologue>
+NERVE_INLINE void gradient_prologue(const T* NERVE_RESTRICT dY, const T* NERVE_RESTRICT Y,
+                                    const T* NERVE_RESTRICT Z, const Prologue& p,
+                                    T* NERVE_RESTRICT dZ, T* NERVE_RESTRICT db) noexcept {
+  constexpr std::size_t W = width<T, Arch>;
+  constexpr std::size_t NL = live_registers<M, T, Arch>;
+  const T* z_or_y = Z ? Z : Y;
+  for (std::size_t v = 0; v < NL; ++v) {
+    const std::size_t at = v * W;
+    // Only the last live register has dead lanes; select() also clears a NaN the caller left there.
+    const auto live = leading_lanes<Arch, T>(M - at);
+    auto sum = simd<T, Arch>(T(0));
+    for (std::size_t i = 0; i < B; ++i) {
+      const std::size_t o = i * Mp + at;
+      auto dz = p(load_aligned<Arch>(dY + o), load_aligned<Arch>(Y + o),
+                  load_aligned<Arch>(z_or_y + o));
+      if constexpr (M % W != 0) dz = xsimd::select(live, dz, simd<T, Arch>(T(0)));
+      dz.store_aligned(dZ + o);
+      sum += dz;
+    }
+    if (db) (load_aligned<Arch>(db + at) + sum).store_aligned(db + at);
+  }
+  for (std::size_t i = 0; i < B; ++i)
+    for (std::size_t at = NL * W; at < Mp; at += W) simd<T, Arch>(T(0)).store_aligned(dZ + i * Mp + at);
+}
+
+// dWt[k0 + r][j + v] += sum_i X[i][k0 + r] dZ[i][j + v] for one R x V tile; lanes m >= M of the
+// last live register are not added, so the padded columns of dWt keep their zeros.
+template <std::size_t R, std::size_t V, std::size_t B, std::size_t M, std::size_t Mp, class Arch,
+          class T>
+NERVE_INLINE void weight_gradient_tile(const T* x, std::size_t ldx, const T* NERVE_RESTRICT dz,
+                                       T* NERVE_RESTRICT dwt, std::size_t j) noexcept {
+  constexpr std::size_t W = width<T, Arch>;
+  simd<T, Arch> acc[R][V];
+  outer_tile<R, V, B, Mp, AOrder::transposed, Arch>(x, ldx, dz + j * W, acc);
+  static_for<V>([&](auto v) {
+    const std::size_t at = (j + v) * W;
+    if constexpr (M % W != 0) {
+      if (at + W > M) {
+        const auto live = leading_lanes<Arch, T>(M - at);
+        static_for<R>([&](auto r) {
+          T* out = dwt + r * Mp + at;
+          (load_aligned<Arch>(out) + xsimd::select(live, acc[r][v], simd<T, Arch>(T(0))))
+              .store_aligned(out);
+        });
+        return;
+      }
+    }
+    static_for<R>([&](auto r) {
+      T* out = dwt + r * Mp + at;
+      (load_aligned<Arch>(out) + acc[r][v]).store_aligned(out);
+    });
+  });
+}
+
+template <std::size_t R, std::size_t V, std::size_t NL, std::size_t B, std::size_t M,
+          std::size_t Mp, class Arch, class T>
+NERVE_INLINE void weight_gradient_rows(const T* x, std::size_t ldx, const T* dz, T* dwt) noexcept {
+  for (std::size_t j = 0; j < NL / V * V; j += V)
+    weight_gradient_tile<R, V, B, M, Mp, Arch>(x, ldx, dz, dwt, j);
+  if constexpr (NL % V != 0) weight_gradient_tile<R, NL % V, B, M, Mp, Arch>(x, ldx, dz, dwt, NL / V * V);
+}
+
+// dWt += X^T dZ: an outer-product GEMM whose rows are the K inputs and whose reduction is the
+// batch; A = X read transposed (broadcast X[i][k .. k+R)), B = dZ rows.
+template <std::size_t B, std::size_t M, std::size_t K, std::size_t Mp, class Arch, class T>
+NERVE_INLINE void weight_gradient(const T* X, std::size_t ldx, const T* dZ, T* dWt) noexcept {
+  constexpr std::size_t NL = live_registers<M, T, Arch>;
+  constexpr TileShape tile = choose_outer_tile(K, NL, B, vector_registers<Arch>);
+  constexpr std::size_t R = tile.rows, V = tile.vecs;
+  for (std::size_t k = 0; k < K / R * R; k += R)
+    weight_gradient_rows<R, V, NL, B, M, Mp, Arch>(X + k, ldx, dZ, dWt + k * Mp);
+  if constexpr (K % R != 0) {
+    constexpr std::size_t k = K / R * R;
+    weight_gradient_rows<K % R, V, NL, B, M, Mp, Arch>(X + k, ldx, dZ, dWt + k * Mp);
+  }
+}
+
+// Rows of the dX tile: as many samples as fit with `width` accumulators each, the dZ registers
+// of those rows and one weight register.
+template <std::size_t B, class T, class Arch>
+inline constexpr std::size_t input_gradient_rows = [] {
+  std::size_t r = 4;
+  while (r > 1 && (r * width<T, Arch> + r + 1 > vector_registers<Arch> || r > B)) --r;
+  return r;
+}();
+
+// dX[i0 + r][k0 + c] = dot(dZ[i0 + r], Wt[k0 + c]) for an R x C tile, c < C <= width: the dot
+// products run in C * R independent registers, then one transposing reduction per row
+// turns C registers into C results in one register.
+template <std::size_t R, std::size_t C, std::size_t NL, std::size_t Mp, class Arch, class T>
+NERVE_INLINE void input_gradient_tile(const T* NERVE_RESTRICT dz, const T* NERVE_RESTRICT wt,
+                                      T* NERVE_RESTRICT dx, std::size_t ld_dx) noexcept {
+  constexpr std::size_t W = width<T, Arch>;
+  simd<T, Arch> acc[R][W];
+  static_for<R>([&](auto r) { static_for<W>([&](auto c) { acc[r][c] = simd<T, Arch>(T(0)); }); });
+  for (std::size_t v = 0; v < NL; ++v) {
+    simd<T, Arch> d[R];
+    static_for<R>([&](auto r) { d[r] = load_aligned<Arch>(dz + r * Mp + v * W); });
+    static_for<C>([&](auto c) {
+      const auto w = load_aligned<Arch>(wt + c * Mp + v * W);
+      static_for<R>([&](auto r) { acc[r][c] = xsimd::fma(d[r], w, acc[r][c]); });
+    });
+  }
+  static_for<R>([&](auto r) {
+    const auto sums = transpose_sum<Arch>(acc[r]);  // lanes c >= C summed zeros
+    if constexpr (C == W) {
+      sums.store_unaligned(dx + r * ld_dx);
+    } else {
+      alignas(64) T tmp[W];
+      sums.store_aligned(tmp);
+      for (std::size_t c = 0; c < C; ++c) dx[r * ld_dx + c] = tmp[c];
+    }
+  });
+}
+
+template <std::size_t R, std::size_t C, std::size_t B, std::size_t NL, std::size_t Mp, class Arch,
+          class T>
+NERVE_INLINE void input_gradient_columns(const T* dZ, const T* wt, T* dx,
+                                         std::size_t ld_dx) noexcept {
+  for (std::size_t i = 0; i < B / R * R; i += R)
+    input_gradient_tile<R, C, NL, Mp, Arch>(dZ + i * Mp, wt, dx + i * ld_dx, ld_dx);
+  if constexpr (B % R != 0) {
+    constexpr std::size_t i = B / R * R;
+    input_gradient_tile<B % R, C, NL, Mp, Arch>(dZ + i * Mp, wt, dx + i * ld_dx, ld_dx);
+  }
+}
+
+// dX = dZ W in dot-product form (Wt rows are W's columns, contiguous along m). Columns of dX
+// outside, samples inside: a panel of `width` weight rows stays in L1 while every sample uses it.
+template <std::size_t B, std::size_t M, std::size_t K, std::size_t Mp, class Arch, class T>
+NERVE_INLINE void input_gradient(const T* dZ, const T* Wt, T* dX, std::size_t ld_dx) noexcept {
+  constexpr std::size_t W = width<T, Arch>;
+  constexpr std::size_t NL = live_registers<M, T, Arch>;
+  constexpr std::size_t R = input_gradient_rows<B, T, Arch>;
+  for (std::size_t k = 0; k < K / W * W; k += W)
+    input_gradient_columns<R, W, B, NL, Mp, Arch>(dZ, Wt + k * Mp, dX + k, ld_dx);
+  if constexpr (K % W != 0) {
+    constexpr std::size_t k = K / W * W;
+    input_gradient_columns<R, K % W, B, NL, Mp, Arch>(dZ, Wt + k * Mp, dX + k, ld_dx);
+  }
+}
+
+}  // namespace detail
+
+// Backward pass of a Dense layer with its activation fused, for a batch of B samples (B may be 1).
+//   X: the layer's input, B rows of K values, leading dimension ldx, any alignment.
+//   Wt: packed weights (layout.hpp). dY, Y: [B][Mp], the gradient w.r.t. and the value of the
+//   output; Z: [B][Mp] pre-activations or nullptr (then p receives y as z).
+//   p: prologue, dZ = p(dY, Y, Z) (epilogue.hpp).
+//   dZ: [B][Mp] scratch, written: p's result for m < M and exactly 0 for m >= M, whatever dY, Y
+//       and Z hold there (the padded columns of dY need not be zero).
+//   dWt: [K][Mp], accumulated +=; db: [Mp] accumulated += (nullptr: no bias). Their padded
+//       columns m >= M are never written, so zeros stay exactly zero.
+//   dX: nullptr, or [B][ld_dx] overwritten with dX[i][k] = sum_m dZ[i][m] Wt[k][m] for k < K;
+//       columns k >= K are not touched.
+// All pointers but X and dX are 64-byte aligned; outputs must not alias inputs.
+template <std::size_t B, std::size_t M, std::size_t K, class T, class Arch = xsimd::default_arch,
+          class Prologue>
+void dense_backward(const T* X, std::size_t ldx, const T* Wt, const T* dY, const T* Y,
+                    const nullable<T>* Z, Prologue p, T* dZ, T* dWt, nullable<T>* db,
+                    nullable<T>* dX, std::size_t ld_dx) noexcept {
+  static_assert(B > 0 && M > 0 && K > 0, "dense_backward: sizes must be positive");
+  constexpr std::size_t Mp = padded<M, T>;
+  detail::gradient_prologue<B, M, Mp, Arch>(dY, Y, Z, p, dZ, db);
+  detail::weight_gradient<B, M, K, Mp, Arch>(X, ldx, dZ, dWt);
+  if (dX) detail::input_gradient<B, M, K, Mp, Arch>(dZ, Wt, dX, ld_dx);
+}
+
+}  // namespace nerve::kernels
