@@ -2,7 +2,7 @@
 // as the peers (bench/reference.hpp) and registered as "W1/nerve", "W2/nerve", "W3b32/nerve",
 // "W3b1/nerve".
 //
-// NOT YET IN THE BUILD: written against the intended Network/Trainer API; bench/CMakeLists.txt
+// In the build of nerve_bench (bench/CMakeLists.txt); written against the Network/Trainer API;
 // has the marked place where it is added (with NERVE_BENCH_HAVE_NERVE), and main.cpp already
 // calls verify_and_register_nerve() under that definition.
 #include <benchmark/benchmark.h>  // benchmark::State, RegisterBenchmark, DoNotOptimize

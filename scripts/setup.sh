@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(build-essential cmake libboost-dev libxsimd-dev xtl-dev catch2 libbenchmark-dev
           zlib1g-dev dataset-fashion-mnist fortunes libeigen3-dev)
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(libtorch-dev)
+  packages+=(libtorch-dev libopenblas0-serial time)
 fi
 
 missing=()

@@ -12,9 +12,11 @@
 
 #include "nerve/config.hpp"
 #include "nerve/autodiff/derivative.hpp"
+#include "nerve/eval/assign.hpp"
 #include "nerve/eval/evaluate.hpp"
 #include "nerve/expr/build.hpp"
 #include "nerve/expr/node.hpp"
+#include "nerve/expr/tensor_expr.hpp"
 #include "nerve/init/initializer.hpp"
 #include "nerve/init/random.hpp"
 #include "nerve/loss/binary_cross_entropy.hpp"

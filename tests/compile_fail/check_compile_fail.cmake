@@ -1,3 +1,4 @@
+cmake_policy(SET CMP0007 NEW)
 # cmake -DCOMPILER=... -DSOURCE=file.cpp -DINCLUDE_DIR=... -DWORK_DIR=... -P check_compile_fail.cmake
 file(STRINGS ${SOURCE} expect_lines REGEX "^// expect: ")
 if(NOT expect_lines)

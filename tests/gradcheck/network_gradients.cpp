@@ -54,6 +54,13 @@ TEST_CASE("gradcheck: LeakyReLU, Sigmoid and a chain of activations in one group
   check<Net, CrossEntropy, 3>(labels);
 }
 
+TEST_CASE("gradcheck: LeakyReLU with slopes outside [0, 1] (derivative from x, not from y)",
+          "[gradcheck]") {
+  using Net = BasicNetwork<double, Input<6>, Dense<7>, LeakyReLU<2.0>, Dense<9>, LeakyReLU<-0.5>,
+                           Dense<3>, Softmax>;
+  check<Net, CrossEntropy, 3>(labels, 6);
+}
+
 TEST_CASE("gradcheck: user activations written only as expressions (swish, GELU)",
           "[gradcheck][autodiff]") {
   using Swish = Activation<x * expr::sigmoid(x)>;

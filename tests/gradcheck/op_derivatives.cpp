@@ -62,6 +62,8 @@ TEST_CASE("derivatives: piecewise ops away from their kinks", "[autodiff]") {
   // n = 32 points over a range symmetric around 0 never land on 0 (offset 0.37).
   check_derivative<relu(x)>(-2, 2, 32);
   check_derivative<leaky_relu(x, 0.1)>(-2, 2, 32);
+  check_derivative<leaky_relu(x, 2.5)>(-2, 2, 32);
+  check_derivative<leaky_relu(x, -0.5)>(-2, 2, 32);
   check_derivative<abs(x)>(-2, 2, 32);
   check_derivative<max(x, 0.5 * x)>(-2, 2, 32);
   check_derivative<min(x, 1.0)>(-2, 3, 32);

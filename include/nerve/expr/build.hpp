@@ -139,10 +139,11 @@ constexpr auto abs(const A& a) { return make_unary<ops::Abs>(as_expr(a)); }
 template <Node A>
 constexpr auto sign(const A& a) { return make_unary<ops::Sign>(as_expr(a)); }
 
-// max(a, slope * a) for 0 <= slope <= 1.
+// a where a > 0, slope * a elsewhere, for any slope: relu(a) - slope * relu(-a). (max(a, slope a)
+// would be the same only for slopes in [0, 1].)
 template <Node A>
 constexpr auto leaky_relu(const A& a, double slope) {
-  return max(as_expr(a), slope * as_expr(a));
+  return relu(as_expr(a)) - slope * relu(-as_expr(a));
 }
 
 }  // namespace nerve::expr
@@ -158,6 +159,9 @@ using expr::abs;
 using expr::exp;
 using expr::leaky_relu;
 using expr::log;
+using expr::matmul;
+using expr::matvec;
+using expr::outer;
 using expr::max;
 using expr::min;
 using expr::relu;

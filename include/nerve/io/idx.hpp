@@ -76,7 +76,10 @@ namespace detail {
 // 60000x28x28
 inline std::string dims_string(std::span<const std::size_t> dims) {
   std::string out;
-  for (std::size_t i = 0; i < dims.size(); ++i) out += (i ? "x" : "") + std::to_string(dims[i]);
+  for (std::size_t i = 0; i < dims.size(); ++i) {
+    if (i) out += 'x';
+    out += std::to_string(dims[i]);
+  }
   return out;
 }
 
@@ -116,7 +119,8 @@ inline std::string hex_bytes(const std::uint8_t* p, std::size_t n) {
   char two[4];
   for (std::size_t i = 0; i < n; ++i) {
     std::snprintf(two, sizeof two, "%02x", p[i]);
-    out += (i ? " " : "") + std::string(two);
+    if (i) out += ' ';
+    out += two;
   }
   return out;
 }

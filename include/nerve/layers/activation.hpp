@@ -49,12 +49,13 @@ struct ReLU : activation_layer {
   static std::string name() { return "ReLU"; }
 };
 
-// max(x, slope * x); PyTorch's default slope is 0.01.
+// x where x > 0, slope * x elsewhere; PyTorch's default slope is 0.01.
 template <double Slope = 0.01>
 struct LeakyReLU : activation_layer {
   static constexpr double slope = Slope;
   static constexpr auto function = expr::leaky_relu(expr::x, Slope);
-  // With a non-negative slope, y > 0 exactly where x > 0, so f' = slope + (1 - slope) step(y).
+  // With a non-negative slope, y > 0 exactly where x > 0, so f' = slope + (1 - slope) step(y);
+  // a negative slope flips the sign of y, and the derivative is taken from x instead.
   static constexpr bool has_output_derivative = Slope >= 0.0;
   static constexpr auto output_derivative =
       Slope + (1.0 - Slope) * expr::step(expr::x);

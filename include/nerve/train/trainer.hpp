@@ -92,7 +92,8 @@ struct optimizer_states<Opt, T, std::tuple<P...>> {
 template <class Net, class Loss, class Opt, class BatchSize>
 class Trainer {
  public:
-  using T = typename Net::value_type;
+  using value_type = typename Net::value_type;
+  using T = value_type;
   static constexpr std::size_t batch = BatchSize::size;
   using in_shape = typename Net::input_shape_t;
   using out_shape = typename Net::output_shape_t;
@@ -178,6 +179,8 @@ class Trainer {
                                 const FitOptions& options = {},
                                 const LabelledData<T, S>* validation = nullptr) {
     static_assert(S::size == inputs, "fit(): the data set's sample shape must have the size of the network's input");
+    check_classes(data, "fit");
+    if (validation != nullptr) check_classes(*validation, "fit (validation set)");
     if (data.size() < batch) {
       throw std::invalid_argument("Trainer::fit: the training set has " +
                                   std::to_string(data.size()) + " samples, fewer than one batch of " +
@@ -227,6 +230,7 @@ class Trainer {
   template <AnyShape S>
   Evaluation evaluate(const LabelledData<T, S>& data) {
     static_assert(S::size == inputs, "evaluate(): the data set's sample shape must have the size of the network's input");
+    check_classes(data, "evaluate");
     std::vector<std::size_t> order(batch);
     double total = 0;
     Accuracy accuracy;
@@ -260,6 +264,19 @@ class Trainer {
   }
 
  private:
+  // A data set with more classes than the network can express would train silently to nonsense.
+  template <AnyShape S>
+  static void check_classes(const LabelledData<T, S>& data, const char* where) {
+    const std::size_t can = outputs == 1 ? 2 : outputs;
+    if (data.classes() > can) {
+      throw std::invalid_argument(
+          std::string("Trainer::") + where + ": the data set has " + std::to_string(data.classes()) +
+          " classes but the network has " + std::to_string(outputs) + " output" +
+          (outputs == 1 ? " (two classes at most)" : "s") +
+          ": make the last Dense as wide as the number of classes");
+    }
+  }
+
   // Copies the samples at `indices` into the aligned staging rows, and their targets: the class
   // for cross-entropy, one-hot rows (or the class itself for one output) for the other losses.
   template <AnyShape S>
