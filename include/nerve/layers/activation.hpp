@@ -12,6 +12,7 @@
 
 #include <cstdio>  // std::snprintf
 #include <string>
+#include <type_traits>
 
 #include "nerve/expr/build.hpp"   // nerve::expr::relu, sigmoid, tanh, max, step
 #include "nerve/expr/node.hpp"    // nerve::expr::x
@@ -50,19 +51,22 @@ struct ReLU : activation_layer {
 };
 
 // x where x > 0, slope * x elsewhere; PyTorch's default slope is 0.01.
-template <double Slope = 0.01>
+// The slope may be written as a double, a float or an integer: LeakyReLU<0.2>, LeakyReLU<0.2f>.
+template <auto Slope = 0.01>
 struct LeakyReLU : activation_layer {
-  static constexpr double slope = Slope;
-  static constexpr auto function = expr::leaky_relu(expr::x, Slope);
+  static_assert(std::is_arithmetic_v<decltype(Slope)>,
+                "LeakyReLU<slope> takes a number, e.g. LeakyReLU<0.2>");
+  static constexpr double slope = static_cast<double>(Slope);
+  static constexpr auto function = expr::leaky_relu(expr::x, slope);
   // With a non-negative slope, y > 0 exactly where x > 0, so f' = slope + (1 - slope) step(y);
   // a negative slope flips the sign of y, and the derivative is taken from x instead.
-  static constexpr bool has_output_derivative = Slope >= 0.0;
+  static constexpr bool has_output_derivative = slope >= 0.0;
   static constexpr auto output_derivative =
-      Slope + (1.0 - Slope) * expr::step(expr::x);
+      slope + (1.0 - slope) * expr::step(expr::x);
   static constexpr bool rectifier = true;
   static std::string name() {
     char buf[48];
-    std::snprintf(buf, sizeof buf, "LeakyReLU<%g>", Slope);
+    std::snprintf(buf, sizeof buf, "LeakyReLU<%g>", slope);
     return buf;
   }
 };
