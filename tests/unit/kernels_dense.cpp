@@ -147,6 +147,7 @@ struct Dims {
 // Counts the mismatches of one output array and remembers the first, so a failure prints one
 // readable line (which element, got, want) and a pass costs one assertion, not one per element.
 struct Mismatches {
+  explicit Mismatches(const char* name) : what(name) {}
   const char* what;
   std::size_t count = 0;
   std::string first;
@@ -169,7 +170,7 @@ struct Mismatches {
 template <class T, class Epilogue>
 void check_forward(const Dims& d, const T* x, const T* wt, const T* b, const T* z, const T* y,
                    const T* z_ref, const T* y_ref, Epilogue f) {
-  Mismatches zs{"Z"}, ys{"Y"};
+  Mismatches zs("Z"), ys("Y");
   for (std::size_t i = 0; i < d.B; ++i)
     for (std::size_t m = 0; m < d.Mp; ++m) {
       double magnitude = b ? std::abs(double(b[m])) : 0.0;
@@ -231,7 +232,7 @@ struct BackwardResult {
 template <class T>
 void check_backward(const Dims& d, const BackwardResult<T>& r) {
   const std::size_t Mp = d.Mp;
-  Mismatches dzs{"dZ"}, dbs{"db"}, dwts{"dWt"}, dxs{"dX"};
+  Mismatches dzs("dZ"), dbs("db"), dwts("dWt"), dxs("dX");
   for (std::size_t i = 0; i < d.B; ++i)
     for (std::size_t m = 0; m < Mp; ++m) {
       const std::size_t o = i * Mp + m;
