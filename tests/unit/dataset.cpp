@@ -23,7 +23,7 @@ LabelledData<float, Shape<2, 3>> four_samples() {
 
 }  // namespace
 
-TEST_CASE("LabelledData: samples are views in row-major order, with their labels", "[dataset]") {
+TEST_CASE("LabelledData: samples are views in row-major order with their labels", "[dataset]") {
   const auto data = four_samples();
   CHECK(data.size() == 4);
   CHECK_FALSE(data.empty());

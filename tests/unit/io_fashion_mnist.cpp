@@ -80,7 +80,7 @@ TEST_CASE("fashion_mnist: the real test set loads with its known labels", "[io][
   CHECK(sum_of(few.sample(0)) == sum_of(test.sample(0)));
 }
 
-TEST_CASE("fashion_mnist: files from another folder, plain or gzipped, scaled to [0, 1]",
+TEST_CASE("fashion_mnist: files from another folder (plain or gzipped) with pixels scaled to 0..1",
           "[io][fashion_mnist]") {
   TempDir dir;
   write_fake_set(dir, "t10k", 3, {4, 0, 9});
@@ -104,7 +104,7 @@ TEST_CASE("fashion_mnist: files from another folder, plain or gzipped, scaled to
   CHECK(fashion_mnist::available({.directory = dir.path()}));
 }
 
-TEST_CASE("fashion_mnist: NERVE_FASHION_MNIST_DIR picks the folder; Options::directory wins",
+TEST_CASE("fashion_mnist: NERVE_FASHION_MNIST_DIR picks the folder and Options::directory wins",
           "[io][fashion_mnist]") {
   TempDir env_dir, option_dir;
   write_fake_set(env_dir, "t10k", 2, {3, 3});

@@ -55,7 +55,7 @@ void check_round_trip(std::uint8_t code, IdxType type, const std::vector<T>& val
 
 }  // namespace
 
-TEST_CASE("read_idx: every element type round-trips, plain and gzipped", "[io][idx]") {
+TEST_CASE("read_idx: every element type round-trips plain and gzipped", "[io][idx]") {
   for (bool gzip : {false, true}) {
     INFO((gzip ? "gzipped" : "plain"));
     check_round_trip<std::uint8_t>(0x08, IdxType::ubyte, {0, 1, 127, 128, 200, 255}, gzip);
@@ -85,7 +85,7 @@ TEST_CASE("read_idx: big-endian bytes written literally decode to the right valu
   CHECK(read_idx(dir / "d").value<double>(0) == -3.141592653589793);
 }
 
-TEST_CASE("read_idx: ubyte data is available as bytes; other types refuse that", "[io][idx]") {
+TEST_CASE("read_idx: ubyte data is available as bytes and other types refuse that", "[io][idx]") {
   TempDir dir;
   Bytes file = idx_header(0x08, {4});
   file.insert(file.end(), {9, 0, 255, 3});
@@ -227,7 +227,7 @@ TEST_CASE("read_idx: too little or too much data is an io_error with the byte co
         "data, but the data ends after 100 bytes");
 }
 
-TEST_CASE("read_idx: missing, unreadable and corrupt gzip files are io_errors", "[io][idx]") {
+TEST_CASE("read_idx: missing or unreadable files and corrupt gzip streams are io_errors", "[io][idx]") {
   TempDir dir;
   {
     const auto e = expect_io_error([&] { read_idx(dir / "no-such-file.gz"); });
@@ -277,7 +277,7 @@ TEST_CASE("read_idx: missing, unreadable and corrupt gzip files are io_errors", 
   }
 }
 
-TEST_CASE("read_idx: every cut and every flipped byte gives data or an io_error, never a crash",
+TEST_CASE("read_idx: every cut and every flipped byte gives data or an io_error and never a crash",
           "[io][idx]") {
   TempDir dir;
   Bytes file = idx_header(0x0B, {3, 4});
