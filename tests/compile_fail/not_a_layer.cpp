@@ -1,4 +1,4 @@
-// expect: this type is not a nerve layer: every type after Input must be a layer such as Dense<N>, Flatten, ReLU or Softmax (layers derive from nerve::layer)
+// expect: this type is not a nerve layer: every type after Input must be a layer such as Dense<N>, Flatten, ReLU or Softmax (a layer derives from nerve::layer and has a static name())
 // A user's own activation written as a plain struct: it is not a layer, even with a name().
 // An activation of your own is Activation<f> with f an expression of nerve::expr::x.
 #include <cmath>   // std::exp

@@ -10,7 +10,7 @@
 #include <cmath>
 #include <vector>
 
-#include <xsimd/xsimd.hpp>
+#include <nerve/config.hpp>  // xsimd, with g++ 12's false AVX-512 warnings silenced
 
 using namespace nerve::expr;
 

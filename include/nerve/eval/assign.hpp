@@ -9,9 +9,7 @@
 #include <cstddef>  // std::size_t
 #include <type_traits>
 
-#include <xsimd/xsimd.hpp>  // xsimd::batch
-
-#include "nerve/config.hpp"            // NERVE_INLINE
+#include "nerve/config.hpp"            // NERVE_INLINE; xsimd
 #include "nerve/eval/evaluate.hpp"     // nerve::expr::evaluate
 #include "nerve/expr/build.hpp"        // builders
 #include "nerve/expr/tensor_expr.hpp"  // leaves, shape_of_t

@@ -8,21 +8,7 @@
 #include <type_traits>  // std::integral_constant, std::is_base_of_v, std::is_same_v
 #include <utility>      // std::index_sequence
 
-// g++ 12.2 warns "'__Y' may be used uninitialized" inside its own AVX-512 intrinsics (the
-// _mm512_undefined_* idiom, fixed in later g++) wherever xsimd's haddp or max is inlined. The
-// warning is located in the intrinsics header, so it is silenced for the lines xsimd pulls in here;
-// this works only when this is the first include of xsimd in the translation unit.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
-#include <xsimd/xsimd.hpp>  // xsimd::batch, xsimd::default_arch, xsimd::haddp, XSIMD_VERSION_MAJOR
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
-
-#include "nerve/config.hpp"            // NERVE_INLINE
+#include "nerve/config.hpp"            // NERVE_INLINE; xsimd::batch, default_arch, haddp
 #include "nerve/kernels/layout.hpp"    // nerve::kernels::lanes
 
 namespace nerve::kernels {

@@ -6,7 +6,7 @@
 #include <cstddef>  // std::size_t
 #include <string>
 
-#include <xsimd/xsimd.hpp>  // xsimd::batch
+#include "nerve/config.hpp"  // xsimd (included there, with g++'s false warnings silenced)
 
 #include "nerve/expr/ops/math.hpp"         // nerve::math::exp
 #include "nerve/layers/layer.hpp"          // nerve::layer

@@ -14,7 +14,7 @@
 #include <tuple>
 #include <utility>    // std::index_sequence
 
-#include <xsimd/xsimd.hpp>  // xsimd::batch
+#include "nerve/config.hpp"  // xsimd (included there, with g++'s false warnings silenced)
 
 #include "nerve/eval/evaluate.hpp"  // nerve::expr::apply
 #include "nerve/kernels/layout.hpp" // nerve::kernels::padded

@@ -5,9 +5,7 @@
 #include <cmath>
 #include <type_traits>
 
-#include <xsimd/xsimd.hpp>  // xsimd::batch and its math
-
-#include "nerve/config.hpp"  // NERVE_INLINE
+#include "nerve/config.hpp"  // NERVE_INLINE; xsimd
 
 namespace nerve::math {
 

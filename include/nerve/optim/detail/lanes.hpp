@@ -13,7 +13,7 @@
 #include <type_traits>  // std::remove_const_t, std::is_const_v, std::is_base_of_v
 #include <utility>      // std::index_sequence
 
-#include <xsimd/xsimd.hpp>  // xsimd::batch
+#include "nerve/config.hpp"  // xsimd (included there, with g++'s false warnings silenced)
 
 #include "nerve/config.hpp"  // NERVE_INLINE
 
