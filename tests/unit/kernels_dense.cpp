@@ -286,12 +286,14 @@ void run_backward(std::mt19937& rng, Prologue p) {
   constexpr std::size_t Mp = padded<M, T>;
   constexpr std::size_t Kp = padded<K, T>;
   const Weights<T, M, K> w(rng);
+  for (bool accumulate : {true, false})
   for (bool padded_rows : {false, true})
     for (bool with_bias : {false, true})
       for (bool with_z : {false, true})
         for (bool with_dx : {false, true}) {
           INFO("ldx " << (padded_rows ? "padded" : "K, unaligned") << ", db " << with_bias
-                      << ", Z " << with_z << ", dX " << with_dx << ", arch " << Arch::name());
+                      << ", Z " << with_z << ", dX " << with_dx << ", arch " << Arch::name()
+                      << ", accumulate " << accumulate);
           const Input<T, B, K> in(padded_rows, rng);
           Buffer<T> dy(B * Mp), y(B * Mp), z(B * Mp);
           for (std::size_t i = 0; i < B; ++i) {
@@ -306,15 +308,26 @@ void run_backward(std::mt19937& rng, Prologue p) {
           for (std::size_t k = 0; k < K; ++k) fill_uniform(dwt.get() + k * Mp, M, rng);
           fill_uniform(db.get(), M, rng);
           Buffer<T> dwt_ref = dwt, db_ref = db;
+          if (!accumulate) {  // overwrite: the reference adds onto zeros, the kernel gets values
+            for (std::size_t i = 0; i < K * Mp; ++i) dwt_ref[i] = T(0);
+            for (std::size_t i = 0; i < Mp; ++i) db_ref[i] = T(0);
+          }
           Buffer<T> dz(B * Mp), dz_ref(B * Mp), dx(B * Kp), dx_ref(B * Kp);
           for (std::size_t i = 0; i < B * Mp; ++i) dz[i] = nan<T>;
           const T sentinel = T(12345);
           for (std::size_t i = 0; i < B * Kp; ++i) dx[i] = sentinel;
 
-          dense_backward<B, M, K, T, Arch>(in.x, in.ldx, w.wt.get(), dy.get(), y.get(),
-                                           with_z ? z.get() : nullptr, p, dz.get(), dwt.get(),
-                                           with_bias ? db.get() : nullptr,
-                                           with_dx ? dx.get() : nullptr, Kp);
+          if (accumulate) {
+            dense_backward<B, M, K, T, Arch>(in.x, in.ldx, w.wt.get(), dy.get(), y.get(),
+                                             with_z ? z.get() : nullptr, p, dz.get(), dwt.get(),
+                                             with_bias ? db.get() : nullptr,
+                                             with_dx ? dx.get() : nullptr, Kp);
+          } else {
+            dense_backward<B, M, K, T, Arch, false>(in.x, in.ldx, w.wt.get(), dy.get(), y.get(),
+                                                    with_z ? z.get() : nullptr, p, dz.get(),
+                                                    dwt.get(), with_bias ? db.get() : nullptr,
+                                                    with_dx ? dx.get() : nullptr, Kp);
+          }
           reference::dense_backward<B, M, K>(in.x, in.ldx, w.wt.get(), dy.get(), y.get(),
                                              with_z ? z.get() : nullptr, p, dz_ref.get(),
                                              dwt_ref.get(), with_bias ? db_ref.get() : nullptr,

@@ -92,6 +92,10 @@ TEST_CASE("backward: float gradients match double gradients of the same weights"
   CHECK(largest_difference(std::get<1>(gd), std::get<1>(gf)) < 1e-5);
   CHECK(largest_difference(std::get<3>(gd), std::get<3>(gf)) < 1e-5);
   CHECK(largest_difference(std::get<5>(gd), std::get<5>(gf)) < 1e-5);
+  // a second step on the same batch gives the same gradients: they are written, not summed
+  tf.compute_gradients(Xf.data(), labels);
+  CHECK(largest_difference(std::get<1>(gd), std::get<1>(tf.gradients())) < 1e-5);
+  CHECK(largest_difference(std::get<5>(gd), std::get<5>(tf.gradients())) < 1e-5);
   // and the gradients are not all zero
   CHECK(largest_difference(std::get<1>(gd), typename NetD::template parameters_t<1>{}) > 1e-3);
 }

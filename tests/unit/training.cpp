@@ -50,6 +50,22 @@ TEST_CASE("training: XOR with Tanh and softmax cross-entropy reaches loss < 0.02
   }
 }
 
+TEST_CASE("training: user activations (swish, GELU) train with derived derivatives", "[training]") {
+  using nerve::expr::x;
+  using Swish = Activation<x * expr::sigmoid(x)>;
+  using Gelu = Activation<0.5 * x * (1.0 + expr::tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))>;
+  using Net = Network<Input<2>, Dense<8>, Swish, Dense<8>, Gelu, Dense<2>, Softmax>;
+  Net net{Seed{2}};
+  Trainer<Net, CrossEntropy, Adam, Batch<4>> trainer(net, Adam{.learning_rate = 0.05});
+  const float X[8] = {0, 0, 0, 1, 1, 0, 1, 1};
+  const std::uint32_t y[4] = {0, 1, 1, 0};
+  const float first = trainer.step(X, y);
+  float loss = first;
+  for (int i = 0; i < 500; ++i) loss = trainer.step(X, y);
+  INFO("first loss " << first);
+  CHECK(loss < 0.02f);
+}
+
 TEST_CASE("training: XOR with one sigmoid output and binary cross-entropy", "[training]") {
   using Net = Network<Input<2>, Dense<8>, ReLU, Dense<1>, Sigmoid>;
   Net net{Seed{3}};

@@ -19,8 +19,10 @@ namespace detail {
 template <std::size_t M, class T, class Arch>
 inline constexpr std::size_t live_registers = (M + width<T, Arch> - 1) / width<T, Arch>;
 
-// dZ = p(dY, Y, Z) with columns m >= M forced to exactly zero, and db += sum_i dZ[i].
-template <std::size_t B, std::size_t M, std::size_t Mp, class Arch, class T, class Prologue>
+// dZ = p(dY, Y, Z) with columns m >= M forced to exactly zero, and db += sum_i dZ[i] (db = ...
+// when not Accumulate).
+template <std::size_t B, std::size_t M, std::size_t Mp, bool Accumulate, class Arch, class T,
+          class Prologue>
 NERVE_INLINE void gradient_prologue(const T* NERVE_RESTRICT dY, const T* NERVE_RESTRICT Y,
                                     const T* NERVE_RESTRICT Z, const Prologue& p,
                                     T* NERVE_RESTRICT dZ, T* NERVE_RESTRICT db) noexcept {
@@ -40,7 +42,10 @@ NERVE_INLINE void gradient_prologue(const T* NERVE_RESTRICT dY, const T* NERVE_R
       dz.store_aligned(dZ + o);
       sum += dz;
     }
-    if (db) (load_aligned<Arch>(db + at) + sum).store_aligned(db + at);
+    if (db) {
+      if constexpr (Accumulate) (load_aligned<Arch>(db + at) + sum).store_aligned(db + at);
+      else sum.store_aligned(db + at);
+    }
   }
   for (std::size_t i = 0; i < B; ++i)
     for (std::size_t at = NL * W; at < Mp; at += W) simd<T, Arch>(T(0)).store_aligned(dZ + i * Mp + at);
@@ -48,8 +53,8 @@ NERVE_INLINE void gradient_prologue(const T* NERVE_RESTRICT dY, const T* NERVE_R
 
 // dWt[k0 + r][j + v] += sum_i X[i][k0 + r] dZ[i][j + v] for one R x V tile; lanes m >= M of the
 // last live register are not added, so the padded columns of dWt keep their zeros.
-template <std::size_t R, std::size_t V, std::size_t B, std::size_t M, std::size_t Mp, class Arch,
-          class T>
+template <std::size_t R, std::size_t V, std::size_t B, std::size_t M, std::size_t Mp,
+          bool Accumulate, class Arch, class T>
 NERVE_INLINE void weight_gradient_tile(const T* x, std::size_t ldx, const T* NERVE_RESTRICT dz,
                                        T* NERVE_RESTRICT dwt, std::size_t j) noexcept {
   constexpr std::size_t W = width<T, Arch>;
@@ -62,39 +67,43 @@ NERVE_INLINE void weight_gradient_tile(const T* x, std::size_t ldx, const T* NER
         const auto live = leading_lanes<Arch, T>(M - at);
         static_for<R>([&](auto r) {
           T* out = dwt + r * Mp + at;
-          (load_aligned<Arch>(out) + xsimd::select(live, acc[r][v], simd<T, Arch>(T(0))))
-              .store_aligned(out);
+          const auto add = xsimd::select(live, acc[r][v], simd<T, Arch>(T(0)));
+          if constexpr (Accumulate) (load_aligned<Arch>(out) + add).store_aligned(out);
+          else add.store_aligned(out);
         });
         return;
       }
     }
     static_for<R>([&](auto r) {
       T* out = dwt + r * Mp + at;
-      (load_aligned<Arch>(out) + acc[r][v]).store_aligned(out);
+      if constexpr (Accumulate) (load_aligned<Arch>(out) + acc[r][v]).store_aligned(out);
+      else acc[r][v].store_aligned(out);
     });
   });
 }
 
 template <std::size_t R, std::size_t V, std::size_t NL, std::size_t B, std::size_t M,
-          std::size_t Mp, class Arch, class T>
+          std::size_t Mp, bool Accumulate, class Arch, class T>
 NERVE_INLINE void weight_gradient_rows(const T* x, std::size_t ldx, const T* dz, T* dwt) noexcept {
   for (std::size_t j = 0; j < NL / V * V; j += V)
-    weight_gradient_tile<R, V, B, M, Mp, Arch>(x, ldx, dz, dwt, j);
-  if constexpr (NL % V != 0) weight_gradient_tile<R, NL % V, B, M, Mp, Arch>(x, ldx, dz, dwt, NL / V * V);
+    weight_gradient_tile<R, V, B, M, Mp, Accumulate, Arch>(x, ldx, dz, dwt, j);
+  if constexpr (NL % V != 0)
+    weight_gradient_tile<R, NL % V, B, M, Mp, Accumulate, Arch>(x, ldx, dz, dwt, NL / V * V);
 }
 
 // dWt += X^T dZ: an outer-product GEMM whose rows are the K inputs and whose reduction is the
 // batch; A = X read transposed (broadcast X[i][k .. k+R)), B = dZ rows.
-template <std::size_t B, std::size_t M, std::size_t K, std::size_t Mp, class Arch, class T>
+template <std::size_t B, std::size_t M, std::size_t K, std::size_t Mp, bool Accumulate, class Arch,
+          class T>
 NERVE_INLINE void weight_gradient(const T* X, std::size_t ldx, const T* dZ, T* dWt) noexcept {
   constexpr std::size_t NL = live_registers<M, T, Arch>;
   constexpr TileShape tile = choose_outer_tile(K, NL, B, vector_registers<Arch>);
   constexpr std::size_t R = tile.rows, V = tile.vecs;
   for (std::size_t k = 0; k < K / R * R; k += R)
-    weight_gradient_rows<R, V, NL, B, M, Mp, Arch>(X + k, ldx, dZ, dWt + k * Mp);
+    weight_gradient_rows<R, V, NL, B, M, Mp, Accumulate, Arch>(X + k, ldx, dZ, dWt + k * Mp);
   if constexpr (K % R != 0) {
     constexpr std::size_t k = K / R * R;
-    weight_gradient_rows<K % R, V, NL, B, M, Mp, Arch>(X + k, ldx, dZ, dWt + k * Mp);
+    weight_gradient_rows<K % R, V, NL, B, M, Mp, Accumulate, Arch>(X + k, ldx, dZ, dWt + k * Mp);
   }
 }
 
@@ -177,15 +186,17 @@ NERVE_INLINE void input_gradient(const T* dZ, const T* Wt, T* dX, std::size_t ld
 //   dX: nullptr, or [B][ld_dx] overwritten with dX[i][k] = sum_m dZ[i][m] Wt[k][m] for k < K;
 //       columns k >= K are not touched.
 // All pointers but X and dX are 64-byte aligned; outputs must not alias inputs.
+// Accumulate = false writes dWt and db instead of adding to them (their padded columns are still
+// left alone): a training step then needs no pass that zeroes the gradients first.
 template <std::size_t B, std::size_t M, std::size_t K, class T, class Arch = xsimd::default_arch,
-          class Prologue>
+          bool Accumulate = true, class Prologue>
 void dense_backward(const T* X, std::size_t ldx, const T* Wt, const T* dY, const T* Y,
                     const nullable<T>* Z, Prologue p, T* dZ, T* dWt, nullable<T>* db,
                     nullable<T>* dX, std::size_t ld_dx) noexcept {
   static_assert(B > 0 && M > 0 && K > 0, "dense_backward: sizes must be positive");
   constexpr std::size_t Mp = padded<M, T>;
-  detail::gradient_prologue<B, M, Mp, Arch>(dY, Y, Z, p, dZ, db);
-  detail::weight_gradient<B, M, K, Mp, Arch>(X, ldx, dZ, dWt);
+  detail::gradient_prologue<B, M, Mp, Accumulate, Arch>(dY, Y, Z, p, dZ, db);
+  detail::weight_gradient<B, M, K, Mp, Accumulate, Arch>(X, ldx, dZ, dWt);
   if (dX) detail::input_gradient<B, M, K, Mp, Arch>(dZ, Wt, dX, ld_dx);
 }
 

@@ -139,12 +139,13 @@ struct Dense : layer {
     }
   }
 
-  // dZ = prologue(dY, Y, Z); grads += (dZ^T X, sum dZ); dX = dZ W when dX is not null.
+  // dZ = prologue(dY, Y, Z); grads = (dZ^T X, sum dZ), written, not added; dX = dZ W when dX is
+  // not null.
   template <std::size_t B, class T, AnyShape In, class Prologue>
   static void backward(const parameters<T, In>& p, parameters<T, In>& grads, const T* X,
                        std::size_t ldx, const T* dY, const T* Y, const T* Z, Prologue prologue,
                        T* dZ, T* dX, std::size_t ld_dx) {
-    kernels::dense_backward<B, units, In::size, T>(
+    kernels::dense_backward<B, units, In::size, T, xsimd::default_arch, /*Accumulate=*/false>(
         X, ldx, p.weight.data(), dY, Y, Z, prologue, dZ, grads.weight.data(),
         has_bias ? grads.bias.data() : nullptr, dX, ld_dx);
   }

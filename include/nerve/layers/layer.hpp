@@ -29,7 +29,9 @@ namespace nerve {
 
 // How the network schedules a layer (network/plan.hpp groups layers by role):
 //   contraction  a product over its input (Dense): starts a fused group; the element-wise
-//                layers after it become its epilogue. Provides forward<B>() and backward<B>().
+//                layers after it become its epilogue. Provides forward<B>() and backward<B>();
+//                backward writes (does not add to) its parameter gradients, so a training step
+//                needs no pass that zeroes them.
 //   elementwise  a function of each element alone (activations): joins the group before it.
 //   reshape      the same elements seen with another shape (Flatten): costs nothing.
 //   standalone   anything else (Softmax): a pass of its own, forward<B>() and backward<B>().

@@ -131,7 +131,7 @@ class Trainer {
   // Forward, loss and backward for one batch; gradients() holds the result. No update.
   // X: batch rows of the input, ldx apart; targets: targets_per_sample values per sample.
   T compute_gradients(const T* X, std::size_t ldx, const target_type* targets) {
-    zero_gradients();
+    // No zeroing pass: each layer's backward writes its gradients (layers/layer.hpp).
     const T* Y = program::forward(net_.parameter_arrays(), X, ldx, ws_);
     loss_input<T> in{Y, ld_out, nullptr, 0};
     if constexpr (fusion == loss_fusion::softmax) {
@@ -312,14 +312,6 @@ class Trainer {
       }
       accuracy.add(predicted, data.label(indices[i]));
     }
-  }
-
-  void zero_gradients() {
-    std::apply([](auto&... p) { (zero_arrays(p), ...); }, grads_);
-  }
-  template <class P>
-  static void zero_arrays(P& p) {
-    std::apply([](auto&... t) { (t.fill(T(0)), ...); }, p.arrays());
   }
 
   template <std::size_t I>
