@@ -48,16 +48,13 @@ class Random {
 
   // Uniform integer in [0, n), without modulo bias (Lemire's method).
   std::uint64_t below(std::uint64_t n) noexcept {
-    unsigned __int128 m = static_cast<unsigned __int128>(next()) * n;
-    auto low = static_cast<std::uint64_t>(m);
+    std::uint64_t high = 0;
+    std::uint64_t low = multiply(next(), n, high);
     if (low < n) {
       const std::uint64_t threshold = -n % n;
-      while (low < threshold) {
-        m = static_cast<unsigned __int128>(next()) * n;
-        low = static_cast<std::uint64_t>(m);
-      }
+      while (low < threshold) low = multiply(next(), n, high);
     }
-    return static_cast<std::uint64_t>(m >> 64);
+    return high;
   }
 
   // Fisher-Yates shuffle of [first, first + n).
@@ -70,6 +67,16 @@ class Random {
   }
 
  private:
+  // The 128-bit product a * b as (high, returned low), in standard C++.
+  static std::uint64_t multiply(std::uint64_t a, std::uint64_t b, std::uint64_t& high) noexcept {
+    const std::uint64_t a_lo = a & 0xFFFFFFFFu, a_hi = a >> 32;
+    const std::uint64_t b_lo = b & 0xFFFFFFFFu, b_hi = b >> 32;
+    const std::uint64_t lo_lo = a_lo * b_lo, hi_lo = a_hi * b_lo, lo_hi = a_lo * b_hi;
+    const std::uint64_t cross = (lo_lo >> 32) + (hi_lo & 0xFFFFFFFFu) + lo_hi;
+    high = a_hi * b_hi + (hi_lo >> 32) + (cross >> 32);
+    return (cross << 32) | (lo_lo & 0xFFFFFFFFu);
+  }
+
   static std::uint64_t splitmix64(std::uint64_t& s) noexcept {
     std::uint64_t z = (s += 0x9E3779B97F4A7C15ull);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
