@@ -132,17 +132,7 @@ class Trainer {
   // X: batch rows of the input, ldx apart; targets: targets_per_sample values per sample.
   T compute_gradients(const T* X, std::size_t ldx, const target_type* targets) {
     // No zeroing pass: each layer's backward writes its gradients (layers/layer.hpp).
-    const T* Y = program::forward(net_.parameter_arrays(), X, ldx, ws_);
-    loss_input<T> in{Y, ld_out, nullptr, 0};
-    if constexpr (fusion == loss_fusion::softmax) {
-      in.logits = program::last_input(ws_);
-      in.ld_logits = program::last_input_ld(ws_);
-    } else if constexpr (fusion == loss_fusion::last_activation) {
-      in.logits = program::last_z(ws_);
-      in.ld_logits = ld_out;
-    }
-    const T loss = Loss::template evaluate<batch, outputs, T, fusion != loss_fusion::none>(
-        in, targets, program::grad_buffer(ws_), ld_out);
+    const T loss = batch_loss(X, ldx, targets, nullptr);
     program::template backward<fusion>(net_.parameter_arrays(), grads_, ws_);
     return loss;
   }
@@ -246,7 +236,8 @@ class Trainer {
             data.size()};
   }
 
-  // Loss of a batch without gradients (evaluation).
+  // Forward and loss of a batch, the loss's gradient left in the workspace for backward.
+  // outputs_out, when not null, receives the output rows (ld_output() apart).
   T batch_loss(const T* X, std::size_t ldx, const target_type* targets, const T** outputs_out,
                std::size_t rows = batch) {
     const T* Y = forward(X, ldx);
