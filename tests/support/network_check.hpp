@@ -17,7 +17,7 @@ namespace nerve_test {
 // f(entry index, array index j, tensor) for every trainable array of a parameter tuple.
 // (Plain function templates: g++ 12 fails on nested template lambdas here.)
 template <std::size_t I, class Arrays, class F, std::size_t... J>
-void for_each_array_of(Arrays arrays, F& f, std::index_sequence<J...>) {
+void for_each_array_of([[maybe_unused]] Arrays arrays, F& f, std::index_sequence<J...>) {
   (f(I, J, std::get<J>(arrays)), ...);
 }
 template <class Tuple, class F, std::size_t... I>
