@@ -62,8 +62,8 @@ template <class T>
 constexpr T nan = std::numeric_limits<T>::quiet_NaN();
 
 template <class T>
-bool close(T got, T want, std::size_t n, double magnitude) {
-  const double tol = double(n + 8) * double(eps<T>) * magnitude;
+bool close(T got, T want, std::size_t n, double magnitude, double propagated = 0) {
+  const double tol = double(n + 8) * double(eps<T>) * magnitude + propagated;
   return std::abs(double(got) - double(want)) <= tol;
 }
 
@@ -247,9 +247,16 @@ void check_backward(const Dims& d, const BackwardResult<T>& r) {
       dbs.expect(r.db[m] == T(0), 0, m, r.db[m], T(0));
       continue;
     }
+    // db and dWt are sums over the kernel's own dZ, which may differ from the reference's dZ
+    // by what the dZ check allows (1 - y*y near |y| = 1 loses digits, and the vector prologue
+    // rounds differently from the scalar one); that difference is carried into their bound.
     double magnitude = std::abs(double(r.db_ref[m]));
-    for (std::size_t i = 0; i < d.B; ++i) magnitude += std::abs(double(r.dz_ref[i * Mp + m]));
-    dbs.expect(close(r.db[m], r.db_ref[m], d.B, magnitude), 0, m, r.db[m], r.db_ref[m]);
+    double propagated = 0;
+    for (std::size_t i = 0; i < d.B; ++i) {
+      magnitude += std::abs(double(r.dz_ref[i * Mp + m]));
+      propagated += std::abs(double(r.dz[i * Mp + m]) - double(r.dz_ref[i * Mp + m]));
+    }
+    dbs.expect(close(r.db[m], r.db_ref[m], d.B, magnitude, propagated), 0, m, r.db[m], r.db_ref[m]);
   }
   for (std::size_t k = 0; k < d.K; ++k)
     for (std::size_t m = 0; m < Mp; ++m) {
@@ -259,9 +266,14 @@ void check_backward(const Dims& d, const BackwardResult<T>& r) {
         continue;
       }
       double magnitude = std::abs(double(r.dwt_ref[o]));
-      for (std::size_t i = 0; i < d.B; ++i)
-        magnitude += std::abs(double(r.x[i * d.ldx + k]) * double(r.dz_ref[i * Mp + m]));
-      dwts.expect(close(r.dwt[o], r.dwt_ref[o], d.B, magnitude), k, m, r.dwt[o], r.dwt_ref[o]);
+      double propagated = 0;
+      for (std::size_t i = 0; i < d.B; ++i) {
+        const double x = std::abs(double(r.x[i * d.ldx + k]));
+        magnitude += x * std::abs(double(r.dz_ref[i * Mp + m]));
+        propagated += x * std::abs(double(r.dz[i * Mp + m]) - double(r.dz_ref[i * Mp + m]));
+      }
+      dwts.expect(close(r.dwt[o], r.dwt_ref[o], d.B, magnitude, propagated), k, m, r.dwt[o],
+                  r.dwt_ref[o]);
     }
   for (std::size_t i = 0; i < d.B; ++i)
     for (std::size_t k = 0; k < r.ld_dx; ++k) {
@@ -270,10 +282,14 @@ void check_backward(const Dims& d, const BackwardResult<T>& r) {
         dxs.expect(r.dx[o] == r.sentinel, i, k, r.dx[o], r.sentinel);
         continue;
       }
-      double magnitude = 0;
-      for (std::size_t m = 0; m < d.M; ++m)
-        magnitude += std::abs(double(r.dz_ref[i * Mp + m]) * double(r.wt[k * Mp + m]));
-      dxs.expect(close(r.dx[o], r.dx_ref[o], d.M, magnitude), i, k, r.dx[o], r.dx_ref[o]);
+      double magnitude = 0, propagated = 0;
+      for (std::size_t m = 0; m < d.M; ++m) {
+        const double w = std::abs(double(r.wt[k * Mp + m]));
+        magnitude += std::abs(double(r.dz_ref[i * Mp + m])) * w;
+        propagated += std::abs(double(r.dz[i * Mp + m]) - double(r.dz_ref[i * Mp + m])) * w;
+      }
+      dxs.expect(close(r.dx[o], r.dx_ref[o], d.M, magnitude, propagated), i, k, r.dx[o],
+                 r.dx_ref[o]);
     }
   dzs.check();
   dbs.check();
