@@ -338,7 +338,7 @@ void run_backward(std::mt19937& rng, Prologue p) {
                                              with_bias ? db.get() : nullptr,
                                              with_dx ? dx.get() : nullptr, Kp);
           } else {
-            dense_backward<B, M, K, T, Arch, gradient_store::overwrite>(
+            dense_backward<B, M, K, T, Arch, false>(
                 in.x, in.ldx, w.wt.get(), dy.get(), y.get(), with_z ? z.get() : nullptr, p,
                 dz.get(), dwt.get(), with_bias ? db.get() : nullptr, with_dx ? dx.get() : nullptr,
                 Kp);

@@ -11,13 +11,6 @@
 #include "nerve/kernels/tiling.hpp"      // detail::choose_outer_tile
 
 namespace nerve::kernels {
-
-// What the backward pass does with the parameter gradients it computes:
-//   accumulate  dWt += g, db += g (several contributions to one gradient)
-//   overwrite   dWt = g, db = g (one contribution: no pass zeroing the gradients first)
-//   descend     dWt -= rate g, db -= rate g, where dWt and db are the weights and biases
-//               themselves: plain SGD fused into the gradient kernel, no gradient stored at all
-enum class gradient_store { accumulate, overwrite, descend };
 namespace detail {
 
 // Registers of a padded row that hold at least one real column (m < M); the rest are all zero in
@@ -26,32 +19,13 @@ namespace detail {
 template <std::size_t M, class T, class Arch>
 inline constexpr std::size_t live_registers = (M + width<T, Arch> - 1) / width<T, Arch>;
 
-// Puts gradient g into out as Store says.
-template <gradient_store Store, class Arch, class T>
-NERVE_INLINE void store(T* out, simd<T, Arch> g, T rate) noexcept {
-  if constexpr (Store == gradient_store::accumulate) (load_aligned<Arch>(out) + g).store_aligned(out);
-  else if constexpr (Store == gradient_store::overwrite) g.store_aligned(out);
-  else (load_aligned<Arch>(out) - simd<T, Arch>(rate) * g).store_aligned(out);
-}
-
-// b -= rate * sum_i dZ[i]; padded columns of dZ are zero, so they stay unchanged.
-template <std::size_t B, std::size_t M, std::size_t Mp, class Arch, class T>
-NERVE_INLINE void bias_descend(const T* NERVE_RESTRICT dZ, T* NERVE_RESTRICT b, T rate) noexcept {
-  constexpr std::size_t W = width<T, Arch>;
-  for (std::size_t at = 0; at < live_registers<M, T, Arch> * W; at += W) {
-    auto sum = simd<T, Arch>(T(0));
-    for (std::size_t i = 0; i < B; ++i) sum += load_aligned<Arch>(dZ + i * Mp + at);
-    store<gradient_store::descend, Arch>(b + at, sum, rate);
-  }
-}
-
 // dZ = p(dY, Y, Z) with columns m >= M forced to exactly zero, and db += sum_i dZ[i] (db = ...
 // when not Accumulate).
-template <std::size_t B, std::size_t M, std::size_t Mp, gradient_store Store, class Arch, class T,
+template <std::size_t B, std::size_t M, std::size_t Mp, bool Accumulate, class Arch, class T,
           class Prologue>
 NERVE_INLINE void gradient_prologue(const T* NERVE_RESTRICT dY, const T* NERVE_RESTRICT Y,
                                     const T* NERVE_RESTRICT Z, const Prologue& p,
-                                    T* NERVE_RESTRICT dZ, T* NERVE_RESTRICT db, T rate) noexcept {
+                                    T* NERVE_RESTRICT dZ, T* NERVE_RESTRICT db) noexcept {
   constexpr std::size_t W = width<T, Arch>;
   constexpr std::size_t NL = live_registers<M, T, Arch>;
   const T* z_or_y = Z ? Z : Y;
@@ -69,7 +43,8 @@ NERVE_INLINE void gradient_prologue(const T* NERVE_RESTRICT dY, const T* NERVE_R
       sum += dz;
     }
     if (db) {
-      store<Store, Arch>(db + at, sum, rate);
+      if constexpr (Accumulate) (load_aligned<Arch>(db + at) + sum).store_aligned(db + at);
+      else sum.store_aligned(db + at);
     }
   }
   for (std::size_t i = 0; i < B; ++i)
@@ -79,9 +54,9 @@ NERVE_INLINE void gradient_prologue(const T* NERVE_RESTRICT dY, const T* NERVE_R
 // dWt[k0 + r][j + v] += sum_i X[i][k0 + r] dZ[i][j + v] for one R x V tile; lanes m >= M of the
 // last live register are not added, so the padded columns of dWt keep their zeros.
 template <std::size_t R, std::size_t V, std::size_t B, std::size_t M, std::size_t Mp,
-          gradient_store Store, class Arch, class T>
+          bool Accumulate, class Arch, class T>
 NERVE_INLINE void weight_gradient_tile(const T* x, std::size_t ldx, const T* NERVE_RESTRICT dz,
-                                       T* NERVE_RESTRICT dwt, std::size_t j, T rate) noexcept {
+                                       T* NERVE_RESTRICT dwt, std::size_t j) noexcept {
   constexpr std::size_t W = width<T, Arch>;
   simd<T, Arch> acc[R][V];
   outer_tile<R, V, B, Mp, AOrder::transposed, Arch>(x, ldx, dz + j * W, acc);
@@ -92,42 +67,43 @@ NERVE_INLINE void weight_gradient_tile(const T* x, std::size_t ldx, const T* NER
         const auto live = leading_lanes<Arch, T>(M - at);
         static_for<R>([&](auto r) {
           T* out = dwt + r * Mp + at;
-          store<Store, Arch>(out, xsimd::select(live, acc[r][v], simd<T, Arch>(T(0))), rate);
+          const auto add = xsimd::select(live, acc[r][v], simd<T, Arch>(T(0)));
+          if constexpr (Accumulate) (load_aligned<Arch>(out) + add).store_aligned(out);
+          else add.store_aligned(out);
         });
         return;
       }
     }
     static_for<R>([&](auto r) {
       T* out = dwt + r * Mp + at;
-      store<Store, Arch>(out, acc[r][v], rate);
+      if constexpr (Accumulate) (load_aligned<Arch>(out) + acc[r][v]).store_aligned(out);
+      else acc[r][v].store_aligned(out);
     });
   });
 }
 
 template <std::size_t R, std::size_t V, std::size_t NL, std::size_t B, std::size_t M,
-          std::size_t Mp, gradient_store Store, class Arch, class T>
-NERVE_INLINE void weight_gradient_rows(const T* x, std::size_t ldx, const T* dz, T* dwt,
-                                       T rate) noexcept {
+          std::size_t Mp, bool Accumulate, class Arch, class T>
+NERVE_INLINE void weight_gradient_rows(const T* x, std::size_t ldx, const T* dz, T* dwt) noexcept {
   for (std::size_t j = 0; j < NL / V * V; j += V)
-    weight_gradient_tile<R, V, B, M, Mp, Store, Arch>(x, ldx, dz, dwt, j, rate);
+    weight_gradient_tile<R, V, B, M, Mp, Accumulate, Arch>(x, ldx, dz, dwt, j);
   if constexpr (NL % V != 0)
-    weight_gradient_tile<R, NL % V, B, M, Mp, Store, Arch>(x, ldx, dz, dwt, NL / V * V, rate);
+    weight_gradient_tile<R, NL % V, B, M, Mp, Accumulate, Arch>(x, ldx, dz, dwt, NL / V * V);
 }
 
 // dWt += X^T dZ: an outer-product GEMM whose rows are the K inputs and whose reduction is the
 // batch; A = X read transposed (broadcast X[i][k .. k+R)), B = dZ rows.
-template <std::size_t B, std::size_t M, std::size_t K, std::size_t Mp, gradient_store Store,
-          class Arch, class T>
-NERVE_INLINE void weight_gradient(const T* X, std::size_t ldx, const T* dZ, T* dWt,
-                                  T rate) noexcept {
+template <std::size_t B, std::size_t M, std::size_t K, std::size_t Mp, bool Accumulate, class Arch,
+          class T>
+NERVE_INLINE void weight_gradient(const T* X, std::size_t ldx, const T* dZ, T* dWt) noexcept {
   constexpr std::size_t NL = live_registers<M, T, Arch>;
   constexpr TileShape tile = choose_outer_tile(K, NL, B, vector_registers<Arch>);
   constexpr std::size_t R = tile.rows, V = tile.vecs;
   for (std::size_t k = 0; k < K / R * R; k += R)
-    weight_gradient_rows<R, V, NL, B, M, Mp, Store, Arch>(X + k, ldx, dZ, dWt + k * Mp, rate);
+    weight_gradient_rows<R, V, NL, B, M, Mp, Accumulate, Arch>(X + k, ldx, dZ, dWt + k * Mp);
   if constexpr (K % R != 0) {
     constexpr std::size_t k = K / R * R;
-    weight_gradient_rows<K % R, V, NL, B, M, Mp, Store, Arch>(X + k, ldx, dZ, dWt + k * Mp, rate);
+    weight_gradient_rows<K % R, V, NL, B, M, Mp, Accumulate, Arch>(X + k, ldx, dZ, dWt + k * Mp);
   }
 }
 
@@ -210,27 +186,18 @@ NERVE_INLINE void input_gradient(const T* dZ, const T* Wt, T* dX, std::size_t ld
 //   dX: nullptr, or [B][ld_dx] overwritten with dX[i][k] = sum_m dZ[i][m] Wt[k][m] for k < K;
 //       columns k >= K are not touched.
 // All pointers but X and dX are 64-byte aligned; outputs must not alias inputs.
-// Store says what happens to the parameter gradients (gradient_store above); their padded columns
-// are left alone in every mode. With descend, dWt and db are the weights and biases themselves,
-// updated by -rate * gradient, and dX is computed first, from the weights before the update.
+// Accumulate = false writes dWt and db instead of adding to them (their padded columns are still
+// left alone): a training step then needs no pass that zeroes the gradients first.
 template <std::size_t B, std::size_t M, std::size_t K, class T, class Arch = xsimd::default_arch,
-          gradient_store Store = gradient_store::accumulate, class Prologue>
+          bool Accumulate = true, class Prologue>
 void dense_backward(const T* X, std::size_t ldx, const T* Wt, const T* dY, const T* Y,
                     const nullable<T>* Z, Prologue p, T* dZ, T* dWt, nullable<T>* db,
-                    nullable<T>* dX, std::size_t ld_dx, nullable<T> rate = 0) noexcept {
+                    nullable<T>* dX, std::size_t ld_dx) noexcept {
   static_assert(B > 0 && M > 0 && K > 0, "dense_backward: sizes must be positive");
   constexpr std::size_t Mp = padded<M, T>;
-  if constexpr (Store == gradient_store::descend) {
-    detail::gradient_prologue<B, M, Mp, gradient_store::overwrite, Arch>(dY, Y, Z, p, dZ,
-                                                                         static_cast<T*>(nullptr), rate);
-    if (dX) detail::input_gradient<B, M, K, Mp, Arch>(dZ, Wt, dX, ld_dx);
-    if (db) detail::bias_descend<B, M, Mp, Arch>(dZ, db, rate);
-    detail::weight_gradient<B, M, K, Mp, Store, Arch>(X, ldx, dZ, dWt, rate);
-  } else {
-    detail::gradient_prologue<B, M, Mp, Store, Arch>(dY, Y, Z, p, dZ, db, rate);
-    detail::weight_gradient<B, M, K, Mp, Store, Arch>(X, ldx, dZ, dWt, rate);
-    if (dX) detail::input_gradient<B, M, K, Mp, Arch>(dZ, Wt, dX, ld_dx);
-  }
+  detail::gradient_prologue<B, M, Mp, Accumulate, Arch>(dY, Y, Z, p, dZ, db);
+  detail::weight_gradient<B, M, K, Mp, Accumulate, Arch>(X, ldx, dZ, dWt);
+  if (dX) detail::input_gradient<B, M, K, Mp, Arch>(dZ, Wt, dX, ld_dx);
 }
 
 }  // namespace nerve::kernels

@@ -139,17 +139,15 @@ struct Dense : layer {
     }
   }
 
-  // dZ = prologue(dY, Y, Z); dX = dZ W when dX is not null; the gradients (dZ^T X, sum dZ) are
-  // written into grads (overwrite: not added), or, with descend, subtracted times rate from the
-  // parameters, which grads then is (plain SGD fused into the kernel).
-  template <std::size_t B, class T, AnyShape In,
-            kernels::gradient_store Store = kernels::gradient_store::overwrite, class Prologue>
+  // dZ = prologue(dY, Y, Z); grads = (dZ^T X, sum dZ), written, not added; dX = dZ W when dX is
+  // not null.
+  template <std::size_t B, class T, AnyShape In, class Prologue>
   static void backward(const parameters<T, In>& p, parameters<T, In>& grads, const T* X,
                        std::size_t ldx, const T* dY, const T* Y, const T* Z, Prologue prologue,
-                       T* dZ, T* dX, std::size_t ld_dx, T rate = T(0)) {
-    kernels::dense_backward<B, units, In::size, T, xsimd::default_arch, Store>(
+                       T* dZ, T* dX, std::size_t ld_dx) {
+    kernels::dense_backward<B, units, In::size, T, xsimd::default_arch, /*Accumulate=*/false>(
         X, ldx, p.weight.data(), dY, Y, Z, prologue, dZ, grads.weight.data(),
-        has_bias ? grads.bias.data() : nullptr, dX, ld_dx, rate);
+        has_bias ? grads.bias.data() : nullptr, dX, ld_dx);
   }
 };
 

@@ -17,7 +17,6 @@
 #include "nerve/config.hpp"  // xsimd (included there, with g++'s false warnings silenced)
 
 #include "nerve/eval/evaluate.hpp"  // nerve::expr::apply
-#include "nerve/kernels/dense_backward.hpp"  // nerve::kernels::gradient_store
 #include "nerve/kernels/layout.hpp" // nerve::kernels::padded
 #include "nerve/network/plan.hpp"   // nerve::detail::plan, chain_function, derivative_form
 #include "nerve/shape/shape.hpp"    // nerve::Shape
@@ -254,10 +253,9 @@ struct program {
     for (std::size_t i = 0; i < B; ++i) std::fill(rows + i * ld + n, rows + (i + 1) * ld, T(0));
   }
 
-  template <std::size_t g, loss_fusion Fusion, kernels::gradient_store Store>
+  template <std::size_t g, loss_fusion Fusion>
   static void backward_group(const typename Net::parameter_tuple& params,
-                             typename Net::parameter_tuple& grads, workspace& ws, int& cur,
-                             T rate) {
+                             typename Net::parameter_tuple& grads, workspace& ws, int& cur) {
     using L = head<g>;
     using In = in_shape<g>;
     constexpr fusion_role kind = groups[g].kind;
@@ -276,10 +274,10 @@ struct program {
     } else if constexpr (kind == fusion_role::contraction) {
       constexpr auto f = form<g, Fusion>();
       const T* Z = keeps_z<g> ? ws.at(offsets.z[g]) : Y;
-      L::template backward<B, T, In, Store>(std::get<groups[g].head>(params),
-                                           std::get<groups[g].head>(grads), X, ldx, dY, Y, Z,
-                                           prologue<f, derivative_expr<g, Fusion>()>{},
-                                           ws.at(offsets.scratch), dX, ld_in, rate);
+      L::template backward<B, T, In>(std::get<groups[g].head>(params),
+                                    std::get<groups[g].head>(grads), X, ldx, dY, Y, Z,
+                                    prologue<f, derivative_expr<g, Fusion>()>{},
+                                    ws.at(offsets.scratch), dX, ld_in);
     } else if (dX != nullptr) {
       if constexpr (kind == fusion_role::elementwise) {
         constexpr auto f = form<g, Fusion>();
@@ -298,16 +296,14 @@ struct program {
     }
   }
 
-  // Gradients of every parameter, written into grads, from the output gradient the loss wrote
-  // into grad_buffer(ws) (rows ld_out<G-1> apart, padding zero). With Store = descend, grads is
-  // params itself and each layer steps its parameters by -rate * gradient as it goes: each
-  // layer's input gradient is computed from its weights before they move.
-  template <loss_fusion Fusion, kernels::gradient_store Store = kernels::gradient_store::overwrite>
+  // Gradients of every parameter, accumulated into grads, from the output gradient the loss
+  // wrote into grad_buffer(ws) (rows ld_out<G-1> apart, padding zero).
+  template <loss_fusion Fusion>
   static void backward(const typename Net::parameter_tuple& params,
-                       typename Net::parameter_tuple& grads, workspace& ws, T rate = T(0)) {
+                       typename Net::parameter_tuple& grads, workspace& ws) {
     int cur = 0;
     [&]<std::size_t... r>(std::index_sequence<r...>) {
-      (backward_group<G - 1 - r, Fusion, Store>(params, grads, ws, cur, rate), ...);
+      (backward_group<G - 1 - r, Fusion>(params, grads, ws, cur), ...);
     }(std::make_index_sequence<G>{});
   }
 

@@ -34,7 +34,6 @@
 #include "nerve/train/progress.hpp"      // nerve::Progress
 #include "nerve/network/execute.hpp"     // nerve::detail::program
 #include "nerve/optim/optimizer.hpp"     // nerve::Optimizer
-#include "nerve/optim/sgd.hpp"           // nerve::SGD (fused into the backward pass)
 #include "nerve/shape/shape.hpp"         // nerve::Shape
 #include "nerve/tensor/tensor.hpp"       // nerve::Tensor
 
@@ -148,19 +147,8 @@ class Trainer {
     }(std::make_index_sequence<std::tuple_size_v<typename Net::parameter_tuple>>{});
   }
 
-  // One training step on one mini-batch; returns its mean loss. Plain SGD (no momentum, no
-  // weight decay) is fused into the backward pass: each layer's weights move by -rate * gradient
-  // in the gradient kernel itself, and no gradient is stored (gradients() is then not updated).
+  // One training step on one mini-batch; returns its mean loss.
   T step(const T* X, std::size_t ldx, const target_type* targets) {
-    if constexpr (std::is_same_v<Opt, SGD>) {
-      if (optimizer_.momentum == 0 && optimizer_.weight_decay == 0) {
-        const T loss = batch_loss(X, ldx, targets, nullptr);
-        program::template backward<fusion, kernels::gradient_store::descend>(
-            net_.parameter_arrays(), net_.parameter_arrays(), ws_,
-            static_cast<T>(optimizer_.learning_rate));
-        return loss;
-      }
-    }
     const T loss = compute_gradients(X, ldx, targets);
     apply_gradients();
     return loss;
