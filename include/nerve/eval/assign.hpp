@@ -109,7 +109,9 @@ void assign(Tensor<T, S, P>& dst, const E& e) {
   T* out = dst.data();
   std::size_t i = 0;
   for (; i + W <= S::size; i += W) evaluate<V>(e, index_context{i}).store_unaligned(out + i);
-  for (; i < S::size; ++i) out[i] = evaluate<T>(e, index_context{i});
+  if constexpr (S::size % W != 0) {  // a tail only where there is one (g++ warns otherwise)
+    for (; i < S::size; ++i) out[i] = evaluate<T>(e, index_context{i});
+  }
 }
 
 // A new tensor holding e.
@@ -135,7 +137,9 @@ auto sum(const E& e) {
   std::size_t i = 0;
   for (; i + W <= S::size; i += W) acc += evaluate<V>(e, index_context{i});
   T total = xsimd::hadd(acc);
-  for (; i < S::size; ++i) total += evaluate<T>(e, index_context{i});
+  if constexpr (S::size % W != 0) {
+    for (; i < S::size; ++i) total += evaluate<T>(e, index_context{i});
+  }
   return total;
 }
 
