@@ -99,11 +99,16 @@ struct program {
   template <std::size_t g>
   static constexpr std::size_t ld_out = kernels::padded<out_shape<g>::size, T>;
 
+  // The first activation entry of group g: after the head of a contraction group, the head itself
+  // of an element-wise group.
+  template <std::size_t g>
+  static constexpr std::size_t first_activation =
+      groups[g].kind == fusion_role::contraction ? groups[g].head + 1 : groups[g].head;
+
   // Activations from the head's output through the last entry.
   template <std::size_t g>
   static constexpr auto function() {
-    constexpr std::size_t first = groups[g].kind == fusion_role::contraction ? groups[g].head + 1
-                                                                             : groups[g].head;
+    constexpr std::size_t first = first_activation<g>;
     return chain_function<entries, first, groups[g].last>();
   }
 
@@ -116,8 +121,7 @@ struct program {
 
   template <std::size_t g, loss_fusion Fusion>
   static constexpr derivative_form form() {
-    constexpr std::size_t first = groups[g].kind == fusion_role::contraction ? groups[g].head + 1
-                                                                             : groups[g].head;
+    constexpr std::size_t first = first_activation<g>;
     constexpr std::size_t last = backward_last<g, Fusion>();
     constexpr fusion_role kind = groups[g].kind;
     if constexpr (kind != fusion_role::contraction && kind != fusion_role::elementwise) {
@@ -135,8 +139,7 @@ struct program {
   // The derivative expression the prologue evaluates, as a function of y or of z.
   template <std::size_t g, loss_fusion Fusion>
   static constexpr auto derivative_expr() {
-    constexpr std::size_t first = groups[g].kind == fusion_role::contraction ? groups[g].head + 1
-                                                                             : groups[g].head;
+    constexpr std::size_t first = first_activation<g>;
     constexpr auto f = form<g, Fusion>();
     if constexpr (f == derivative_form::identity) {
       return expr::One{};

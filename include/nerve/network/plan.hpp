@@ -31,14 +31,16 @@ template <class... Entries>
 struct plan {
   static constexpr std::array<fusion_role, sizeof...(Entries)> roles{Entries::role...};
 
+  // An element-wise entry joins the group before it when that group ends in a contraction or
+  // in element-wise entries.
+  static constexpr bool joins_previous(std::size_t i) {
+    return i > 1 && roles[i] == fusion_role::elementwise &&
+           (roles[i - 1] == fusion_role::elementwise || roles[i - 1] == fusion_role::contraction);
+  }
+
   static constexpr std::size_t group_count = [] {
     std::size_t count = 0;
-    for (std::size_t i = 1; i < roles.size(); ++i) {
-      const bool joins = roles[i] == fusion_role::elementwise && count > 0 &&
-                         (roles[i - 1] == fusion_role::elementwise ||
-                          roles[i - 1] == fusion_role::contraction);
-      if (!joins) ++count;
-    }
+    for (std::size_t i = 1; i < roles.size(); ++i) count += joins_previous(i) ? 0 : 1;
     return count;
   }();
 
@@ -46,10 +48,7 @@ struct plan {
     std::array<group, group_count> out{};
     std::size_t g = 0;
     for (std::size_t i = 1; i < roles.size(); ++i) {
-      const bool joins = roles[i] == fusion_role::elementwise && g > 0 &&
-                         (roles[i - 1] == fusion_role::elementwise ||
-                          roles[i - 1] == fusion_role::contraction);
-      if (joins) {
+      if (joins_previous(i)) {
         out[g - 1].last = i;
       } else {
         out[g++] = group{roles[i], i, i};
