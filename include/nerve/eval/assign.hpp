@@ -11,6 +11,7 @@
 
 #include "nerve/config.hpp"            // NERVE_INLINE; xsimd
 #include "nerve/eval/evaluate.hpp"     // nerve::expr::evaluate
+#include "nerve/eval/lanes.hpp"        // nerve::expr::for_each_lane, store_lanes
 #include "nerve/expr/build.hpp"        // builders
 #include "nerve/expr/tensor_expr.hpp"  // leaves, shape_of_t
 #include "nerve/tensor/tensor.hpp"     // nerve::Tensor
@@ -52,9 +53,12 @@ NERVE_INLINE V gather(std::size_t i, F f) {
 struct index_context {
   std::size_t i;
 
-  template <class V>
-  NERVE_INLINE V var() const {
-    static_assert(!sizeof(V), "x appears in a tensor expression; x is for Activation<f> only");
+  template <class V, class Leaf>
+  NERVE_INLINE V symbol(Leaf) const {
+    static_assert(!sizeof(Leaf),
+                  "a symbol (x, a variable, a parameter or an output) appears in a tensor "
+                  "expression; symbols are for function expressions (Activation<f>, "
+                  "function_context, symbol_context)");
     return V{};
   }
 
@@ -104,14 +108,11 @@ template <class T, AnyShape S, class P, Expr E>
 void assign(Tensor<T, S, P>& dst, const E& e) {
   static_assert(std::is_same_v<shape_of_t<E>, S>,
                 "assign(dst, e): the expression's shape differs from the destination's");
-  using V = xsimd::batch<T>;
-  constexpr std::size_t W = V::size;
   T* out = dst.data();
-  std::size_t i = 0;
-  for (; i + W <= S::size; i += W) evaluate<V>(e, index_context{i}).store_unaligned(out + i);
-  if constexpr (S::size % W != 0) {  // a tail only where there is one (g++ warns otherwise)
-    for (; i < S::size; ++i) out[i] = evaluate<T>(e, index_context{i});
-  }
+  for_each_lane<S::size, T>([&](std::size_t i, auto lane) {
+    using V = typename decltype(lane)::type;
+    store_lanes(out + i, evaluate<V>(e, index_context{i}));
+  });
 }
 
 // A new tensor holding e.
@@ -131,16 +132,14 @@ auto sum(const E& e) {
   using S = shape_of_t<E>;
   static_assert(!std::is_void_v<S>, "sum(e) needs an expression of tensors");
   using T = typename value_type_of<E>::type;
-  using V = xsimd::batch<T>;
-  constexpr std::size_t W = V::size;
-  V acc(T(0));
-  std::size_t i = 0;
-  for (; i + W <= S::size; i += W) acc += evaluate<V>(e, index_context{i});
-  T total = xsimd::hadd(acc);
-  if constexpr (S::size % W != 0) {
-    for (; i < S::size; ++i) total += evaluate<T>(e, index_context{i});
-  }
-  return total;
+  xsimd::batch<T> acc(T(0));
+  T tail = 0;
+  for_each_lane<S::size, T>([&](std::size_t i, auto lane) {
+    using V = typename decltype(lane)::type;
+    if constexpr (math::is_scalar<V>) tail += evaluate<V>(e, index_context{i});
+    else acc += evaluate<V>(e, index_context{i});
+  });
+  return xsimd::hadd(acc) + tail;
 }
 
 }  // namespace nerve::expr

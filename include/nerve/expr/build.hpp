@@ -6,7 +6,7 @@
 #include <concepts>
 #include <type_traits>
 
-#include "nerve/expr/node.hpp"         // nerve::expr::Unary, Binary, Var, Const, Zero, One, Expr
+#include "nerve/expr/node.hpp"         // nerve::expr::Unary, Binary, Select, Const, Zero, One, Expr
 #include "nerve/expr/tensor_expr.hpp"  // nerve::expr::TensorLike, ref
 
 namespace nerve::expr {
@@ -139,11 +139,34 @@ constexpr auto abs(const A& a) { return make_unary<ops::Abs>(as_expr(a)); }
 template <Node A>
 constexpr auto sign(const A& a) { return make_unary<ops::Sign>(as_expr(a)); }
 
-// a where a > 0, slope * a elsewhere, for any slope: relu(a) - slope * relu(-a). (max(a, slope a)
-// would be the same only for slopes in [0, 1].)
+// a where c > 0, else b; the branch not taken cannot leak an inf or NaN (unlike step(c) * a).
+// select(c, 0, 0) and select(c, 1, 1) fold, so that derivatives stay small.
+template <Operand C, Operand A, Operand B>
+  requires(Node<C> || Node<A> || Node<B>)
+constexpr auto select(const C& c_, const A& a_, const B& b_) {
+  auto c = as_expr(c_);
+  auto a = as_expr(a_);
+  auto b = as_expr(b_);
+  if constexpr ((is_zero<decltype(a)> && is_zero<decltype(b)>) ||
+                (is_one<decltype(a)> && is_one<decltype(b)>)) {
+    return a;
+  } else {
+    return Select<decltype(c), decltype(a), decltype(b)>{c, a, b};
+  }
+}
+
+// a where a > 0, slope * a elsewhere, for any slope, as PyTorch: the derivative is
+// select(a, 1, slope), so slope at 0 exactly (PyTorch's backward is a > 0 ? g : g * slope).
 template <Node A>
 constexpr auto leaky_relu(const A& a, double slope) {
-  return relu(as_expr(a)) - slope * relu(-as_expr(a));
+  return select(as_expr(a), as_expr(a), slope * as_expr(a));
+}
+
+// a where a > 0, alpha (e^a - 1) elsewhere; derivative select(a, 1, alpha e^a): alpha at 0, as
+// PyTorch.
+template <Node A>
+constexpr auto elu(const A& a, double alpha = 1.0) {
+  return select(as_expr(a), as_expr(a), alpha * (exp(as_expr(a)) - 1.0));
 }
 
 }  // namespace nerve::expr
@@ -156,6 +179,7 @@ using expr::operator-;
 using expr::operator*;
 using expr::operator/;
 using expr::abs;
+using expr::elu;
 using expr::exp;
 using expr::leaky_relu;
 using expr::log;
@@ -165,6 +189,7 @@ using expr::outer;
 using expr::max;
 using expr::min;
 using expr::relu;
+using expr::select;
 using expr::sigmoid;
 using expr::sqrt;
 using expr::square;

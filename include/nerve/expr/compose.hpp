@@ -1,10 +1,11 @@
 // nerve/expr/compose.hpp: compose(f, g) is f(g(x)): every x in f replaced by g. A chain of
 // activation layers becomes one expression, evaluated in one pass and differentiated whole.
+// Only x (Variable<0>) is substituted; other symbols (v1, parameters, outputs) stay as they are.
 #pragma once
 
 #include <type_traits>
 
-#include "nerve/expr/node.hpp"  // nodes
+#include "nerve/expr/node.hpp"  // nodes, Var
 
 namespace nerve::expr {
 
@@ -30,6 +31,13 @@ constexpr auto compose_node(Binary<Op, A, B> f, G g) {
   auto a = compose(f.a, g);
   auto b = compose(f.b, g);
   return Binary<Op, decltype(a), decltype(b)>{a, b};
+}
+template <class C, class A, class B, Expr G>
+constexpr auto compose_node(Select<C, A, B> f, G g) {
+  auto c = compose(f.c, g);
+  auto a = compose(f.a, g);
+  auto b = compose(f.b, g);
+  return Select<decltype(c), decltype(a), decltype(b)>{c, a, b};
 }
 
 }  // namespace nerve::expr

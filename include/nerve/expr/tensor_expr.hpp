@@ -8,7 +8,7 @@
 #include <cstddef>  // std::size_t
 #include <type_traits>
 
-#include "nerve/expr/node.hpp"      // nerve::expr::is_leaf, Unary, Binary
+#include "nerve/expr/node.hpp"      // nerve::expr::is_leaf, Unary, Binary, Select
 #include "nerve/shape/shape.hpp"    // nerve::Shape
 #include "nerve/tensor/tensor.hpp"  // nerve::Tensor
 
@@ -20,6 +20,7 @@ struct TensorLeaf {
   using value_type = T;
   using shape_type = S;
   const T* data;
+  friend constexpr bool operator==(const TensorLeaf&, const TensorLeaf&) = default;
 };
 
 // y = W x: W is (M, K), x is (K); y is (M).
@@ -29,6 +30,7 @@ struct MatVec {
   using shape_type = Shape<M>;
   const T* w;
   const T* x;
+  friend constexpr bool operator==(const MatVec&, const MatVec&) = default;
 };
 
 // C = A B: A is (M, K), B is (K, N); C is (M, N).
@@ -38,6 +40,7 @@ struct MatMul {
   using shape_type = Shape<M, N>;
   const T* a;
   const T* b;
+  friend constexpr bool operator==(const MatMul&, const MatMul&) = default;
 };
 
 // C = a b^T: a is (M), b is (N); C is (M, N).
@@ -47,6 +50,7 @@ struct Outer {
   using shape_type = Shape<M, N>;
   const T* a;
   const T* b;
+  friend constexpr bool operator==(const Outer&, const Outer&) = default;
 };
 
 template <class T, AnyShape S>
@@ -93,6 +97,10 @@ struct shape_of<Binary<Op, A, B>> {
                 "tensors; use a number for a constant)");
   using type = std::conditional_t<std::is_void_v<SA>, SB, SA>;
 };
+template <class C, class A, class B>
+struct shape_of<Select<C, A, B>> {
+  using type = typename shape_of<Binary<void, C, Binary<void, A, B>>>::type;
+};
 template <class E>
 using shape_of_t = typename shape_of<E>::type;
 
@@ -112,6 +120,8 @@ template <class Op, class A, class B>
 struct value_type_of<Binary<Op, A, B>>
     : std::conditional_t<std::is_void_v<typename value_type_of<A>::type>, value_type_of<B>,
                          value_type_of<A>> {};
+template <class C, class A, class B>
+struct value_type_of<Select<C, A, B>> : value_type_of<Binary<void, C, Binary<void, A, B>>> {};
 
 // ---- contractions ---------------------------------------------------------------------------
 template <class T, std::size_t M, std::size_t K, class P1, class P2>

@@ -1,13 +1,77 @@
 // nerve/expr/ops/math.hpp: the scalar and SIMD primitives every op is built from, one spelling
 // for both: an op is written once over V, which is T (the scalar tail) or xsimd::batch<T>.
+// On scalars they are also constexpr (std::exp is not, before C++26): expr/simplify.hpp folds
+// exp(Const) into a Const with the same op code that evaluates it at run time.
 #pragma once
 
 #include <cmath>
+#include <limits>  // std::numeric_limits: inf and NaN of the constexpr fallbacks
 #include <type_traits>
 
 #include "nerve/config.hpp"  // NERVE_INLINE; xsimd
 
 namespace nerve::math {
+
+// Compile-time versions of the <cmath> functions, in double, used only in constant evaluation.
+// Accurate to a few ulp, which is what folding a constant needs; never on a run-time path.
+namespace cx {
+inline constexpr double ln2 = 0.6931471805599453;
+constexpr double exp(double a) {
+  if (a != a) return a;
+  if (a > 709.8) return std::numeric_limits<double>::infinity();
+  if (a < -745.2) return 0.0;
+  const long long k = static_cast<long long>(a * 1.4426950408889634 + (a >= 0 ? 0.5 : -0.5));
+  const double r = (a - static_cast<double>(k) * 6.93147180369123816490e-01) -
+                   static_cast<double>(k) * 1.90821492927058770002e-10;  // |r| <= ln2 / 2
+  double term = 1, sum = 1;
+  for (int n = 1; n < 24; ++n) sum += (term *= r / n);
+  for (long long i = 0; i < k; ++i) sum *= 2;  // exact scaling by 2^k
+  for (long long i = 0; i > k; --i) sum *= 0.5;
+  return sum;
+}
+constexpr double log(double a) {
+  if (a != a || a < 0) return std::numeric_limits<double>::quiet_NaN();
+  if (a == 0) return -std::numeric_limits<double>::infinity();
+  if (a == std::numeric_limits<double>::infinity()) return a;
+  int e = 0;
+  while (a >= 2) a *= 0.5, ++e;
+  while (a < 1) a *= 2, --e;
+  if (a > 1.4142135623730951) a *= 0.5, ++e;
+  const double s = (a - 1) / (a + 1), s2 = s * s;  // log a = 2 atanh(s), |s| < 0.18
+  double power = s, sum = 0;
+  for (int n = 1; n < 60; n += 2, power *= s2) sum += power / n;
+  return e * ln2 + 2 * sum;
+}
+constexpr double sqrt(double a) {
+  if (a != a || a < 0) return std::numeric_limits<double>::quiet_NaN();
+  if (a == 0 || a == std::numeric_limits<double>::infinity()) return a;
+  double y = a > 1 ? a : 1;
+  for (int i = 0; i < 2100; ++i) {  // Newton from above: decreasing until it settles
+    const double next = 0.5 * (y + a / y);
+    if (next >= y) break;
+    y = next;
+  }
+  return y;
+}
+constexpr double tanh(double a) {
+  if (a != a) return a;
+  if (a > 22) return 1;
+  if (a < -22) return -1;
+  if (a > -1 && a < 1) {  // sinh / cosh by their series: no cancellation near 0
+    const double a2 = a * a;
+    double ts = a, tc = 1, sinh = a, cosh = 1;
+    for (int n = 1; n < 20; ++n) {
+      tc *= a2 / ((2 * n - 1) * (2 * n));
+      ts *= a2 / ((2 * n) * (2 * n + 1));
+      cosh += tc;
+      sinh += ts;
+    }
+    return sinh / cosh;
+  }
+  const double e = cx::exp(2 * a);
+  return (e - 1) / (e + 1);
+}
+}  // namespace cx
 
 template <class V>
 struct scalar_of {
@@ -24,63 +88,70 @@ template <class V>
 inline constexpr bool is_scalar = std::is_floating_point_v<V>;
 
 template <class V>
-NERVE_INLINE V splat(double c) {
+NERVE_INLINE constexpr V splat(double c) {
   return V(static_cast<scalar_of_t<V>>(c));
 }
 
 template <class V>
-NERVE_INLINE V exp(V a) {
-  if constexpr (is_scalar<V>) return std::exp(a);
+NERVE_INLINE constexpr V exp(V a) {
+  if constexpr (is_scalar<V>) return std::is_constant_evaluated() ? V(cx::exp(a)) : std::exp(a);
   else return xsimd::exp(a);
 }
 template <class V>
-NERVE_INLINE V log(V a) {
-  if constexpr (is_scalar<V>) return std::log(a);
+NERVE_INLINE constexpr V log(V a) {
+  if constexpr (is_scalar<V>) return std::is_constant_evaluated() ? V(cx::log(a)) : std::log(a);
   else return xsimd::log(a);
 }
 template <class V>
-NERVE_INLINE V tanh(V a) {
-  if constexpr (is_scalar<V>) return std::tanh(a);
+NERVE_INLINE constexpr V tanh(V a) {
+  if constexpr (is_scalar<V>) return std::is_constant_evaluated() ? V(cx::tanh(a)) : std::tanh(a);
   else return xsimd::tanh(a);
 }
 template <class V>
-NERVE_INLINE V sqrt(V a) {
-  if constexpr (is_scalar<V>) return std::sqrt(a);
+NERVE_INLINE constexpr V sqrt(V a) {
+  if constexpr (is_scalar<V>) return std::is_constant_evaluated() ? V(cx::sqrt(a)) : std::sqrt(a);
   else return xsimd::sqrt(a);
 }
 template <class V>
-NERVE_INLINE V abs(V a) {
-  if constexpr (is_scalar<V>) return std::abs(a);
+NERVE_INLINE constexpr V abs(V a) {
+  if constexpr (is_scalar<V>) return std::is_constant_evaluated() ? (a < V(0) ? -a : a)
+                                                                  : std::abs(a);
   else return xsimd::abs(a);
 }
 template <class V>
-NERVE_INLINE V max(V a, V b) {
+NERVE_INLINE constexpr V max(V a, V b) {
   if constexpr (is_scalar<V>) return a > b ? a : b;
   else return xsimd::max(a, b);
 }
 template <class V>
-NERVE_INLINE V min(V a, V b) {
+NERVE_INLINE constexpr V min(V a, V b) {
   if constexpr (is_scalar<V>) return a < b ? a : b;
   else return xsimd::min(a, b);
 }
 // 1 where a > 0, else 0: the derivative of max(a, 0).
 template <class V>
-NERVE_INLINE V step(V a) {
+NERVE_INLINE constexpr V step(V a) {
   if constexpr (is_scalar<V>) return a > V(0) ? V(1) : V(0);
   else return xsimd::select(a > V(0), V(1), V(0));
 }
 // -1, 0 or 1: the derivative of |a|.
 template <class V>
-NERVE_INLINE V sign(V a) {
+NERVE_INLINE constexpr V sign(V a) {
   if constexpr (is_scalar<V>) return a > V(0) ? V(1) : (a < V(0) ? V(-1) : V(0));
   else return xsimd::select(a > V(0), V(1), xsimd::select(a < V(0), V(-1), V(0)));
 }
+// a where c > 0, else b, lane by lane; both are already computed, neither leaks into the other.
+template <class V>
+NERVE_INLINE constexpr V select(V c, V a, V b) {
+  if constexpr (is_scalar<V>) return c > V(0) ? a : b;
+  else return xsimd::select(c > V(0), a, b);
+}
 // 1 / (1 + exp(-a)), written so that large |a| neither overflows nor loses the small side.
 template <class V>
-NERVE_INLINE V sigmoid(V a) {
+NERVE_INLINE constexpr V sigmoid(V a) {
   if constexpr (is_scalar<V>) {
-    if (a >= V(0)) return V(1) / (V(1) + std::exp(-a));
-    const V e = std::exp(a);
+    if (a >= V(0)) return V(1) / (V(1) + math::exp(-a));
+    const V e = math::exp(a);
     return e / (V(1) + e);
   } else {
     const V e = xsimd::exp(-xsimd::abs(a));  // in (0, 1]: never overflows
