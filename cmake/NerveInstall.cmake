@@ -1,6 +1,6 @@
 include(CMakePackageConfigHelpers)
 
-install(TARGETS nerve EXPORT nerveTargets)
+install(TARGETS nerve nerve_native nerve_optimised EXPORT nerveTargets)
 install(DIRECTORY include/nerve DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT nerveTargets NAMESPACE nerve:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/nerve)
 
@@ -13,4 +13,5 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/nerveConfigVersion.
 install(FILES
   ${CMAKE_CURRENT_BINARY_DIR}/nerveConfig.cmake
   ${CMAKE_CURRENT_BINARY_DIR}/nerveConfigVersion.cmake
+  ${CMAKE_CURRENT_LIST_DIR}/nerveBuild.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/nerve)

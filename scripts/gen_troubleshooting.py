@@ -1,14 +1,27 @@
 #!/usr/bin/env python3
 """Generate docs/troubleshooting.md from tests/compile_fail/*.cpp by compiling each file.
 
-Usage: [NERVE_INCLUDE=dir] scripts/gen_troubleshooting.py [repo root] [compiler]. Nothing in the output is hand-written
-except the prose below: code comes from the test files, errors from g++ (LC_ALL=C for ASCII
-quotes), paths shortened to include/nerve/...
-"""
-import os, re, subprocess, sys
+Usage: [NERVE_INCLUDE=dir] scripts/gen_troubleshooting.py [--output FILE] [--check] [repo root] [compiler]
 
-ROOT = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".")
-CXX = sys.argv[2] if len(sys.argv) > 2 else "g++"
+Writes docs/troubleshooting.md (or --output FILE). With --check, it writes to --output (default:
+a temporary file) and exits 1 with a diff when the result differs from the committed
+docs/troubleshooting.md: the test suite's docs.troubleshooting_generated.
+
+Nothing in the output is hand-written except the prose below: code comes from the test files,
+errors from g++ (LC_ALL=C for ASCII quotes), paths shortened to include/nerve/... The output
+depends only on the sources and the compiler: no path of the machine or the build appears in it.
+"""
+import argparse, concurrent.futures, difflib, os, re, shutil, subprocess, sys, tempfile
+
+_args = argparse.ArgumentParser(description="Generate docs/troubleshooting.md")
+_args.add_argument("root", nargs="?", default=".")
+_args.add_argument("cxx", nargs="?", default="g++")
+_args.add_argument("--output", help="where to write the page (default: docs/troubleshooting.md)")
+_args.add_argument("--check", action="store_true",
+                   help="compare the generated page with docs/troubleshooting.md; exit 1 if it differs")
+ARGS = _args.parse_args()
+ROOT = os.path.abspath(ARGS.root)
+CXX = ARGS.cxx
 CF = os.path.join(ROOT, "tests", "compile_fail")
 # NERVE_INCLUDE: headers to compile against (default: the tree's own include/).
 INC = os.path.abspath(os.environ.get("NERVE_INCLUDE", os.path.join(ROOT, "include")))
@@ -46,11 +59,23 @@ COMPILER_ERRORS = [
 ]
 
 
+_compiled = {}
+
+
 def compile_errors(path, cwd, extra=()):
-    env = dict(os.environ, LC_ALL="C")
-    proc = subprocess.run([CXX, "-std=c++20", "-fsyntax-only", "-I", INC, *extra, path],
-                          cwd=cwd, env=env, capture_output=True, text=True)
-    return proc.returncode, proc.stderr
+    key = (path, cwd, tuple(extra))
+    if key not in _compiled:
+        env = dict(os.environ, LC_ALL="C")
+        proc = subprocess.run([CXX, "-std=c++20", "-fsyntax-only", "-I", INC, *extra, path],
+                              cwd=cwd, env=env, capture_output=True, text=True)
+        _compiled[key] = (proc.returncode, proc.stderr)
+    return _compiled[key]
+
+
+def compile_all(jobs):
+    """Runs compile_errors for every (path, cwd, extra) at once, as many as there are cores."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        list(pool.map(lambda job: compile_errors(*job), jobs))
 
 
 def shorten(text):
@@ -113,11 +138,37 @@ def sentence(errors):
 
 
 def main():
+    global SECTIONS
     listed = {t for _, tests in SECTIONS for t in tests}
     present = {f[:-4] for f in os.listdir(CF) if f.endswith(".cpp")}
-    if listed != present:
-        sys.exit(f"SECTIONS and tests/compile_fail/ differ: missing {sorted(present - listed)}, "
-                 f"extra {sorted(listed - present)}")
+    if listed - present:
+        sys.exit(f"SECTIONS names tests that tests/compile_fail/ does not have: "
+                 f"{sorted(listed - present)}")
+    if present - listed:
+        # A new test still gets onto the page; its place is decided by adding it to SECTIONS.
+        print(f"gen_troubleshooting.py: {sorted(present - listed)} are not in SECTIONS; they go "
+              "under 'Other errors' until they are added there", file=sys.stderr)
+        SECTIONS = SECTIONS + [("Other errors", sorted(present - listed))]
+    # The snippets become main.cpp in a directory of their own, compiled from there: g++ names
+    # them main.cpp, whatever the temporary directory is.
+    snippets = tempfile.mkdtemp(prefix="nerve-troubleshooting-")
+    snippet_dirs = []
+    for k, (_, broken, fixed, _) in enumerate(COMPILER_ERRORS):
+        dirs = []
+        for kind, code in (("broken", broken), ("fixed", fixed)):
+            d = os.path.join(snippets, f"{k}_{kind}")
+            os.makedirs(d)
+            with open(os.path.join(d, "main.cpp"), "w") as f:
+                f.write(PRELUDE + code + "\nstatic_assert(Net::output_shape == Shape<10>{});\n")
+            dirs.append(d)
+        snippet_dirs.append(dirs)
+    # With --check, the fixed variants of tests/compile_fail/ are not compiled again: the
+    # compile_fail.* tests of the same suite already prove they compile, and the check halves.
+    fixed_variants = ((),) if ARGS.check else ((), ("-DNERVE_FIXED",))
+    compile_all([(t + ".cpp", CF, extra) for _, tests in SECTIONS for t in tests
+                 for extra in fixed_variants]
+                + [("main.cpp", d, ()) for dirs in snippet_dirs for d in dirs])
+
     out = []
     w = out.append
     w("# Troubleshooting: nerve's compile errors\n")
@@ -167,7 +218,7 @@ def main():
             rc, err = compile_errors(t + ".cpp", CF)
             if rc == 0:
                 sys.exit(f"{t}.cpp compiled but must fail")
-            rc_fixed, err_fixed = compile_errors(t + ".cpp", CF, ["-DNERVE_FIXED"])
+            rc_fixed, err_fixed = (0, "") if ARGS.check else compile_errors(t + ".cpp", CF, ["-DNERVE_FIXED"])
             if rc_fixed != 0:
                 sys.exit(f"{t}.cpp with NERVE_FIXED does not compile:\n{err_fixed}")
             by_sentence.setdefault(sentence(err), []).append((t, open(path).read(), err))
@@ -185,28 +236,40 @@ def main():
     w("## Errors that come from the compiler, not from nerve\n")
     w("Some mistakes are caught by C++ itself before nerve sees the network. Their messages are "
       "g++'s, not nerve's, and the line and column they point at are the place to look.\n")
-    tmp = os.path.join(os.environ.get("TMPDIR", "/tmp"), "troubleshooting_snippet.cpp")
-    for title, broken, fixed, why in COMPILER_ERRORS:
-        with open(tmp, "w") as f:
-            f.write(PRELUDE + broken + "\nstatic_assert(Net::output_shape == Shape<10>{});\n")
-        rc, err = compile_errors(os.path.abspath(tmp), os.path.dirname(os.path.abspath(tmp)))
+    for (title, broken, fixed, why), (broken_dir, fixed_dir) in zip(COMPILER_ERRORS, snippet_dirs):
+        rc, err = compile_errors("main.cpp", broken_dir)
         if rc == 0:
             sys.exit(f"snippet compiled but must fail: {broken}")
-        with open(tmp, "w") as f:
-            f.write(PRELUDE + fixed + "\nstatic_assert(Net::output_shape == Shape<10>{});\n")
-        rc_fixed, err_fixed = compile_errors(os.path.abspath(tmp), os.path.dirname(os.path.abspath(tmp)))
+        rc_fixed, err_fixed = compile_errors("main.cpp", fixed_dir)
         if rc_fixed != 0:
             sys.exit(f"fixed snippet does not compile: {fixed}\n{err_fixed}")
-        err = err.replace(os.path.abspath(tmp), "main.cpp")
         w(f"### {title}\n")
         w(why + "\n")
         w("Broken:\n\n```cpp\n" + broken + "\n```\n")
         w("Fixed:\n\n```cpp\n" + fixed + "\n```\n")
         w("g++ 12 says:\n\n```text\n" + head(shorten(err), 6) + "\n```\n")
-    os.remove(tmp)
+    shutil.rmtree(snippets)
 
-    with open(os.path.join(ROOT, "docs", "troubleshooting.md"), "w") as f:
-        f.write("\n".join(out).rstrip("\n") + "\n")
+    page = "\n".join(out).rstrip("\n") + "\n"
+    committed = os.path.join(ROOT, "docs", "troubleshooting.md")
+    if not ARGS.check:
+        with open(ARGS.output or committed, "w") as f:
+            f.write(page)
+        return
+    if ARGS.output:
+        with open(ARGS.output, "w") as f:
+            f.write(page)
+    with open(committed) as f:
+        old = f.read()
+    if old == page:
+        print("docs/troubleshooting.md is up to date with tests/compile_fail/ and the headers")
+        return
+    diff = difflib.unified_diff(old.splitlines(), page.splitlines(), "docs/troubleshooting.md (committed)",
+                                ARGS.output or "generated now", lineterm="")
+    print("\n".join(diff))
+    sys.exit("\ndocs/troubleshooting.md is out of date (the compile-fail tests or the headers "
+             "changed, and with them the errors or their line numbers). Regenerate it and commit "
+             "the result:\n    scripts/gen_troubleshooting.py")
 
 
 def codify(text):

@@ -12,6 +12,7 @@
 
 #include "nerve/config.hpp"
 #include "nerve/autodiff/derivative.hpp"
+#include "nerve/build_check.hpp"
 #include "nerve/eval/assign.hpp"
 #include "nerve/eval/evaluate.hpp"
 #include "nerve/expr/build.hpp"
