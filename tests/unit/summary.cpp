@@ -16,8 +16,8 @@ TEST_CASE("summary: the MLP prints its output shapes and 101,770 parameters", "[
   std::string line;
   std::vector<std::string> rows;
   while (std::getline(lines, line)) rows.push_back(line);
-  // header, rule, five entries, rule, totals, in -> out
-  REQUIRE(rows.size() == 10);
+  // header, rule, five entries, rule, totals, in -> out, inference and training costs
+  REQUIRE(rows.size() == 12);
   CHECK(rows[2].find("Input<784>") != std::string::npos);
   CHECK(rows[3].find("Dense<128>") != std::string::npos);
   CHECK(rows[3].find("(128)") != std::string::npos);
@@ -28,6 +28,10 @@ TEST_CASE("summary: the MLP prints its output shapes and 101,770 parameters", "[
   CHECK(rows[5].find("1,290") != std::string::npos);
   CHECK(rows[6].find("Softmax") != std::string::npos);
   CHECK(rows[8].find("Total params: 101,770") != std::string::npos);
+  // 2*784*128 + 128 (Dense), 128 (ReLU), 2*128*10 + 10 (Dense), 5*10 (Softmax)
+  CHECK(rows[10].find("Inference: 203,580 FLOPs") != std::string::npos);
+  // forward, plus 4*K*M + M for each Dense, 2 per ReLU element, twice the Softmax: 610,602 x 32
+  CHECK(rows[11].find("Training step at batch 32: 19,539,264 FLOPs") != std::string::npos);
 }
 
 TEST_CASE("summary: rank-3 shapes and bias-free layers", "[summary]") {

@@ -22,6 +22,18 @@ class Random {
     for (auto& word : state_) word = splitmix64(s);
   }
 
+  // An independent stream for (seed, stream, counter): the random numbers of one layer at one
+  // training step. The same three numbers give the same bits on every run, and no stream depends
+  // on how many numbers another one drew.
+  Random(Seed seed, std::uint64_t stream, std::uint64_t counter) noexcept {
+    std::uint64_t s = seed.value;
+    std::uint64_t mix = splitmix64(s);
+    mix ^= stream * 0xD1B54A32D192ED03ull;
+    mix = splitmix64(mix);
+    mix ^= counter * 0x9E3779B97F4A7C15ull;
+    for (auto& word : state_) word = splitmix64(mix);
+  }
+
   std::uint64_t next() noexcept {
     const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
     const std::uint64_t t = state_[1] << 17;

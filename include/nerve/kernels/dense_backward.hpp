@@ -5,7 +5,7 @@
 #include <cstddef>  // std::size_t
 
 #include "nerve/config.hpp"              // NERVE_INLINE, NERVE_RESTRICT
-#include "nerve/kernels/layout.hpp"      // nerve::kernels::padded, nullable
+#include "nerve/kernels/layout.hpp"      // nerve::kernels::padded, not_deduced
 #include "nerve/kernels/outer_tile.hpp"  // detail::outer_tile
 #include "nerve/kernels/simd.hpp"        // nerve::kernels::simd, vector_registers, transpose_sum
 #include "nerve/kernels/tiling.hpp"      // detail::choose_outer_tile
@@ -191,8 +191,8 @@ NERVE_INLINE void input_gradient(const T* dZ, const T* Wt, T* dX, std::size_t ld
 template <std::size_t B, std::size_t M, std::size_t K, class T, class Arch = xsimd::default_arch,
           bool Accumulate = true, class Prologue>
 void dense_backward(const T* X, std::size_t ldx, const T* Wt, const T* dY, const T* Y,
-                    const nullable<T>* Z, Prologue p, T* dZ, T* dWt, nullable<T>* db,
-                    nullable<T>* dX, std::size_t ld_dx) noexcept {
+                    const not_deduced<T>* Z, Prologue p, T* dZ, T* dWt, not_deduced<T>* db,
+                    not_deduced<T>* dX, std::size_t ld_dx) noexcept {
   static_assert(B > 0 && M > 0 && K > 0, "dense_backward: sizes must be positive");
   constexpr std::size_t Mp = padded<M, T>;
   detail::gradient_prologue<B, M, Mp, Accumulate, Arch>(dY, Y, Z, p, dZ, db);

@@ -5,7 +5,7 @@
 
 #include "nerve/config.hpp"              // NERVE_INLINE, NERVE_RESTRICT
 #include "nerve/kernels/epilogue.hpp"    // nerve::kernels::Identity
-#include "nerve/kernels/layout.hpp"      // nerve::kernels::padded, nullable
+#include "nerve/kernels/layout.hpp"      // nerve::kernels::padded, not_deduced
 #include "nerve/kernels/outer_tile.hpp"  // detail::outer_tile
 #include "nerve/kernels/simd.hpp"        // nerve::kernels::simd, vector_registers
 #include "nerve/kernels/tiling.hpp"      // detail::choose_outer_tile
@@ -59,8 +59,8 @@ NERVE_INLINE void forward_row_block(const T* x, std::size_t ldx, const T* wt, co
 // it reads streams from L1/L2 once per row block, which the tile's height amortises.
 template <std::size_t B, std::size_t M, std::size_t K, class T, class Arch = xsimd::default_arch,
           class Epilogue = Identity>
-void dense_forward_batch(const T* X, std::size_t ldx, const T* Wt, const nullable<T>* b,
-                         nullable<T>* Z_out, T* Y, Epilogue f = {}) noexcept {
+void dense_forward_batch(const T* X, std::size_t ldx, const T* Wt, const not_deduced<T>* b,
+                         not_deduced<T>* Z_out, T* Y, Epilogue f = {}) noexcept {
   static_assert(B > 0 && M > 0 && K > 0, "dense_forward_batch: sizes must be positive");
   constexpr std::size_t Mp = padded<M, T>;
   constexpr std::size_t NV = Mp / width<T, Arch>;

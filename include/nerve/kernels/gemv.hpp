@@ -5,7 +5,7 @@
 
 #include "nerve/config.hpp"            // NERVE_INLINE, NERVE_RESTRICT
 #include "nerve/kernels/epilogue.hpp"  // nerve::kernels::Identity
-#include "nerve/kernels/layout.hpp"    // nerve::kernels::padded, nullable
+#include "nerve/kernels/layout.hpp"    // nerve::kernels::padded, not_deduced
 #include "nerve/kernels/simd.hpp"      // nerve::kernels::simd, vector_registers
 
 namespace nerve::kernels {
@@ -78,7 +78,7 @@ NERVE_INLINE void gemv_block(const T* x, const T* NERVE_RESTRICT wt, const T* NE
 // once, as a stream of whole cache lines: the kernel runs at the speed Wt arrives from cache.
 template <std::size_t M, std::size_t K, class T, class Arch = xsimd::default_arch,
           class Epilogue = Identity>
-void dense_forward(const T* x, const T* Wt, const nullable<T>* b, nullable<T>* z_out, T* y,
+void dense_forward(const T* x, const T* Wt, const not_deduced<T>* b, not_deduced<T>* z_out, T* y,
                    Epilogue f = {}) noexcept {
   static_assert(M > 0 && K > 0, "dense_forward: sizes must be positive");
   constexpr std::size_t Mp = padded<M, T>;

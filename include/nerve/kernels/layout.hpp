@@ -26,12 +26,10 @@ inline constexpr std::size_t padded = round_up(N, lanes<T>);
 
 // Packed Dense weights: Wt has K rows of padded<M, T> elements and Wt[k * Mp + m] = W[m][k].
 // Columns m >= M are zero, and so is the bias there, so padded outputs are computed from zeros.
-template <std::size_t M, std::size_t K, class T>
-inline constexpr std::size_t packed_weight_size = K * padded<M, T>;
 
-// The element type of an optional (nullable) pointer argument: not deduced, so a caller may pass
-// nullptr and T is deduced from the other arguments.
+// The element type of an optional pointer argument, kept out of deduction so that a caller may
+// pass nullptr and T is deduced from the other arguments.
 template <class T>
-using nullable = std::type_identity_t<T>;
+using not_deduced = std::type_identity_t<T>;
 
 }  // namespace nerve::kernels

@@ -12,7 +12,6 @@
 #include <type_traits>
 
 #include "nerve/init/initializer.hpp"      // nerve::Auto, Glorot, He
-#include "nerve/init/random.hpp"           // nerve::Random
 #include "nerve/kernels/dense_backward.hpp"  // nerve::kernels::dense_backward
 #include "nerve/kernels/gemm.hpp"            // nerve::kernels::dense_forward_batch
 #include "nerve/kernels/gemv.hpp"            // nerve::kernels::dense_forward
@@ -109,45 +108,62 @@ struct Dense : layer {
     }
   };
 
+  // dz, the gradient of the pre-activation, is scratch of the backward call.
+  template <class T, AnyShape In, std::size_t B, mode M>
+  static constexpr workspace_request workspace{
+      .scratch = M == mode::training ? B * kernels::padded<units, T> : 0};
+
+  template <AnyShape In>
+  static constexpr std::size_t forward_flops = 2 * In::size * units + (has_bias ? units : 0);
+  template <AnyShape In>  // dW = dz x^T and dx = W^T dz, db = sum dz
+  static constexpr std::size_t backward_flops = 4 * In::size * units + (has_bias ? units : 0);
+
   // Draws W with the initialiser (Auto: He before a rectifier, else Glorot); b starts at 0.
-  template <class T, AnyShape In>
-  static void initialize(parameters<T, In>& p, Random& rng, bool before_rectifier) {
+  template <class Ctx>
+  static void initialize(Ctx& ctx) {
+    using In = typename Ctx::in_shape;
+    using T = typename Ctx::value_type;
     using Draw = std::conditional_t<std::is_same_v<Init, Auto>, void, Init>;
     for (std::size_t m = 0; m < units; ++m) {
       for (std::size_t k = 0; k < In::size; ++k) {
         double v;
         if constexpr (std::is_void_v<Draw>) {
-          v = before_rectifier ? He::draw(rng, In::size, units) : Glorot::draw(rng, In::size, units);
+          v = ctx.before_rectifier ? He::draw(ctx.rng, In::size, units)
+                                   : Glorot::draw(ctx.rng, In::size, units);
         } else {
-          v = Draw::draw(rng, In::size, units);
+          v = Draw::draw(ctx.rng, In::size, units);
         }
-        p.w(m, k) = static_cast<T>(v);
+        ctx.params.w(m, k) = static_cast<T>(v);
       }
     }
   }
 
-  // Y[i] = epilogue(W X[i] + b) for B samples; Z keeps W X + b when not null.
-  template <std::size_t B, class T, AnyShape In, class Epilogue>
-  static void forward(const parameters<T, In>& p, const T* X, std::size_t ldx, T* Z, T* Y,
-                      Epilogue epilogue) {
+  // Y = epilogue(X W^T + b) for B rows, the epilogue applied in registers; Z keeps X W^T + b.
+  template <class Ctx>
+  static void forward(Ctx& ctx) {
+    using In = typename Ctx::in_shape;
+    using T = typename Ctx::value_type;
+    constexpr std::size_t B = Ctx::batch;
+    const auto& p = ctx.params;
     const T* b = has_bias ? p.bias.data() : nullptr;
     if constexpr (B == 1) {
-      kernels::dense_forward<units, In::size, T>(X, p.weight.data(), b, Z, Y, epilogue);
+      kernels::dense_forward<units, In::size, T>(ctx.x, p.weight.data(), b, ctx.z, ctx.y,
+                                                 ctx.epilogue);
     } else {
-      kernels::dense_forward_batch<B, units, In::size, T>(X, ldx, p.weight.data(), b, Z, Y,
-                                                           epilogue);
+      kernels::dense_forward_batch<B, units, In::size, T>(ctx.x, ctx.ldx, p.weight.data(), b,
+                                                          ctx.z, ctx.y, ctx.epilogue);
     }
   }
 
-  // dZ = prologue(dY, Y, Z); grads = (dZ^T X, sum dZ), written, not added; dX = dZ W when dX is
-  // not null.
-  template <std::size_t B, class T, AnyShape In, class Prologue>
-  static void backward(const parameters<T, In>& p, parameters<T, In>& grads, const T* X,
-                       std::size_t ldx, const T* dY, const T* Y, const T* Z, Prologue prologue,
-                       T* dZ, T* dX, std::size_t ld_dx) {
-    kernels::dense_backward<B, units, In::size, T, xsimd::default_arch, /*Accumulate=*/false>(
-        X, ldx, p.weight.data(), dY, Y, Z, prologue, dZ, grads.weight.data(),
-        has_bias ? grads.bias.data() : nullptr, dX, ld_dx);
+  // dZ = prologue(dY, Y, Z) in scratch; dW = dZ^T X and db = sum dZ, written; dX = dZ W.
+  template <class Ctx>
+  static void backward(Ctx& ctx) {
+    using In = typename Ctx::in_shape;
+    using T = typename Ctx::value_type;
+    kernels::dense_backward<Ctx::batch, units, In::size, T, xsimd::default_arch,
+                            /*Accumulate=*/false>(
+        ctx.x, ctx.ldx, ctx.params.weight.data(), ctx.dy, ctx.y, ctx.z, ctx.prologue, ctx.scratch,
+        ctx.grads.weight.data(), has_bias ? ctx.grads.bias.data() : nullptr, ctx.dx, ctx.ld_dx);
   }
 };
 

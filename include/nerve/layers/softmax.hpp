@@ -8,6 +8,7 @@
 
 #include "nerve/config.hpp"  // xsimd (included there, with g++'s false warnings silenced)
 
+#include "nerve/eval/lanes.hpp"            // nerve::expr::for_each_lane
 #include "nerve/expr/ops/math.hpp"         // nerve::math::exp
 #include "nerve/layers/layer.hpp"          // nerve::layer
 #include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
@@ -16,29 +17,19 @@ namespace nerve {
 
 namespace detail {
 
-// y = softmax(x) over n values; x and y may be the same memory.
+// y = softmax(x) over N values; x and y may be the same memory.
 template <std::size_t N, class T>
 void softmax_row(const T* x, T* y) {
-  using V = xsimd::batch<T>;
-  constexpr std::size_t W = V::size;
-  constexpr std::size_t vec_end = N - N % W;
   T peak = x[0];
   for (std::size_t i = 1; i < N; ++i) peak = x[i] > peak ? x[i] : peak;
   T total = 0;
-  if constexpr (vec_end > 0) {
-    V sum(T(0));
-    const V p(peak);
-    for (std::size_t i = 0; i < vec_end; i += W) {
-      const V e = xsimd::exp(V::load_unaligned(x + i) - p);
-      e.store_unaligned(y + i);
-      sum += e;
-    }
-    total = xsimd::hadd(sum);
-  }
-  for (std::size_t i = vec_end; i < N; ++i) {
-    y[i] = math::exp(x[i] - peak);
-    total += y[i];
-  }
+  expr::for_each_lane<N, T>([&](std::size_t i, auto tag) {
+    using V = typename decltype(tag)::type;
+    const V e = math::exp(expr::load_lanes<V>(x + i) - V(peak));
+    expr::store_lanes(y + i, e);
+    if constexpr (math::is_scalar<V>) total += e;
+    else total += xsimd::hadd(e);
+  });
   const T inv = T(1) / total;
   for (std::size_t i = 0; i < N; ++i) y[i] *= inv;
 }
@@ -61,21 +52,34 @@ struct Softmax : layer {
 
   static std::string name() { return "Softmax"; }
 
-  // Y[i] = softmax(X[i]) for B rows of In::size values; rows ld apart.
-  template <std::size_t B, class T, AnyShape In>
-  static void forward(const T* X, std::size_t ldx, T* Y, std::size_t ldy) {
-    for (std::size_t i = 0; i < B; ++i) detail::softmax_row<In::size>(X + i * ldx, Y + i * ldy);
+  // Its input is the logits: network.logits(x) returns them, CrossEntropy reads them.
+  static constexpr bool turns_logits_into_probabilities = true;
+
+  template <AnyShape In>  // a max, a subtraction, an exp, a sum and a product per element
+  static constexpr std::size_t forward_flops = 5 * In::size;
+
+  // y = softmax(x) for each of the B rows.
+  template <class Ctx>
+  static void forward(Ctx& ctx) {
+    using In = typename Ctx::in_shape;
+    for (std::size_t i = 0; i < Ctx::batch; ++i) {
+      detail::softmax_row<In::size>(ctx.x + i * ctx.ldx, ctx.y + i * ctx.ldy);
+    }
   }
 
-  // dX = y * (dY - <dY, y>), the softmax Jacobian (diag(y) - y y^T) applied to dY.
-  template <std::size_t B, class T, AnyShape In>
-  static void backward(const T* Y, const T* dY, std::size_t ld, T* dX, std::size_t ld_dx) {
-    for (std::size_t i = 0; i < B; ++i) {
-      const T* y = Y + i * ld;
-      const T* dy = dY + i * ld;
+  // dx = y * (dy - <dy, y>), the softmax Jacobian (diag(y) - y y^T) applied to dy.
+  template <class Ctx>
+  static void backward(Ctx& ctx) {
+    using In = typename Ctx::in_shape;
+    using T = typename Ctx::value_type;
+    if (ctx.dx == nullptr) return;
+    for (std::size_t i = 0; i < Ctx::batch; ++i) {
+      const T* y = ctx.y + i * ctx.ldy;
+      const T* dy = ctx.dy + i * ctx.ldy;
+      T* dx = ctx.dx + i * ctx.ld_dx;
       T inner = 0;
       for (std::size_t j = 0; j < In::size; ++j) inner += dy[j] * y[j];
-      for (std::size_t j = 0; j < In::size; ++j) dX[i * ld_dx + j] = y[j] * (dy[j] - inner);
+      for (std::size_t j = 0; j < In::size; ++j) dx[j] = y[j] * (dy[j] - inner);
     }
   }
 };

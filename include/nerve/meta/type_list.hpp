@@ -41,13 +41,4 @@ struct at_impl<I, type_list<Ts...>> {
 template <std::size_t I, class List>
 using at = typename at_impl<I, List>::type;
 
-template <class List, class T>
-struct push_back_impl;
-template <class... Ts, class T>
-struct push_back_impl<type_list<Ts...>, T> {
-  using type = type_list<Ts..., T>;
-};
-template <class List, class T>
-using push_back = typename push_back_impl<List, T>::type;
-
 }  // namespace nerve::meta

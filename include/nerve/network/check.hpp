@@ -4,8 +4,10 @@
 // chain g++ prints above the message stays a few lines deep whatever the network's depth:
 //   1. each entry on its own: Input first and only first, every other entry a layer, every
 //      layer's own arguments valid (Dense<0>, Input<-3>);
-//   2. each layer against the shape it receives from the fold (Dense after a rank-3 shape).
-// The second pass runs only when the first found nothing, and reports only the first refusal.
+//   2. each layer against the shape it receives from the fold (Dense after a rank-3 shape);
+//   3. each layer against the contract of its role (layers/layer.hpp): forward(ctx), backward(ctx),
+//      initialize(ctx) where it has parameters, parameters only where a role can train them.
+// Each pass runs only when the one before found nothing, and reports only the first problem.
 #pragma once
 
 #include <cstddef>  // std::size_t
@@ -15,7 +17,9 @@
 #include "nerve/layers/activation.hpp"    // nerve::ActivationLayer
 #include "nerve/layers/input.hpp"         // nerve::is_input
 #include "nerve/layers/layer.hpp"         // nerve::Layer
+#include "nerve/kernels/epilogue.hpp"     // nerve::kernels::Identity, PassGradient
 #include "nerve/meta/type_list.hpp"       // nerve::meta::at
+#include "nerve/network/context.hpp"      // nerve::forward_context, backward_context, init_context
 #include "nerve/network/shape_fold.hpp"   // nerve::detail::shapes_of
 #include "nerve/shape/diagnostics.hpp"    // nerve::diagnostics::*
 
@@ -98,6 +102,66 @@ consteval bool layer_takes_its_input() {
   }
 }
 
+// What is wrong with layer L against its role's contract, on input In (shapes are known here).
+enum class contract_problem { none, no_forward, no_backward, no_initialize, parameters_never_train };
+
+template <class L, class In, class Out>
+consteval contract_problem contract_problem_of() {
+  using P = typename L::template parameters<float, In>;
+  using S = typename L::template state<float, In>;
+  using forward_ctx = forward_context<float, 1, In, Out, P, S, kernels::Identity>;
+  using backward_ctx = backward_context<float, 1, In, Out, P, const S, kernels::PassGradient>;
+  using init_ctx = init_context<float, In, Out, P, S>;
+  constexpr bool called = L::role == fusion_role::contraction || L::role == fusion_role::general;
+  constexpr bool has_parameters = array_total<P> > 0;
+  if constexpr (called && !requires(forward_ctx& c) { L::forward(c); }) {
+    return contract_problem::no_forward;
+  } else if constexpr (called && !requires(backward_ctx& c) { L::backward(c); }) {
+    return contract_problem::no_backward;
+  } else if constexpr (has_parameters && !called) {
+    return contract_problem::parameters_never_train;
+  } else if constexpr (has_parameters && !requires(init_ctx& c) { L::initialize(c); }) {
+    return contract_problem::no_initialize;
+  } else {
+    return contract_problem::none;
+  }
+}
+
+template <class Entry, std::size_t I, class Shapes>
+consteval contract_problem contract_problem_at() {
+  if constexpr (I == 0) {
+    return contract_problem::none;
+  } else {
+    return contract_problem_of<Entry, meta::at<I - 1, Shapes>, meta::at<I, Shapes>>();
+  }
+}
+
+// Instantiates the error of entry I, whose contract problem is not none.
+template <class Entry, std::size_t I, class Shapes>
+consteval void report_contract() {
+  using at = at_position<I>;
+  constexpr contract_problem problem = contract_problem_at<Entry, I, Shapes>();
+  if constexpr (problem == contract_problem::no_forward) {
+    (void)diagnostics::layer_has_no_forward<Entry, at>{};
+  } else if constexpr (problem == contract_problem::no_backward) {
+    (void)diagnostics::layer_has_no_backward<Entry, at>{};
+  } else if constexpr (problem == contract_problem::no_initialize) {
+    (void)diagnostics::layer_has_parameters_but_no_initialize<Entry, at>{};
+  } else if constexpr (problem == contract_problem::parameters_never_train) {
+    (void)diagnostics::layer_role_cannot_have_parameters<Entry, at>{};
+  }
+}
+
+template <class Shapes, class List, std::size_t... I>
+consteval std::size_t first_contract_breach(std::index_sequence<I...>) {
+  const bool bad[] = {(contract_problem_at<meta::at<I, List>, I, Shapes>() !=
+                       contract_problem::none)...};
+  for (std::size_t i = 0; i < sizeof...(I); ++i) {
+    if (bad[i]) return i;
+  }
+  return sizeof...(I);
+}
+
 template <class Network, class... Entries, std::size_t... I>
 consteval bool network_is_valid(std::index_sequence<I...>) {
   if constexpr (sizeof...(Entries) == 0) {
@@ -113,7 +177,17 @@ consteval bool network_is_valid(std::index_sequence<I...>) {
     return false;
   } else {
     using shapes = shapes_of<Entries...>;
-    return (layer_takes_its_input<Entries, I, shapes>() && ...);
+    using list = meta::type_list<Entries...>;
+    if constexpr (!(layer_takes_its_input<Entries, I, shapes>() && ...)) {
+      return false;
+    } else if constexpr (constexpr std::size_t bad =
+                             first_contract_breach<shapes, list>(std::index_sequence<I...>{});
+                         bad < sizeof...(Entries)) {
+      report_contract<meta::at<bad, list>, bad, shapes>();
+      return false;
+    } else {
+      return true;
+    }
   }
 }
 

@@ -1,11 +1,18 @@
-// nerve/network/execute.hpp: the forward and backward passes of a network for a batch of B,
-// unrolled at compile time over the fusion groups of network/plan.hpp.
+// nerve/network/execute.hpp: the forward and backward passes of a network for a batch of B, in a
+// mode (inference or training), unrolled at compile time over the fusion groups of
+// network/plan.hpp, and the memory plan they run in.
 //
-// Buffers (one aligned allocation, made when the workspace is built, never after):
-//   inference: two ping-pong activation buffers of the widest group output;
-//   training : one output buffer per group (the backward pass reads them), a pre-activation
-//              buffer where a group's derivative needs it, two ping-pong gradient buffers and a
-//              scratch for dz. Rows are padded to 64 bytes (kernels/layout.hpp).
+// Every group's head is called the same way: L::forward(ctx) and L::backward(ctx), with a context
+// (network/context.hpp) holding its rows, parameters, state, kept memory, scratch, mode and random
+// stream. Element-wise groups are expressions the network evaluates itself; reshapes are views.
+//
+// The memory plan (one aligned allocation, made when the workspace is built, never after):
+//   inference: two ping-pong activation buffers of the widest row, and one scratch region as large
+//              as the largest layer's request;
+//   training : one output buffer per group (the backward pass reads them), a pre-activation buffer
+//              where a group's derivative needs it, each layer's kept memory (alive from its
+//              forward to its backward, so never shared), two ping-pong gradient buffers, and the
+//              scratch region, shared by every layer (each uses it within one call only).
 #pragma once
 
 #include <algorithm>  // std::max, std::fill
@@ -16,34 +23,33 @@
 
 #include "nerve/config.hpp"  // xsimd (included there, with g++'s false warnings silenced)
 
-#include "nerve/eval/evaluate.hpp"  // nerve::expr::apply
-#include "nerve/kernels/layout.hpp" // nerve::kernels::padded
-#include "nerve/network/plan.hpp"   // nerve::detail::plan, chain_function, derivative_form
-#include "nerve/shape/shape.hpp"    // nerve::Shape
-#include "nerve/tensor/tensor.hpp"  // nerve::Tensor
+#include "nerve/eval/evaluate.hpp"     // nerve::expr::apply
+#include "nerve/eval/lanes.hpp"        // nerve::expr::for_each_lane, load_lanes, store_lanes
+#include "nerve/kernels/epilogue.hpp"  // nerve::kernels::Identity, PassGradient
+#include "nerve/kernels/layout.hpp"    // nerve::kernels::padded, round_up
+#include "nerve/network/context.hpp"   // nerve::forward_context, backward_context, random_source
+#include "nerve/network/plan.hpp"      // nerve::detail::plan, chain_function, derivative_form
+#include "nerve/shape/shape.hpp"       // nerve::Shape
+#include "nerve/tensor/tensor.hpp"     // nerve::Tensor
 
 namespace nerve::detail {
 
-// y = f(x) over n values (rows of element-wise groups), SIMD with a scalar tail.
+// y = f(x) over N values (rows of element-wise groups).
 template <auto F, std::size_t N, class T>
 NERVE_INLINE void apply_row(const T* x, T* y) {
-  using V = xsimd::batch<T>;
-  constexpr std::size_t W = V::size;
-  std::size_t i = 0;
-  for (; i + W <= N; i += W) expr::apply(F, V::load_unaligned(x + i)).store_unaligned(y + i);
-  for (; i < N; ++i) y[i] = expr::apply(F, x[i]);
+  expr::for_each_lane<N, T>([&](std::size_t i, auto tag) {
+    using V = typename decltype(tag)::type;
+    expr::store_lanes(y + i, expr::apply(F, expr::load_lanes<V>(x + i)));
+  });
 }
 
-// dx = dy * g(v) over n values.
+// dx = dy * g(v) over N values.
 template <auto G, std::size_t N, class T>
 NERVE_INLINE void scale_row(const T* dy, const T* v, T* dx) {
-  using V = xsimd::batch<T>;
-  constexpr std::size_t W = V::size;
-  std::size_t i = 0;
-  for (; i + W <= N; i += W) {
-    (V::load_unaligned(dy + i) * expr::apply(G, V::load_unaligned(v + i))).store_unaligned(dx + i);
-  }
-  for (; i < N; ++i) dx[i] = dy[i] * expr::apply(G, v[i]);
+  expr::for_each_lane<N, T>([&](std::size_t i, auto tag) {
+    using V = typename decltype(tag)::type;
+    expr::store_lanes(dx + i, expr::load_lanes<V>(dy + i) * expr::apply(G, expr::load_lanes<V>(v + i)));
+  });
 }
 
 // f(z) on xsimd batches: the epilogue a contraction kernel applies in registers.
@@ -74,18 +80,35 @@ struct prologue {
 };
 
 // Loss fusion: how much of the last group the loss has already differentiated.
-//   none     the loss gives dL/d(output)
-//   softmax  the loss gives dL/d(input of a final Softmax group), which is skipped
+//   none             the loss gives dL/d(output)
+//   softmax          the loss gives dL/d(input of a final Softmax group), which is skipped
 //   last_activation  the loss gives dL/d(input of the final activation of a contraction group)
 enum class loss_fusion { none, softmax, last_activation };
 
-// Net: anything with value_type, entries, plan_type, parameter_tuple and shape_after_t<I>
-// (network_types below, which BasicNetwork exposes).
-template <class Net, std::size_t B, bool Training>
-struct program {
+// Bytes rounded to whole cache lines, in elements of T: every region starts 64-byte aligned.
+template <class T>
+constexpr std::size_t aligned_elements(std::size_t n) {
+  return kernels::round_up(n, kernels::lanes<T>);
+}
+
+// One pass of a network over a batch of B rows in mode M: its memory plan, its forward pass and
+// (when Backward) its backward pass. Net: anything with value_type, entries, plan_type,
+// parameter_tuple, state_tuple and shape_after_t<I> (network_types, which BasicNetwork exposes).
+// Backward: keep what a backward pass needs (true in training; also for the input gradients of an
+// inference pass, network.hpp).
+template <class Net, std::size_t B, mode M, bool Backward = (M == mode::training)>
+struct network_pass {
   using T = typename Net::value_type;
   using entries = typename Net::entries;
   using plan_type = typename Net::plan_type;
+  using parameter_tuple = typename Net::parameter_tuple;
+  using state_tuple = typename Net::state_tuple;
+  // Keeps activations, pre-activations and each layer's kept memory for a backward pass.
+  static constexpr bool differentiable = Backward;
+  // What the forward pass may change: the state in training (running statistics), nothing else.
+  using forward_state = std::conditional_t<M == mode::training, state_tuple, const state_tuple>;
+  // The mode whose memory a layer is asked for: a pass to be differentiated keeps what backward needs.
+  static constexpr mode memory_mode = Backward ? mode::training : mode::inference;
   static constexpr std::size_t G = plan_type::group_count;
   static constexpr auto groups = plan_type::groups;
 
@@ -99,6 +122,18 @@ struct program {
   template <std::size_t g>
   static constexpr std::size_t ld_out = kernels::padded<out_shape<g>::size, T>;
 
+  // A group that moves no data: a reshape, or a layer that is the identity at inference (Dropout).
+  template <std::size_t g>
+  static constexpr bool is_view = [] {
+    if constexpr (groups[g].kind == fusion_role::reshape) {
+      return true;
+    } else if constexpr (requires { head<g>::identity_at_inference; }) {
+      return M == mode::inference && head<g>::identity_at_inference;
+    } else {
+      return false;
+    }
+  }();
+
   // The first activation entry of group g: after the head of a contraction group, the head itself
   // of an element-wise group.
   template <std::size_t g>
@@ -108,8 +143,7 @@ struct program {
   // Activations from the head's output through the last entry.
   template <std::size_t g>
   static constexpr auto function() {
-    constexpr std::size_t first = first_activation<g>;
-    return chain_function<entries, first, groups[g].last>();
+    return chain_function<entries, first_activation<g>, groups[g].last>();
   }
 
   // The activations whose derivative the backward pass applies; a fused loss has done the last.
@@ -152,13 +186,24 @@ struct program {
 
   // Does group g keep its pre-activation z for the backward pass (under any loss fusion)?
   template <std::size_t g>
-  static constexpr bool keeps_z = Training && groups[g].kind == fusion_role::contraction &&
+  static constexpr bool keeps_z = differentiable && groups[g].kind == fusion_role::contraction &&
                                   (form<g, loss_fusion::none>() == derivative_form::from_input ||
                                    form<g, loss_fusion::last_activation>() ==
                                        derivative_form::from_input ||
                                    g + 1 == G);
 
-  // ---- buffer layout, in elements --------------------------------------------------------
+  // What the head of group g asks for (nothing for element-wise groups and views).
+  template <std::size_t g>
+  static constexpr workspace_request request = [] {
+    if constexpr (groups[g].kind == fusion_role::contraction ||
+                  groups[g].kind == fusion_role::general) {
+      return head<g>::template workspace<T, in_shape<g>, B, memory_mode>;
+    } else {
+      return workspace_request{};
+    }
+  }();
+
+  // ---- the memory plan, in elements of T ---------------------------------------------------
   static constexpr std::size_t widest = [] {
     std::size_t w = 0;
     [&]<std::size_t... g>(std::index_sequence<g...>) {
@@ -167,155 +212,225 @@ struct program {
     }(std::make_index_sequence<G>{});
     return w;
   }();
-  static constexpr std::size_t slab = B * widest;
+  // One batch of the widest row: a ping-pong activation or gradient buffer.
+  static constexpr std::size_t rows_size = B * widest;
 
   struct layout {
-    std::array<std::size_t, G> out{};  // offset of each group's output (reshapes: unused)
-    std::array<std::size_t, G> z{};    // offset of each group's pre-activation (if kept)
+    std::array<std::size_t, G> out{};      // offset of each group's output (views: unused)
+    std::array<std::size_t, G> z{};        // offset of each group's pre-activation (if kept)
+    std::array<std::size_t, G> kept{};     // offset of each head's kept memory (if any)
+    std::array<std::size_t, G> kept_size{};
     std::size_t grad[2]{};
     std::size_t scratch{};
+    std::size_t scratch_size{};
+    std::size_t activations{};             // outputs and pre-activations
+    std::size_t kept_total{};
     std::size_t total{};
   };
 
   static constexpr layout offsets = [] {
     layout l{};
     std::size_t at = 0;
-    if constexpr (Training) {
-      [&]<std::size_t... g>(std::index_sequence<g...>) {
-        ((l.out[g] = at, at += groups[g].kind == fusion_role::reshape ? 0 : B * ld_out<g>), ...);
+    [&]<std::size_t... g>(std::index_sequence<g...>) {
+      ((l.scratch_size = std::max(l.scratch_size, aligned_elements<T>(request<g>.scratch))), ...);
+      if constexpr (differentiable) {
+        ((l.out[g] = at, at += is_view<g> ? 0 : B * ld_out<g>), ...);
         ((l.z[g] = at, at += keeps_z<g> ? B * ld_out<g> : 0), ...);
-      }(std::make_index_sequence<G>{});
-      l.grad[0] = at;
-      l.grad[1] = at + slab;
-      l.scratch = at + 2 * slab;
-      at += 3 * slab;
-    } else {
-      std::size_t flip = 0;
-      for (std::size_t g = 0; g < G; ++g) {
-        l.out[g] = flip * slab;
-        if (groups[g].kind != fusion_role::reshape) flip ^= 1;
+        l.activations = at;
+        ((l.kept[g] = at, l.kept_size[g] = aligned_elements<T>(request<g>.kept),
+          at += l.kept_size[g]),
+         ...);
+        l.kept_total = at - l.activations;
+        l.grad[0] = at;
+        l.grad[1] = at + rows_size;
+        at += 2 * rows_size;
+      } else {
+        std::size_t flip = 0;
+        ((l.out[g] = flip * rows_size, flip ^= is_view<g> ? 0 : 1), ...);
+        at = 2 * rows_size;
+        l.activations = at;
       }
-      at = 2 * slab;
-    }
+    }(std::make_index_sequence<G>{});
+    l.scratch = at;
+    at += l.scratch_size;
     l.total = at;
     return l;
   }();
 
+  static constexpr std::size_t bytes = offsets.total * sizeof(T);
+
   struct workspace {
     Tensor<T, Shape<offsets.total>> memory;
-    // Where each group's output is, and its leading dimension; filled by forward().
-    std::array<const T*, G + 1> out{};
+    // Where each group's input and output rows are, and their leading dimensions; set by forward.
+    std::array<const T*, G + 1> rows{};
     std::array<std::size_t, G + 1> ld{};
 
     T* at(std::size_t offset) noexcept { return memory.data() + offset; }
+    const T* at(std::size_t offset) const noexcept { return memory.data() + offset; }
+    T* scratch() noexcept { return offsets.scratch_size ? at(offsets.scratch) : nullptr; }
   };
 
   // ---- forward ---------------------------------------------------------------------------
   template <std::size_t g>
-  static void forward_group(typename Net::parameter_tuple& params, workspace& ws) {
+  static void forward_group(const parameter_tuple& params, forward_state& state, workspace& ws,
+                            random_source source) {
     using L = head<g>;
     using In = in_shape<g>;
-    const T* X = ws.out[g];
+    constexpr std::size_t h = groups[g].head;
+    const T* X = ws.rows[g];
     const std::size_t ldx = ws.ld[g];
-    T* Y = ws.at(offsets.out[g]);
-    constexpr fusion_role kind = groups[g].kind;
-    if constexpr (kind == fusion_role::reshape) {
-      ws.out[g + 1] = X;
+    if constexpr (is_view<g>) {
+      ws.rows[g + 1] = X;
       ws.ld[g + 1] = ldx;
       return;
-    } else if constexpr (kind == fusion_role::contraction) {
-      T* Z = keeps_z<g> ? ws.at(offsets.z[g]) : nullptr;
-      L::template forward<B, T, In>(std::get<groups[g].head>(params), X, ldx, Z, Y,
-                                   epilogue<function<g>()>{});
-    } else if constexpr (kind == fusion_role::elementwise) {
-      for (std::size_t i = 0; i < B; ++i) {
-        apply_row<function<g>(), In::size>(X + i * ldx, Y + i * ld_out<g>);
-      }
     } else {
-      L::template forward<B, T, In>(X, ldx, Y, ld_out<g>);
+      T* Y = ws.at(offsets.out[g]);
+      constexpr fusion_role kind = groups[g].kind;
+      if constexpr (kind == fusion_role::elementwise) {
+        for (std::size_t i = 0; i < B; ++i) {
+          apply_row<function<g>(), In::size>(X + i * ldx, Y + i * ld_out<g>);
+        }
+      } else {
+        using Epilogue = decltype([] {
+          if constexpr (kind == fusion_role::contraction) return epilogue<function<g>()>{};
+          else return kernels::Identity{};
+        }());
+        using Params = std::tuple_element_t<h, parameter_tuple>;
+        using State = std::remove_reference_t<decltype(std::get<h>(state))>;
+        source.layer = h;
+        forward_context<T, B, In, out_shape<g>, Params, State, Epilogue> ctx{
+            X,
+            ldx,
+            Y,
+            ld_out<g>,
+            keeps_z<g> ? ws.at(offsets.z[g]) : nullptr,
+            std::get<h>(params),
+            std::get<h>(state),
+            differentiable && offsets.kept_size[g] ? ws.at(offsets.kept[g]) : nullptr,
+            ws.scratch(),
+            M,
+            source,
+            Epilogue{}};
+        L::forward(ctx);
+      }
+      ws.rows[g + 1] = Y;
+      ws.ld[g + 1] = ld_out<g>;
     }
-    ws.out[g + 1] = Y;
-    ws.ld[g + 1] = ld_out<g>;
   }
 
-  // Runs the network on B rows of X (ldx apart); returns the output rows (ld() apart).
-  static const T* forward(typename Net::parameter_tuple& params, const T* X, std::size_t ldx,
-                          workspace& ws) {
-    ws.out[0] = X;
+  // Runs the network on B rows of X (ldx apart); returns the output rows (ld_output apart).
+  static const T* forward(const parameter_tuple& params, forward_state& state, const T* X,
+                          std::size_t ldx, workspace& ws, random_source source = {}) {
+    ws.rows[0] = X;
     ws.ld[0] = ldx;
     [&]<std::size_t... g>(std::index_sequence<g...>) {
-      (forward_group<g>(params, ws), ...);
+      (forward_group<g>(params, state, ws, source), ...);
     }(std::make_index_sequence<G>{});
-    return ws.out[G];
+    return ws.rows[G];
   }
 
-  // ---- backward --------------------------------------------------------------------------
-  // Zero the padding columns [n, ld) of B rows: gradients there must stay exactly zero.
+  static constexpr std::size_t ld_output = ld_out<G - 1>;
+
+  // ---- backward (training only) -----------------------------------------------------------
+  // Zero the padding columns [n, ld) of B rows: a reader of gradient rows (the dense kernel's
+  // dW = dZ^T X) sums whole padded rows, so the padding must hold exact zeros.
   static void zero_padding(T* rows, std::size_t n, std::size_t ld) {
     if (n == ld) return;
     for (std::size_t i = 0; i < B; ++i) std::fill(rows + i * ld + n, rows + (i + 1) * ld, T(0));
   }
 
+  // dx0: where the gradient of the network's input goes (rows ld_dx0 apart), or null.
   template <std::size_t g, loss_fusion Fusion>
-  static void backward_group(const typename Net::parameter_tuple& params,
-                             typename Net::parameter_tuple& grads, workspace& ws, int& cur) {
+  static void backward_group(const parameter_tuple& params, parameter_tuple& grads,
+                             const state_tuple& state, workspace& ws, random_source source,
+                             int& current, T* dx0, std::size_t ld_dx0) {
     using L = head<g>;
     using In = in_shape<g>;
+    constexpr std::size_t h = groups[g].head;
     constexpr fusion_role kind = groups[g].kind;
-    const T* X = ws.out[g];
+    const T* X = ws.rows[g];
     const std::size_t ldx = ws.ld[g];
-    const T* Y = ws.out[g + 1];
+    const T* Y = ws.rows[g + 1];
     constexpr std::size_t ly = ld_out<g>;
     constexpr std::size_t ld_in = kernels::padded<In::size, T>;
-    const T* dY = ws.at(offsets.grad[cur]);
-    T* dX = g == 0 ? nullptr : ws.at(offsets.grad[cur ^ 1]);
+    const T* dY = ws.at(offsets.grad[current]);
+    T* dX = g == 0 ? dx0 : ws.at(offsets.grad[current ^ 1]);
+    const std::size_t ld_dx = g == 0 ? ld_dx0 : ld_in;
 
     if constexpr (kind == fusion_role::reshape) {
+      if constexpr (g == 0) {  // the gradient is where it was; copy it out for the caller
+        if (dX != nullptr) {
+          for (std::size_t i = 0; i < B; ++i) std::copy_n(dY + i * ly, In::size, dX + i * ld_dx);
+        }
+      }
       return;  // the same elements: the gradient stays where it is
     } else if constexpr (g + 1 == G && Fusion == loss_fusion::softmax) {
       return;  // the loss already gave the gradient of the Softmax input
-    } else if constexpr (kind == fusion_role::contraction) {
-      constexpr auto f = form<g, Fusion>();
-      const T* Z = keeps_z<g> ? ws.at(offsets.z[g]) : Y;
-      L::template backward<B, T, In>(std::get<groups[g].head>(params),
-                                    std::get<groups[g].head>(grads), X, ldx, dY, Y, Z,
-                                    prologue<f, derivative_expr<g, Fusion>()>{},
-                                    ws.at(offsets.scratch), dX, ld_in);
-    } else if (dX != nullptr) {
-      if constexpr (kind == fusion_role::elementwise) {
+    } else if constexpr (kind == fusion_role::elementwise) {
+      if (dX != nullptr) {
         constexpr auto f = form<g, Fusion>();
         constexpr auto d = derivative_expr<g, Fusion>();
         for (std::size_t i = 0; i < B; ++i) {
           const T* v = f == derivative_form::from_output ? Y + i * ly : X + i * ldx;
-          scale_row<d, In::size>(dY + i * ly, v, dX + i * ld_in);
+          scale_row<d, In::size>(dY + i * ly, v, dX + i * ld_dx);
         }
-      } else {
-        L::template backward<B, T, In>(Y, dY, ly, dX, ld_in);
       }
+    } else {
+      using Prologue = decltype([] {
+        if constexpr (kind == fusion_role::contraction) {
+          return prologue<form<g, Fusion>(), derivative_expr<g, Fusion>()>{};
+        } else {
+          return kernels::PassGradient{};
+        }
+      }());
+      using Params = std::tuple_element_t<h, parameter_tuple>;
+      using State = std::remove_reference_t<decltype(std::get<h>(state))>;
+      source.layer = h;
+      backward_context<T, B, In, out_shape<g>, Params, State, Prologue> ctx{
+          X,
+          ldx,
+          Y,
+          dY,
+          ly,
+          keeps_z<g> ? ws.at(offsets.z[g]) : Y,
+          dX,
+          ld_dx,
+          std::get<h>(params),
+          std::get<h>(grads),
+          std::get<h>(state),
+          offsets.kept_size[g] ? ws.at(offsets.kept[g]) : nullptr,
+          ws.scratch(),
+          M,
+          source,
+          Prologue{}};
+      L::backward(ctx);
     }
     if (dX != nullptr) {
-      zero_padding(dX, In::size, ld_in);
-      cur ^= 1;
+      zero_padding(dX, In::size, ld_dx);
+      current ^= 1;
     }
   }
 
-  // Gradients of every parameter, accumulated into grads, from the output gradient the loss
-  // wrote into grad_buffer(ws) (rows ld_out<G-1> apart, padding zero).
+  // Every parameter gradient (written into grads) from the output gradient the loss wrote into
+  // grad_buffer(ws) (rows ld_output apart, padding zero); the input's gradient into dx0 if given.
   template <loss_fusion Fusion>
-  static void backward(const typename Net::parameter_tuple& params,
-                       typename Net::parameter_tuple& grads, workspace& ws) {
-    int cur = 0;
+  static void backward(const parameter_tuple& params, parameter_tuple& grads, const state_tuple& state,
+                       workspace& ws, random_source source = {}, T* dx0 = nullptr,
+                       std::size_t ld_dx0 = 0) {
+    static_assert(differentiable, "backward needs the memory of a pass made with Backward = true");
+    int current = 0;
     [&]<std::size_t... r>(std::index_sequence<r...>) {
-      (backward_group<G - 1 - r, Fusion>(params, grads, ws, cur), ...);
+      (backward_group<G - 1 - r, Fusion>(params, grads, state, ws, source, current, dx0, ld_dx0),
+       ...);
     }(std::make_index_sequence<G>{});
   }
 
   static T* grad_buffer(workspace& ws) { return ws.at(offsets.grad[0]); }
-  // Pre-activation of the last group (kept when training).
-  static const T* last_z(workspace& ws) { return ws.at(offsets.z[G - 1]); }
+  // Pre-activation of the last group (kept when differentiable).
+  static const T* last_z(const workspace& ws) { return ws.at(offsets.z[G - 1]); }
   // Input of the last group: the logits of a final Softmax.
-  static const T* last_input(workspace& ws) { return ws.out[G - 1]; }
-  static std::size_t last_input_ld(workspace& ws) { return ws.ld[G - 1]; }
+  static const T* last_input(const workspace& ws) { return ws.rows[G - 1]; }
+  static std::size_t last_input_ld(const workspace& ws) { return ws.ld[G - 1]; }
 };
 
 }  // namespace nerve::detail

@@ -8,7 +8,7 @@
 #include <utility>  // std::index_sequence
 
 #include "nerve/expr/print.hpp"       // nerve::expr::to_string
-#include "nerve/network/execute.hpp"  // nerve::detail::program
+#include "nerve/network/execute.hpp"  // nerve::detail::network_pass
 #include "nerve/network/summary.hpp"  // nerve::detail::with_thousands
 
 namespace nerve::detail {
@@ -18,9 +18,42 @@ inline const char* role_name(fusion_role r) {
     case fusion_role::contraction: return "fused kernel";
     case fusion_role::elementwise: return "element-wise pass";
     case fusion_role::reshape: return "view (no work)";
-    case fusion_role::standalone: return "own pass";
+    case fusion_role::general: return "own pass";
     default: return "input";
   }
+}
+
+inline const char* scalar_name(std::size_t bytes) { return bytes == 4 ? "float" : "double"; }
+
+// Each group's share of the inference and training memory, then the totals.
+template <class Net, class Infer, class Train>
+void write_memory_plan(std::ostream& os) {
+  using T = typename Net::value_type;
+  constexpr auto& in = Infer::offsets;
+  constexpr auto& tr = Train::offsets;
+  os << "Memory plan (bytes; inference at batch 1, training at batch 32):\n";
+  [&]<std::size_t... g>(std::index_sequence<g...>) {
+    auto one = [&]<std::size_t G>(std::integral_constant<std::size_t, G>) {
+      constexpr auto grp = Infer::groups[G];
+      constexpr std::size_t out = Train::template is_view<G> ? 0 : 32 * Train::template ld_out<G>;
+      constexpr std::size_t z = Train::template keeps_z<G> ? 32 * Train::template ld_out<G> : 0;
+      os << "  group " << G << " (" << Net::template entry<grp.head>::name() << "): "
+         << "inference scratch " << with_thousands(Infer::template request<G>.scratch * sizeof(T))
+         << "; training output " << with_thousands(out * sizeof(T));
+      if constexpr (z > 0) os << ", pre-activation " << with_thousands(z * sizeof(T));
+      os << ", kept " << with_thousands(tr.kept_size[G] * sizeof(T)) << ", scratch "
+         << with_thousands(Train::template request<G>.scratch * sizeof(T)) << '\n';
+    };
+    (one(std::integral_constant<std::size_t, g>{}), ...);
+  }(std::make_index_sequence<Infer::G>{});
+  os << "Inference workspace: 2 x " << Infer::widest << " " << scalar_name(sizeof(T))
+     << " ping-pong rows + " << with_thousands(in.scratch_size * sizeof(T))
+     << " shared scratch = " << with_thousands(Infer::bytes) << " bytes\n";
+  os << "Training workspace at batch 32: activations " << with_thousands(tr.activations * sizeof(T))
+     << " + kept " << with_thousands(tr.kept_total * sizeof(T)) << " + gradient rows "
+     << with_thousands(2 * Train::rows_size * sizeof(T)) << " + shared scratch "
+     << with_thousands(tr.scratch_size * sizeof(T)) << " = " << with_thousands(Train::bytes)
+     << " bytes\n";
 }
 
 template <class Net>
@@ -28,9 +61,8 @@ void write_explain(std::ostream& os) {
   if constexpr (!Net::well_formed) {
     os << "(not a network)\n";
   } else {
-    using T = typename Net::value_type;
-    using infer = program<Net, 1, false>;
-    using train = program<Net, 32, true>;
+    using infer = network_pass<Net, 1, mode::inference>;
+    using train = network_pass<Net, 32, mode::training>;
     os << "Fusion plan: " << infer::G << " group" << (infer::G == 1 ? "" : "s") << " for "
        << Net::depth - 1 << " layers\n";
     [&]<std::size_t... g>(std::index_sequence<g...>) {
@@ -60,10 +92,7 @@ void write_explain(std::ostream& os) {
       };
       (one(std::integral_constant<std::size_t, g>{}), ...);
     }(std::make_index_sequence<infer::G>{});
-    os << "Inference buffers: 2 x " << infer::widest << " " << (sizeof(T) == 4 ? "float" : "double")
-       << " (" << with_thousands(infer::offsets.total * sizeof(T)) << " bytes)\n";
-    os << "Training workspace at batch 32: " << with_thousands(train::offsets.total * sizeof(T))
-       << " bytes\n";
+    write_memory_plan<Net, infer, train>(os);
   }
 }
 

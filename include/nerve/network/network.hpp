@@ -6,6 +6,7 @@
 // net(x) allocates nothing.
 #pragma once
 
+#include <algorithm> // std::copy_n, std::fill
 #include <cstddef>   // std::size_t
 #include <iostream>  // std::cout
 #include <sstream>
@@ -19,7 +20,9 @@
 #include "nerve/layers/layer.hpp"        // nerve::Layer
 #include "nerve/meta/type_list.hpp"      // nerve::meta::type_list, at
 #include "nerve/network/check.hpp"       // nerve::detail::network_is_valid
-#include "nerve/network/execute.hpp"     // nerve::detail::program
+#include "nerve/network/context.hpp"     // nerve::init_context
+#include "nerve/network/cost.hpp"        // nerve::detail::flops_of
+#include "nerve/network/execute.hpp"     // nerve::detail::network_pass
 #include "nerve/network/explain.hpp"     // nerve::detail::write_explain
 #include "nerve/network/summary.hpp"     // nerve::detail::write_summary
 #include "nerve/network/types.hpp"       // nerve::detail::network_types
@@ -36,16 +39,45 @@ template <class... Entries>
 using Network = BasicNetwork<float, Entries...>;
 
 namespace detail {
-template <class Shapes, class... Entries>
+template <class T, class Shapes, class... Entries>
 struct parameter_total;
-template <class Shapes, class Input, class... Ls>
-struct parameter_total<Shapes, Input, Ls...> {
+template <class T, class Shapes, class Input, class... Ls>
+struct parameter_total<T, Shapes, Input, Ls...> {
   template <std::size_t... I>
   static constexpr std::size_t sum(std::index_sequence<I...>) {
-    return (std::size_t{0} + ... + Ls::template parameter_count<meta::at<I, Shapes>>);
+    return (std::size_t{0} + ... + parameter_count_of<Ls, T, meta::at<I, Shapes>>());
   }
   static constexpr std::size_t value = sum(std::index_sequence_for<Ls...>{});
 };
+
+// Values in every array of a tuple of parameter (or state) structs.
+template <class Tuple>
+struct tuple_array_total;
+template <class... P>
+struct tuple_array_total<std::tuple<P...>> {
+  static constexpr std::size_t value = (std::size_t{0} + ... + array_total<P>);
+};
+
+// Does the last entry turn logits into probabilities (Softmax)? Then logits() gives its input.
+template <class Entries>
+constexpr bool ends_in_probabilities() {
+  if constexpr (Entries::size > 2) {
+    using L = meta::at<Entries::size - 1, Entries>;
+    if constexpr (requires { L::turns_logits_into_probabilities; }) {
+      return L::turns_logits_into_probabilities;
+    } else {
+      return false;
+    }
+  } else {
+    return false;
+  }
+}
+
+// Rows of n values, ld apart, to rows n apart (the caller's view has no padding).
+template <class T>
+void copy_rows(const T* from, std::size_t ld, T* to, std::size_t n, std::size_t rows) {
+  for (std::size_t i = 0; i < rows; ++i) std::copy_n(from + i * ld, n, to + i * n);
+}
 }  // namespace detail
 
 
@@ -91,7 +123,7 @@ class BasicNetwork
 
   static constexpr std::size_t parameter_count = [] {
     if constexpr (well_formed) {
-      return detail::parameter_total<shapes, Entries...>::value;
+      return detail::parameter_total<T, shapes, Entries...>::value;
     } else {
       return std::size_t{0};
     }
@@ -100,20 +132,55 @@ class BasicNetwork
   // The fused loops, as groups of entries: see explain().
   static constexpr std::size_t fusion_group_count = plan_type::group_count;
 
-  // Parameters drawn from the seed (He before rectifiers, Glorot elsewhere, zero biases).
+  using typename types::state_tuple;
+
+  // ---- memory and work, for a batch of B (constexpr: a budget can be a static_assert) --------
+  // Bytes of one inference workspace (activations, scratch and the unpadded output rows).
+  template <std::size_t B = 1>
+  static constexpr std::size_t inference_bytes =
+      detail::network_pass<types, B, mode::inference>::bytes + B * output_shape_t::size * sizeof(T);
+  // Bytes a training step needs besides the parameters and the optimizer's state: activations
+  // kept for the backward pass, each layer's kept memory, gradient rows, scratch, and the
+  // parameter gradients.
+  template <std::size_t B = 1>
+  static constexpr std::size_t training_bytes =
+      detail::network_pass<types, B, mode::training>::bytes +
+      detail::tuple_array_total<parameter_tuple>::value * sizeof(T);
+  // Floating-point operations of one inference pass and of one training step (forward and
+  // backward, not the optimizer), as each layer counts them.
+  template <std::size_t B = 1>
+  static constexpr std::size_t inference_flops = B * detail::flops_of<types>(false);
+  template <std::size_t B = 1>
+  static constexpr std::size_t training_flops = B * detail::flops_of<types>(true);
+
+  // Parameters drawn from the seed (He before rectifiers, Glorot elsewhere, zero biases); the
+  // seed also drives every layer's random stream (dropout masks) in training.
   explicit BasicNetwork(Seed seed = Seed{0}) { initialize(seed); }
 
   void initialize(Seed seed) {
+    seed_ = seed;
     Random rng(seed);
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (initialize_entry<I>(rng), ...);
     }(std::index_sequence_for<Entries...>{});
   }
+  Seed seed() const noexcept { return seed_; }
+
+  // ---- inference ----------------------------------------------------------------------------
+  // The memory of an inference pass over B rows, owned by the caller: one per thread lets a const
+  // network serve many threads at once. Built once (one allocation); a pass allocates nothing.
+  template <std::size_t B = 1>
+  struct Workspace {
+    static constexpr std::size_t batch = B;
+    typename detail::network_pass<types, B, mode::inference>::workspace rows;
+    Tensor<T, Shape<B * output_shape_t::size>> output;  // the output rows without padding
+  };
+  using batch_input_t = decltype(concat(Shape<1>{}, input_shape_t{}));
 
   // Batch-1 inference: the output is a view of an internal buffer, valid until the next call.
   // No allocation, no virtual call, no lock.
   TensorView<const T, output_shape_t> operator()(const T* input) noexcept {
-    return TensorView<const T, output_shape_t>(inference::forward(params_, input, input_shape_t::size, ws_));
+    return (*this)(input, ws_);
   }
   template <class S>
   TensorView<const T, output_shape_t> operator()(const Tensor<T, input_shape_t, S>& x) noexcept {
@@ -124,6 +191,92 @@ class BasicNetwork
     return (*this)(x.data());
   }
 
+  // Re-entrant batch-1 inference: const, all memory in the caller's workspace.
+  TensorView<const T, output_shape_t> operator()(const T* input, Workspace<1>& ws) const noexcept {
+    return TensorView<const T, output_shape_t>(run<1>(input, input_shape_t::size, ws));
+  }
+  template <class S>
+  TensorView<const T, output_shape_t> operator()(const Tensor<T, input_shape_t, S>& x,
+                                                 Workspace<1>& ws) const noexcept {
+    return (*this)(x.data(), ws);
+  }
+
+  // Batched inference: B samples in (a Tensor of shape (B, input dims...)), B rows out, as a view
+  // into the workspace with no padding between rows.
+  template <std::size_t B, class S>
+    requires(B > 1)
+  TensorView<const T, decltype(concat(Shape<B>{}, output_shape_t{}))> operator()(
+      const Tensor<T, decltype(concat(Shape<B>{}, input_shape_t{})), S>& X,
+      Workspace<B>& ws) const noexcept {
+    using Out = decltype(concat(Shape<B>{}, output_shape_t{}));
+    using P = detail::network_pass<types, B, mode::inference>;
+    const T* Y = run<B>(X.data(), input_shape_t::size, ws);
+    detail::copy_rows(Y, P::ld_output, ws.output.data(), output_shape_t::size, B);
+    return TensorView<const T, Out>(ws.output.data());
+  }
+
+  // The input of a final Softmax (the logits), for one sample: what CrossEntropy reads, and what
+  // a caller wants for calibration or a temperature.
+  auto logits(const T* input) noexcept
+    requires(detail::ends_in_probabilities<entries>())
+  {
+    using P = detail::network_pass<types, 1, mode::inference>;
+    run<1>(input, input_shape_t::size, ws_);
+    return TensorView<const T, shape_after_t<depth - 2>>(P::last_input(ws_.rows));
+  }
+  template <class S>
+  auto logits(const Tensor<T, input_shape_t, S>& x) noexcept
+    requires(detail::ends_in_probabilities<entries>())
+  {
+    return logits(x.data());
+  }
+
+  // ---- gradients with respect to the input ---------------------------------------------------
+  // The memory of a differentiated inference pass over B rows: activations kept for the backward
+  // pass, the parameter gradients it produces on the way, and the input gradient rows.
+  template <std::size_t B = 1>
+  struct GradientWorkspace {
+    static constexpr std::size_t batch = B;
+    typename detail::network_pass<types, B, mode::inference, true>::workspace rows;
+    parameter_tuple parameter_gradients;
+    Tensor<T, Shape<B * input_shape_t::size>> input_gradient;  // without padding
+  };
+
+  // dL/dx for B samples X (rows of the input) given dL/dy (B rows of the output, no padding), at
+  // inference behaviour (no dropout): saliency maps, adversarial examples, chaining networks.
+  // ws.parameter_gradients receives dL/dparameters as well.
+  template <std::size_t B>
+  TensorView<const T, decltype(concat(Shape<B>{}, input_shape_t{}))> input_gradient(
+      const T* X, const T* dY, GradientWorkspace<B>& ws) const {
+    using P = detail::network_pass<types, B, mode::inference, true>;
+    P::forward(params_, state_, X, input_shape_t::size, ws.rows, {seed_, 0, 0});
+    T* dy = P::grad_buffer(ws.rows);
+    for (std::size_t i = 0; i < B; ++i) {
+      std::copy_n(dY + i * output_shape_t::size, output_shape_t::size, dy + i * P::ld_output);
+      std::fill(dy + i * P::ld_output + output_shape_t::size, dy + (i + 1) * P::ld_output, T(0));
+    }
+    P::template backward<detail::loss_fusion::none>(params_, ws.parameter_gradients, state_,
+                                                    ws.rows, {seed_, 0, 0},
+                                                    ws.input_gradient.data(), input_shape_t::size);
+    return TensorView<const T, decltype(concat(Shape<B>{}, input_shape_t{}))>(
+        ws.input_gradient.data());
+  }
+  template <class S>
+  TensorView<const T, batch_input_t> input_gradient(const Tensor<T, input_shape_t, S>& x,
+                                                    const Tensor<T, output_shape_t>& dy,
+                                                    GradientWorkspace<1>& ws) const {
+    return input_gradient<1>(x.data(), dy.data(), ws);
+  }
+
+  // A call with something that is not this network's input: one sentence naming both.
+  // (It returns what the right call returns, so that the sentence is the first error.)
+  template <class X>
+    requires(!std::is_convertible_v<const X&, const T*>)
+  TensorView<const T, output_shape_t> operator()(const X&) {
+    (void)diagnostics::wrong_network_input<got<X>, expected<input_type>>{};
+    return TensorView<const T, output_shape_t>(nullptr);
+  }
+
   // The trainable arrays of entry I (layers without any have none).
   template <std::size_t I>
   auto& parameters() noexcept { return std::get<I>(params_); }
@@ -131,6 +284,22 @@ class BasicNetwork
   const auto& parameters() const noexcept { return std::get<I>(params_); }
   parameter_tuple& parameter_arrays() noexcept { return params_; }
   const parameter_tuple& parameter_arrays() const noexcept { return params_; }
+
+  // The non-trainable arrays of entry I (running statistics; layers without any have none).
+  template <std::size_t I>
+  auto& state() noexcept { return std::get<I>(state_); }
+  template <std::size_t I>
+  const auto& state() const noexcept { return std::get<I>(state_); }
+  state_tuple& state_arrays() noexcept { return state_; }
+  const state_tuple& state_arrays() const noexcept { return state_; }
+
+  // f(entry index, array name, tensor) for every non-trainable array, in a fixed order.
+  template <class F>
+  void for_each_state(F&& f) {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (std::get<I>(state_).for_each([&](const char* name, auto& t) { f(I, name, t); }), ...);
+    }(std::index_sequence_for<Entries...>{});
+  }
 
   // f(entry index, array name, tensor) for every trainable array, in a fixed order.
   template <class F>
@@ -162,13 +331,18 @@ class BasicNetwork
   }
 
  private:
-  using inference = detail::program<types, 1, false>;
+  template <std::size_t B, class W>
+  const T* run(const T* X, std::size_t ldx, W& ws) const noexcept {
+    using P = detail::network_pass<types, B, mode::inference>;
+    return P::forward(params_, state_, X, ldx, ws.rows, {seed_, 0, 0});
+  }
 
   template <std::size_t I>
   void initialize_entry(Random& rng) {
     if constexpr (I > 0 && well_formed) {
       using L = entry<I>;
-      if constexpr (requires { L::template initialize<T, shape_after_t<I - 1>>; }) {
+      using In = shape_after_t<I - 1>;
+      {
         constexpr bool before_rectifier = [] {
           if constexpr (I + 1 < sizeof...(Entries)) {
             using Next = entry<I + 1>;
@@ -178,14 +352,19 @@ class BasicNetwork
             return false;
           }
         }();
-        L::template initialize<T, shape_after_t<I - 1>>(std::get<I>(params_), rng,
-                                                        before_rectifier);
+        using Params = std::tuple_element_t<I, parameter_tuple>;
+        using State = std::tuple_element_t<I, state_tuple>;
+        init_context<T, In, shape_after_t<I>, Params, State> ctx{
+            std::get<I>(params_), std::get<I>(state_), rng, before_rectifier};
+        if constexpr (requires { L::initialize(ctx); }) L::initialize(ctx);
       }
     }
   }
 
+  Seed seed_{};
   parameter_tuple params_;
-  typename inference::workspace ws_;
+  state_tuple state_;
+  Workspace<1> ws_;
 };
 
 }  // namespace nerve

@@ -2,7 +2,8 @@
 //
 // Entries are grouped by their fusion_role: a contraction (Dense) takes every element-wise layer
 // after it as its epilogue; element-wise layers with no contraction before them form a group of
-// their own (one pass); reshapes (Flatten) cost nothing; standalone layers (Softmax) run alone.
+// their own (one pass); reshapes (Flatten) cost nothing; general layers (Softmax, Dropout,
+// LayerNorm) run alone.
 // Each group's activations compose into one expression (expr/compose.hpp) whose derivative is
 // derived once (autodiff/derivative.hpp). explain() prints the result.
 #pragma once

@@ -9,6 +9,7 @@
 #include <utility>    // std::index_sequence
 #include <vector>
 
+#include "nerve/layers/layer.hpp"     // nerve::parameter_count_of
 #include "nerve/meta/type_list.hpp"  // nerve::meta::at
 
 namespace nerve::detail {
@@ -35,7 +36,8 @@ std::vector<summary_row> summary_rows(std::index_sequence<I...>) {
     using L = typename Net::template entry<J>;
     std::size_t params = 0;
     if constexpr (J > 0) {
-      params = L::template parameter_count<typename Net::template shape_after_t<J - 1>>;
+      params = parameter_count_of<L, typename Net::value_type,
+                                  typename Net::template shape_after_t<J - 1>>();
     }
     rows.push_back({std::to_string(J), L::name(), Net::template shape_after_t<J>::to_string(),
                     with_thousands(params)});
@@ -77,6 +79,11 @@ void write_summary(std::ostream& os) {
        << (sizeof(typename Net::value_type) == 4 ? "float" : "double") << ")\n";
     os << "Input " << Net::input_shape_t::to_string() << " -> output "
        << Net::output_shape_t::to_string() << '\n';
+    os << "Inference: " << with_thousands(Net::template inference_flops<1>) << " FLOPs, "
+       << with_thousands(Net::template inference_bytes<1>) << " bytes of workspace at batch 1\n";
+    os << "Training step at batch 32: " << with_thousands(Net::template training_flops<32>)
+       << " FLOPs, " << with_thousands(Net::template training_bytes<32>)
+       << " bytes of workspace and gradients\n";
   }
 }
 

@@ -23,8 +23,6 @@ template <class What>
 struct got {};
 template <class What>
 struct expected {};
-template <std::size_t Rank>
-struct expected_rank {};
 
 // A shape that a layer refused: every layer after it is not checked again, so one mistake
 // produces one error.
@@ -83,6 +81,47 @@ struct elementwise_layer_needs_a_function {
                 "an element-wise layer must give its function as an expression: derive it from "
                 "nerve::activation_layer with static constexpr auto function = ..., or write "
                 "Activation<expr> (e.g. Activation<x * expr::sigmoid(x)>)");
+};
+
+template <class Got, class Expected>
+struct wrong_network_input {
+  static_assert(meta::dependent_false<Got>,
+                "a network takes one sample as a Tensor of its input shape and scalar type (or a "
+                "pointer to that many values): the line above names what was passed (got) and what "
+                "the network takes (expected); convert double data to the network's scalar type, "
+                "and pass a std::vector as vec.data()");
+};
+
+// The layer contract (layers/layer.hpp), checked member by member once the shapes are known.
+template <class Layer, class Position>
+struct layer_has_no_forward {
+  static_assert(meta::dependent_false<Layer>,
+                "this layer has no static forward(ctx): a layer with role contraction or general "
+                "(the default) is called as L::forward(ctx) (layers/layer.hpp); for a function of "
+                "each element alone derive from activation_layer and give its function instead");
+};
+
+template <class Layer, class Position>
+struct layer_has_no_backward {
+  static_assert(meta::dependent_false<Layer>,
+                "this layer has no static backward(ctx): a layer with role contraction or general "
+                "must give dL/dx (and its parameter gradients) from dL/dy, or it cannot be trained "
+                "(layers/layer.hpp)");
+};
+
+template <class Layer, class Position>
+struct layer_has_parameters_but_no_initialize {
+  static_assert(meta::dependent_false<Layer>,
+                "this layer has trainable parameters but no static initialize(ctx) (spelled "
+                "initialize): its weights would silently stay 0");
+};
+
+template <class Layer, class Position>
+struct layer_role_cannot_have_parameters {
+  static_assert(meta::dependent_false<Layer>,
+                "this layer has trainable parameters but its role (elementwise or reshape) is "
+                "never called with them, so they would never train: make it a general layer "
+                "(the default role) with forward(ctx) and backward(ctx)");
 };
 
 }  // namespace nerve::diagnostics

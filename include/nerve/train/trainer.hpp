@@ -3,7 +3,7 @@
 //
 // One step is: forward through the fused groups keeping what the backward pass needs, the loss
 // and its gradient (fused with a final Softmax or Sigmoid where it can be), the backward pass
-// accumulating every parameter gradient, and one optimizer update per parameter array. All
+// writing every parameter gradient (not adding to it), and one optimizer update per parameter array. All
 // buffers are allocated when the trainer is built; a step allocates nothing.
 #pragma once
 
@@ -32,7 +32,7 @@
 #include "nerve/train/dataset.hpp"       // nerve::LabelledData
 #include "nerve/train/metrics.hpp"       // nerve::EpochSummary, RunningMean, Accuracy, argmax
 #include "nerve/train/progress.hpp"      // nerve::Progress
-#include "nerve/network/execute.hpp"     // nerve::detail::program
+#include "nerve/network/execute.hpp"     // nerve::detail::network_pass
 #include "nerve/optim/optimizer.hpp"     // nerve::Optimizer
 #include "nerve/shape/shape.hpp"         // nerve::Shape
 #include "nerve/tensor/tensor.hpp"       // nerve::Tensor
@@ -105,14 +105,20 @@ class Trainer {
  private:
   static_assert(Net::well_formed, "Trainer needs a well-formed network");
   static_assert(Optimizer<Opt>, "the third argument of Trainer must be an optimizer: SGD, Adam, AdamW");
-  using program = detail::program<Net, batch, true>;
+  using pass = detail::network_pass<Net, batch, mode::training>;
+  // Evaluation runs at inference behaviour (no dropout, running statistics) but keeps what a
+  // fused loss reads (the pre-activation of a final Dense + Sigmoid).
+  using evaluation_pass = detail::network_pass<Net, batch, mode::inference, true>;
   using last_entry = typename Net::template entry<Net::depth - 1>;
-  static constexpr auto last_group = program::groups[program::G - 1];
-  static constexpr bool dense_then_last = last_group.kind == fusion_role::contraction &&
-                                          last_group.head + 1 == last_group.last;
-  static constexpr loss_fusion fusion = Loss::template fusion<last_entry, dense_then_last>;
+  static constexpr auto last_group = pass::groups[pass::G - 1];
+  // The last group is a contraction with exactly one activation after it (Dense + Sigmoid): a
+  // loss may differentiate that activation itself, from the kept pre-activation.
+  static constexpr bool contraction_then_one_activation =
+      last_group.kind == fusion_role::contraction && last_group.head + 1 == last_group.last;
+  static constexpr loss_fusion fusion =
+      Loss::template fusion<last_entry, contraction_then_one_activation>;
   static constexpr bool output_ok = Loss::template accepts_output<last_entry>;
-  static constexpr std::size_t ld_out = program::template ld_out<program::G - 1>;
+  static constexpr std::size_t ld_out = pass::template ld_out<pass::G - 1>;
   static constexpr std::size_t ld_in = kernels::padded<inputs, T>;
 
  public:
@@ -133,18 +139,20 @@ class Trainer {
   T compute_gradients(const T* X, std::size_t ldx, const target_type* targets) {
     // No zeroing pass: each layer's backward writes its gradients (layers/layer.hpp).
     const T loss = batch_loss(X, ldx, targets, nullptr);
-    program::template backward<fusion>(net_.parameter_arrays(), grads_, ws_);
+    pass::template backward<fusion>(net_.parameter_arrays(), grads_, net_.state_arrays(), ws_,
+                                       source());
     return loss;
   }
   T compute_gradients(const T* X, const target_type* targets) {
     return compute_gradients(X, inputs, targets);
   }
 
-  // One optimizer update from gradients().
+  // One optimizer update from gradients(); the next step draws new random numbers.
   void apply_gradients() {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       (update_entry<I>(), ...);
     }(std::make_index_sequence<std::tuple_size_v<typename Net::parameter_tuple>>{});
+    ++steps_;
   }
 
   // One training step on one mini-batch; returns its mean loss.
@@ -155,10 +163,13 @@ class Trainer {
   }
   T step(const T* X, const target_type* targets) { return step(X, inputs, targets); }
 
-  // Forward only, for a batch: the outputs, ld_output() apart, valid until the next call.
+  // Forward only, for a batch, in training mode (dropout on, batch statistics): the outputs,
+  // ld_output() apart, valid until the next call.
   const T* forward(const T* X, std::size_t ldx) {
-    return program::forward(net_.parameter_arrays(), X, ldx, ws_);
+    return pass::forward(net_.parameter_arrays(), net_.state_arrays(), X, ldx, ws_, source());
   }
+  // Training steps taken: with the network's seed, what each layer's random stream depends on.
+  std::uint64_t steps() const noexcept { return steps_; }
   static constexpr std::size_t ld_output() noexcept { return ld_out; }
 
   // Trains for `epochs` passes over `data` in shuffled mini-batches of `batch` (the last partial
@@ -193,7 +204,7 @@ class Trainer {
       for (std::size_t b = 0; b < batches; ++b) {
         gather(data, order.data() + b * batch, batch);
         loss.add(step(staging_.data(), ld_in, targets_.data()), batch);
-        count_correct(data, order.data() + b * batch, batch, accuracy);
+        count_correct(data, order.data() + b * batch, batch, accuracy, ws_);
         progress.update(b + 1, loss.mean(), accuracy.value(), (b + 1) * batch);
       }
       EpochSummary summary;
@@ -224,13 +235,16 @@ class Trainer {
     std::vector<std::size_t> order(batch);
     double total = 0;
     Accuracy accuracy;
+    typename evaluation_pass::workspace ws;
     for (std::size_t begin = 0; begin < data.size(); begin += batch) {
       const std::size_t rows = std::min(batch, data.size() - begin);
       for (std::size_t i = 0; i < batch; ++i) order[i] = begin + (i < rows ? i : 0);
       gather(data, order.data(), batch);
-      total += static_cast<double>(batch_loss(staging_.data(), ld_in, targets_.data(), nullptr, rows)) *
+      const T* Y = evaluation_pass::forward(net_.parameter_arrays(), net_.state_arrays(),
+                                               staging_.data(), ld_in, ws);
+      total += static_cast<double>(loss_of<evaluation_pass>(Y, ws, targets_.data(), rows)) *
                static_cast<double>(rows);
-      count_correct(data, order.data(), rows, accuracy);
+      count_correct(data, order.data(), rows, accuracy, ws);
     }
     return {data.size() ? total / static_cast<double>(data.size()) : 0.0, accuracy.value(),
             data.size()};
@@ -242,19 +256,25 @@ class Trainer {
                std::size_t rows = batch) {
     const T* Y = forward(X, ldx);
     if (outputs_out) *outputs_out = Y;
-    loss_input<T> in{Y, ld_out, nullptr, 0};
-    if constexpr (fusion == loss_fusion::softmax) {
-      in.logits = program::last_input(ws_);
-      in.ld_logits = program::last_input_ld(ws_);
-    } else if constexpr (fusion == loss_fusion::last_activation) {
-      in.logits = program::last_z(ws_);
-      in.ld_logits = ld_out;
-    }
-    return Loss::template evaluate<batch, outputs, T, fusion != loss_fusion::none>(
-        in, targets, program::grad_buffer(ws_), ld_out, rows);
+    return loss_of<pass>(Y, ws_, targets, rows);
   }
 
  private:
+  // The loss of the output rows Y of pass P's last forward pass in ws; its gradient into ws.
+  template <class P>
+  T loss_of(const T* Y, typename P::workspace& ws, const target_type* targets, std::size_t rows) {
+    loss_input<T> in{Y, ld_out, nullptr, 0};
+    if constexpr (fusion == loss_fusion::softmax) {
+      in.logits = P::last_input(ws);
+      in.ld_logits = P::last_input_ld(ws);
+    } else if constexpr (fusion == loss_fusion::last_activation) {
+      in.logits = P::last_z(ws);
+      in.ld_logits = ld_out;
+    }
+    return Loss::template evaluate<batch, outputs, T, fusion != loss_fusion::none>(
+        in, targets, P::grad_buffer(ws), ld_out, rows);
+  }
+
   // A data set with more classes than the network can express would train silently to nonsense.
   template <AnyShape S>
   static void check_classes(const LabelledData<T, S>& data, const char* where) {
@@ -288,11 +308,11 @@ class Trainer {
   }
 
   // Adds the predictions of the last forward pass (its first n rows) to an accuracy.
-  template <AnyShape S>
+  template <AnyShape S, class W>
   void count_correct(const LabelledData<T, S>& data, const std::size_t* indices, std::size_t n,
-                     Accuracy& accuracy) {
-    const T* Y = ws_.out[program::G];
-    const std::size_t ld = ws_.ld[program::G];
+                     Accuracy& accuracy, const W& ws) {
+    const T* Y = ws.rows[pass::G];
+    const std::size_t ld = ws.ld[pass::G];
     for (std::size_t i = 0; i < n; ++i) {
       const T* y = Y + i * ld;
       std::size_t predicted = 0;
@@ -317,11 +337,14 @@ class Trainer {
     }(std::make_index_sequence<std::tuple_size_v<decltype(params)>>{});
   }
 
+  random_source source() const noexcept { return {net_.seed(), 0, steps_}; }
+
   Net& net_;
   Opt optimizer_;
+  std::uint64_t steps_ = 0;
   typename Net::parameter_tuple grads_;
   typename detail::optimizer_states<Opt, T, typename Net::parameter_tuple>::type states_;
-  typename program::workspace ws_;
+  typename pass::workspace ws_;
   Tensor<T, Shape<batch, ld_in>> staging_;  // gathered input rows, 64-byte aligned
   std::array<target_type, batch * targets_per_sample> targets_{};
 };

@@ -7,13 +7,13 @@
 
 #include <cstddef>  // std::size_t
 
-#include "nerve/kernels/layout.hpp"  // nerve::kernels::padded, nullable
+#include "nerve/kernels/layout.hpp"  // nerve::kernels::padded, not_deduced
 
 namespace nerve::kernels::reference {
 
 template <std::size_t B, std::size_t M, std::size_t K, class T, class Epilogue>
-void dense_forward_batch(const T* X, std::size_t ldx, const T* Wt, const nullable<T>* b,
-                         nullable<T>* Z_out, T* Y, Epilogue f) {
+void dense_forward_batch(const T* X, std::size_t ldx, const T* Wt, const not_deduced<T>* b,
+                         not_deduced<T>* Z_out, T* Y, Epilogue f) {
   constexpr std::size_t Mp = padded<M, T>;
   for (std::size_t i = 0; i < B; ++i)
     for (std::size_t m = 0; m < Mp; ++m) {
@@ -27,15 +27,15 @@ void dense_forward_batch(const T* X, std::size_t ldx, const T* Wt, const nullabl
 }
 
 template <std::size_t M, std::size_t K, class T, class Epilogue>
-void dense_forward(const T* x, const T* Wt, const nullable<T>* b, nullable<T>* z_out, T* y,
+void dense_forward(const T* x, const T* Wt, const not_deduced<T>* b, not_deduced<T>* z_out, T* y,
                    Epilogue f) {
   dense_forward_batch<1, M, K>(x, K, Wt, b, z_out, y, f);
 }
 
 template <std::size_t B, std::size_t M, std::size_t K, class T, class Prologue>
 void dense_backward(const T* X, std::size_t ldx, const T* Wt, const T* dY, const T* Y,
-                    const nullable<T>* Z, Prologue p, T* dZ, T* dWt, nullable<T>* db,
-                    nullable<T>* dX, std::size_t ld_dx) {
+                    const not_deduced<T>* Z, Prologue p, T* dZ, T* dWt, not_deduced<T>* db,
+                    not_deduced<T>* dX, std::size_t ld_dx) {
   constexpr std::size_t Mp = padded<M, T>;
   for (std::size_t i = 0; i < B; ++i)
     for (std::size_t m = 0; m < Mp; ++m) {
