@@ -4,6 +4,7 @@
 // Diagnostics and layers come first so that a compile error's include chain stays short.
 #include "nerve/shape/diagnostics.hpp"
 #include "nerve/layers/activation.hpp"
+#include "nerve/layers/affine.hpp"
 #include "nerve/layers/dense.hpp"
 #include "nerve/layers/flatten.hpp"
 #include "nerve/layers/input.hpp"

@@ -5,6 +5,8 @@
 #include <nerve/nerve.hpp>
 
 #include <atomic>
+#include <cmath>
+#include <vector>
 #include <cstdlib>
 #include <new>
 
@@ -59,6 +61,45 @@ TEST_CASE("no allocation: a training step after the trainer is built", "[allocat
   Trainer<Net, CrossEntropy, Adam, Batch<8>> trainer(net);
   std::vector<float> X(8 * 20, 0.25f);
   const std::uint32_t labels[8] = {0, 1, 2, 0, 1, 2, 0, 1};
+  trainer.step(X.data(), labels);
+  allocations = 0;
+  counting = true;
+  for (int i = 0; i < 10; ++i) trainer.step(X.data(), labels);
+  counting = false;
+  CHECK(allocations == 0);
+}
+
+TEST_CASE("no allocation: const inference with a caller's workspace, batched inference and input gradients",
+          "[allocation]") {
+  using Net = Network<Input<4, 5>, Flatten, Dense<33>, Tanh, Affine, Dense<6>, Softmax>;
+  const Net net{Seed{2}};
+  Net::Workspace<1> one;
+  Net::Workspace<8> eight;
+  Net::GradientWorkspace<8> gradients;
+  Tensor<float, Shape<4, 5>> x;
+  x.fill(0.25f);
+  Tensor<float, Shape<8, 4, 5>> X;
+  X.fill(-0.5f);
+  std::vector<float> dY(8 * 6, 1.0f);
+  allocations = 0;
+  counting = true;
+  float sum = 0;
+  for (int i = 0; i < 10; ++i) {
+    sum += net(x, one)(2);
+    sum += net(X, eight)(7, 5);
+    sum += net.input_gradient<8>(X.data(), dY.data(), gradients)(3, 1, 1);
+  }
+  counting = false;
+  CHECK(allocations == 0);
+  CHECK(std::isfinite(sum));
+}
+
+TEST_CASE("no allocation: a training step through layers with parameters of their own", "[allocation]") {
+  using Net = Network<Input<12>, Dense<16>, Tanh, Affine, Dense<3>, Softmax>;
+  Net net{Seed{1}};
+  Trainer<Net, CrossEntropy, SGD, Batch<4>> trainer(net, SGD{.learning_rate = 0.1, .momentum = 0.9});
+  std::vector<float> X(4 * 12, 0.25f);
+  const std::uint32_t labels[4] = {0, 1, 2, 0};
   trainer.step(X.data(), labels);
   allocations = 0;
   counting = true;
