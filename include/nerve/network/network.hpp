@@ -15,6 +15,7 @@
 #include <type_traits>
 #include <utility>   // std::index_sequence_for
 
+#include "nerve/build_check.hpp"         // nerve::warn_about_build_once
 #include "nerve/init/random.hpp"         // nerve::Seed, nerve::Random
 #include "nerve/layers/activation.hpp"   // nerve::ActivationLayer
 #include "nerve/layers/layer.hpp"        // nerve::Layer
@@ -155,7 +156,12 @@ class BasicNetwork
 
   // Parameters drawn from the seed (He before rectifiers, Glorot elsewhere, zero biases); the
   // seed also drives every layer's random stream (dropout masks) in training.
-  explicit BasicNetwork(Seed seed = Seed{0}) { initialize(seed); }
+  // A build without optimisation or without this machine's SIMD width says so once, on stderr
+  // (nerve/build_check.hpp; NERVE_QUIET=1 or NERVE_NO_BUILD_WARNING silences it).
+  explicit BasicNetwork(Seed seed = Seed{0}) {
+    warn_about_build_once();
+    initialize(seed);
+  }
 
   void initialize(Seed seed) {
     seed_ = seed;
