@@ -14,9 +14,12 @@
 
 #include "nerve/config.hpp"
 #include "nerve/autodiff/derivative.hpp"
+#include "nerve/autodiff/vjp.hpp"
 #include "nerve/build_check.hpp"
 #include "nerve/eval/assign.hpp"
 #include "nerve/eval/evaluate.hpp"
+#include "nerve/eval/lanes.hpp"
+#include "nerve/eval/pointwise.hpp"
 #include "nerve/expr/build.hpp"
 #include "nerve/expr/node.hpp"
 #include "nerve/expr/tensor_expr.hpp"

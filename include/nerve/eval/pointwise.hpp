@@ -1,0 +1,83 @@
+// nerve/eval/pointwise.hpp: a function of several variables with several outputs, run over
+// arrays element by element, forward and backward, in one SIMD pass each: what a recurrent cell's
+// gate arithmetic is (LSTM: i, f, g, o and c_prev in; c and h out).
+//
+// Fs = functions(F_0, F_1, ...) of variable<0..NV-1> and param<0..NP-1>. The forward pass
+// computes the outputs in order, and output K reads outputs 0..K-1 instead of recomputing them
+// (h = sigmoid(o) * tanh(c) reads c). The backward pass evaluates vjp<Fs, variable<I>>() for each
+// variable: the derivative expressions, derived from the op rules, read the outputs the forward
+// pass kept where they occur (tanh(c), not tanh of c rebuilt from the gates).
+#pragma once
+
+#include <array>
+#include <cstddef>  // std::size_t
+#include <type_traits>  // std::remove_cvref_t
+#include <utility>  // std::index_sequence
+
+#include "nerve/autodiff/vjp.hpp"    // nerve::expr::vjp
+#include "nerve/config.hpp"          // NERVE_INLINE
+#include "nerve/eval/evaluate.hpp"   // nerve::expr::evaluate, symbol_context
+#include "nerve/eval/lanes.hpp"      // nerve::expr::for_each_lane, load_lanes, store_lanes
+#include "nerve/expr/functions.hpp"  // nerve::expr::Functions
+#include "nerve/expr/node.hpp"       // nerve::expr::Variable, Param
+#include "nerve/expr/reuse.hpp"      // nerve::expr::reuse
+
+namespace nerve::expr {
+
+template <auto Fs, std::size_t NV, std::size_t NP = 0>
+struct pointwise {
+  static constexpr std::size_t outputs = std::remove_cvref_t<decltype(Fs)>::size;
+
+  // Output K as the forward pass evaluates it: F_K with outputs 0..K-1 read back.
+  template <std::size_t K>
+  static constexpr auto forward_expression = [] {
+    return [&]<std::size_t... J>(std::index_sequence<J...>) {
+      return reuse<Fs.template get<K>(), Fs.template get<J>()...>();
+    }(std::make_index_sequence<K>{});
+  }();
+  // dL/d(variable I) and dL/d(param I) from the output gradients: derived, outputs reused.
+  template <std::size_t I>
+  static constexpr auto variable_gradient = vjp<Fs, Variable<I>>();
+  template <std::size_t I>
+  static constexpr auto parameter_gradient = vjp<Fs, Param<I>>();
+
+  // out[K][i] = F_K(v[0][i], ..., p[0][i], ...) for i < N.
+  template <std::size_t N, class T>
+  static void forward(const std::array<const T*, NV>& v, const std::array<const T*, NP>& p,
+                      const std::array<T*, outputs>& out) {
+    for_each_lane<N, T>([&](std::size_t i, auto tag) {
+      using V = typename decltype(tag)::type;
+      symbol_context<V, NV, NP, outputs> c{};
+      for (std::size_t k = 0; k < NV; ++k) c.variables[k] = load_lanes<V>(v[k] + i);
+      for (std::size_t k = 0; k < NP; ++k) c.params[k] = load_lanes<V>(p[k] + i);
+      [&]<std::size_t... K>(std::index_sequence<K...>) {
+        ((c.outputs[K] = evaluate<V>(forward_expression<K>, c), store_lanes(out[K] + i, c.outputs[K])),
+         ...);
+      }(std::make_index_sequence<outputs>{});
+    });
+  }
+
+  // dv[I][i] = dL/d(variable I) from the outputs y and their gradients dy; dv[I] may be null
+  // (a variable nobody needs the gradient of, as the input of a first layer).
+  template <std::size_t N, class T>
+  static void backward(const std::array<const T*, NV>& v, const std::array<const T*, NP>& p,
+                       const std::array<const T*, outputs>& y,
+                       const std::array<const T*, outputs>& dy, const std::array<T*, NV>& dv) {
+    for_each_lane<N, T>([&](std::size_t i, auto tag) {
+      using V = typename decltype(tag)::type;
+      symbol_context<V, NV, NP, outputs> c{};
+      for (std::size_t k = 0; k < NV; ++k) c.variables[k] = load_lanes<V>(v[k] + i);
+      for (std::size_t k = 0; k < NP; ++k) c.params[k] = load_lanes<V>(p[k] + i);
+      for (std::size_t k = 0; k < outputs; ++k) {
+        c.outputs[k] = load_lanes<V>(y[k] + i);
+        c.output_grads[k] = load_lanes<V>(dy[k] + i);
+      }
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ((dv[I] != nullptr ? store_lanes(dv[I] + i, evaluate<V>(variable_gradient<I>, c)) : void()),
+         ...);
+      }(std::make_index_sequence<NV>{});
+    });
+  }
+};
+
+}  // namespace nerve::expr

@@ -1,0 +1,112 @@
+// Recurrent cells' pointwise steps written once as expressions and run over arrays by
+// expr::pointwise (eval/pointwise.hpp): forward values against plain loops, and the derived
+// backward pass of every input against central differences, in double, at N = 1, 7, 13, 33 (SIMD
+// bodies and scalar tails). Two cells unlike each other: PyTorch's LSTM step (two outputs, h
+// reading c) and PyTorch's GRU step (the reset gate applied to the hidden product, one output).
+#include <catch2/catch.hpp>
+
+#include <nerve/nerve.hpp>
+#include <nerve/eval/pointwise.hpp>
+
+#include <array>
+#include <cmath>
+#include <vector>
+
+using namespace nerve;
+using namespace nerve::expr;
+
+namespace {
+
+double sig(double a) { return 1 / (1 + std::exp(-a)); }
+
+// LSTM: variables i, f, g, o (gate pre-activations) and c_prev; outputs c and h.
+constexpr auto lstm_c = sigmoid(variable<1>) * variable<4> + sigmoid(variable<0>) * tanh(variable<2>);
+constexpr auto lstm_h = sigmoid(variable<3>) * tanh(lstm_c);
+using lstm = pointwise<functions(lstm_c, lstm_h), 5>;
+
+// GRU (PyTorch): variables a_r = W_ir x + b_ir + W_hr h + b_hr, a_z likewise, x_n = W_in x + b_in,
+// h_n = W_hn h + b_hn, h_prev; n = tanh(x_n + r * h_n); h = (1 - z) * n + z * h_prev.
+constexpr auto gru_n = tanh(variable<2> + sigmoid(variable<0>) * variable<3>);
+constexpr auto gru_h = (1.0 - sigmoid(variable<1>)) * gru_n + sigmoid(variable<1>) * variable<4>;
+using gru = pointwise<functions(gru_h), 5>;
+
+template <class Cell, std::size_t N, class Reference>
+void check_cell(Reference reference, unsigned seed) {
+  constexpr std::size_t NO = Cell::outputs;
+  Random rng(Seed{seed});
+  std::array<std::vector<double>, 5> in;
+  for (auto& a : in) {
+    a.resize(N);
+    for (auto& v : a) v = rng.uniform(-2, 2);
+  }
+  std::array<std::vector<double>, NO> out, dout;
+  for (auto& a : out) a.assign(N, 0);
+  for (auto& a : dout) {
+    a.resize(N);
+    for (auto& v : a) v = rng.uniform(-1, 1);
+  }
+  std::array<const double*, 5> vp{};
+  for (std::size_t k = 0; k < 5; ++k) vp[k] = in[k].data();
+  std::array<double*, NO> op{};
+  std::array<const double*, NO> cop{}, dop{};
+  for (std::size_t k = 0; k < NO; ++k) op[k] = out[k].data(), cop[k] = out[k].data(), dop[k] = dout[k].data();
+  Cell::template forward<N, double>(vp, {}, op);
+
+  // Forward against the plain formula.
+  for (std::size_t i = 0; i < N; ++i) {
+    const auto expected = reference(in[0][i], in[1][i], in[2][i], in[3][i], in[4][i]);
+    for (std::size_t k = 0; k < NO; ++k) CHECK(out[k][i] == Approx(expected[k]).epsilon(1e-13));
+  }
+
+  // Backward against central differences of L = sum_k dout_k * out_k, element by element.
+  std::array<std::vector<double>, 5> grad;
+  std::array<double*, 5> gp{};
+  for (std::size_t k = 0; k < 5; ++k) grad[k].assign(N, 0), gp[k] = grad[k].data();
+  Cell::template backward<N, double>(vp, {}, cop, dop, gp);
+  double worst = 0;
+  for (std::size_t i = 0; i < N; ++i) {
+    for (std::size_t k = 0; k < 5; ++k) {
+      std::array<double, 5> up{in[0][i], in[1][i], in[2][i], in[3][i], in[4][i]}, down = up;
+      up[k] += 1e-6;
+      down[k] -= 1e-6;
+      const auto yu = reference(up[0], up[1], up[2], up[3], up[4]);
+      const auto yd = reference(down[0], down[1], down[2], down[3], down[4]);
+      double fd = 0;
+      for (std::size_t o = 0; o < NO; ++o) fd += dout[o][i] * (yu[o] - yd[o]) / 2e-6;
+      worst = std::max(worst, std::abs(fd - grad[k][i]) / std::max(std::abs(fd) + std::abs(grad[k][i]), 1e-4));
+    }
+  }
+  CHECK(worst < 1e-6);
+
+  // A variable whose gradient nobody needs is skipped (a null pointer).
+  gp[4] = nullptr;
+  Cell::template backward<N, double>(vp, {}, cop, dop, gp);
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE_SIG("pointwise: the LSTM step, forward and derived backward over arrays",
+                       "[gradcheck][pointwise][lstm]", ((std::size_t N), N), 1, 7, 13, 33) {
+  check_cell<lstm, N>(
+      [](double i, double f, double g, double o, double c_prev) {
+        const double c = sig(f) * c_prev + sig(i) * std::tanh(g);
+        return std::array<double, 2>{c, sig(o) * std::tanh(c)};
+      },
+      3);
+}
+
+TEMPLATE_TEST_CASE_SIG("pointwise: the GRU step, forward and derived backward over arrays",
+                       "[gradcheck][pointwise][gru]", ((std::size_t N), N), 1, 7, 13, 33) {
+  check_cell<gru, N>(
+      [](double ar, double az, double xn, double hn, double h_prev) {
+        const double n = std::tanh(xn + sig(ar) * hn);
+        return std::array<double, 1>{(1 - sig(az)) * n + sig(az) * h_prev};
+      },
+      4);
+}
+
+TEST_CASE("pointwise: h reads c from the forward pass instead of recomputing it", "[pointwise]") {
+  // Output 1's forward expression holds Output<0> (c), not the gate arithmetic again.
+  STATIC_REQUIRE(std::is_same_v<std::remove_cvref_t<decltype(lstm::forward_expression<1>)>,
+                                std::remove_cvref_t<decltype(sigmoid(variable<3>) * tanh(output<0>))>>);
+}
