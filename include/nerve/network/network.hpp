@@ -217,7 +217,8 @@ class BasicNetwork
     using Out = decltype(concat(Shape<B>{}, output_shape_t{}));
     using P = detail::network_pass<types, B, mode::inference>;
     const T* Y = run<B>(X.data(), input_shape_t::size, ws);
-    detail::copy_rows(Y, P::ld_output, ws.output.data(), output_shape_t::size, B);
+    // The last rows' stride: a view at the end (Flatten, Dropout at inference) keeps its input's.
+    detail::copy_rows(Y, ws.rows.ld[P::G], ws.output.data(), output_shape_t::size, B);
     return TensorView<const T, Out>(ws.output.data());
   }
 
