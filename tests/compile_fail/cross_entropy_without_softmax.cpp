@@ -1,13 +1,14 @@
-// expect: CrossEntropy needs probabilities: end the network with Softmax
-// Cross-entropy is fused with a final Softmax into one stable kernel; without one there is
-// nothing to fuse and the outputs are not probabilities.
+// expect: CrossEntropy reads logits: end the network with the last Dense
+// CrossEntropy takes the logits (it computes log-softmax itself) or a final Softmax; a network
+// that ends in another activation gives neither: Sigmoid's outputs squash the logits, and one
+// sigmoid probability per output is BinaryCrossEntropy's input.
 #include <nerve/nerve.hpp>
 using namespace nerve;
 
 #ifndef NERVE_FIXED
-using Net = Network<Input<784>, Dense<10>>;
+using Net = Network<Input<784>, Dense<10>, Sigmoid>;
 #else
-using Net = Network<Input<784>, Dense<10>, Softmax>;
+using Net = Network<Input<784>, Dense<10>>;
 #endif
 
 void train(Net& net) {

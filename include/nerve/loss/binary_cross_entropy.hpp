@@ -1,62 +1,79 @@
-// nerve/loss/binary_cross_entropy.hpp: binary cross-entropy of sigmoid outputs against targets
-// in [0, 1], mean over every output (PyTorch's BCELoss). After Dense + Sigmoid it is fused: the
-// loss is computed from the logits z as max(z, 0) - z t + log(1 + exp(-|z|)) and the gradient of
-// z is (sigmoid(z) - t) / (B N); elsewhere it reads the probabilities, clamped away from 0 and 1.
+// nerve/loss/binary_cross_entropy.hpp: binary cross-entropy of sigmoid outputs against targets in
+// [0, 1], mean over every output (PyTorch's BCELoss; fused, BCEWithLogitsLoss). Both forms are
+// per-element expressions whose gradients are derived (loss/elementwise_loss.hpp):
+//
+//   on probabilities y:  -(t log y + (1 - t) log(1 - y)), each log clamped at -100 as PyTorch
+//                        does (so y = 0 or 1 gives a finite loss; where a log is clamped its
+//                        derivative is 0, where PyTorch divides by max(y (1 - y), 1e-12));
+//   on logits z (fused): softplus(z) - z t, the softplus written per sign of z so that no exp
+//                        overflows: z + log(1 + e^-z) for z > 0, log(1 + e^z) otherwise. Its
+//                        derived gradient is sigmoid(z) - t, exact at z = 0 too.
+//
+// Any final sigmoid counts, Sigmoid or Activation<sigmoid(x)> (its function compared
+// structurally); it is fused when the last group is a contraction with that one activation.
 #pragma once
 
-#include <algorithm>  // std::clamp
-#include <cmath>      // std::log, std::log1p, std::exp, std::abs
-#include <cstddef>    // std::size_t
-#include <type_traits>
+#include <cstddef>  // std::size_t
 
-#include "nerve/layers/activation.hpp"     // nerve::Sigmoid
-#include "nerve/loss/loss.hpp"             // nerve::loss_input
-#include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
+#include "nerve/expr/build.hpp"             // nerve::expr::log, exp, select, sigmoid
+#include "nerve/expr/node.hpp"              // nerve::expr::x, same_expr
+#include "nerve/loss/elementwise_loss.hpp"  // nerve::elementwise_loss, loss_y, loss_t
+#include "nerve/meta/dependent_false.hpp"   // nerve::meta::dependent_false
 
 namespace nerve {
 
-struct BinaryCrossEntropy {
+namespace detail {
+// log a, but never below -100 (PyTorch's BCELoss); select keeps log(0) = -inf out.
+constexpr auto log_clamped(auto a) { return expr::select(expr::log(a) + 100.0, expr::log(a), -100.0); }
+
+inline constexpr auto bce_probabilities =
+    -(loss_t * log_clamped(loss_y) + (1.0 - loss_t) * log_clamped(1.0 - loss_y));
+
+// softplus(z) - z t, with z = loss_y (the logit).
+inline constexpr auto bce_logits =
+    expr::select(loss_y, loss_y + expr::log(1.0 + expr::exp(-loss_y)),
+                 expr::log(1.0 + expr::exp(loss_y))) -
+    loss_y * loss_t;
+
+// Is layer L's function sigmoid(x)? (Sigmoid, Activation<sigmoid(x)>, any layer that says so.)
+template <class L>
+constexpr bool is_sigmoid_layer() {
+  if constexpr (requires { L::function; }) {
+    return expr::same_expr(L::function, expr::sigmoid(expr::x));
+  } else {
+    return false;
+  }
+}
+}  // namespace detail
+
+struct BinaryCrossEntropy : elementwise_loss<detail::bce_probabilities> {
   static constexpr const char* name = "binary cross-entropy";
-  template <class T>
-  using target_of = T;
-  template <std::size_t N>
-  static constexpr std::size_t targets_per_sample = N;
+  // The same loss on the logits, for the fused form.
+  using from_logits = elementwise_loss<detail::bce_logits>;
 
   template <class Last, bool DenseThenLast>
-  static constexpr loss_fusion fusion =
-      DenseThenLast ? loss_fusion::last_activation : loss_fusion::none;
+  static constexpr loss_fusion fusion = DenseThenLast && detail::is_sigmoid_layer<Last>()
+                                            ? loss_fusion::last_activation
+                                            : loss_fusion::none;
   template <class Last>
-  static constexpr bool accepts_output = std::is_same_v<Last, Sigmoid>;
+  static constexpr bool accepts_output = detail::is_sigmoid_layer<Last>();
   template <class Last>
   struct rejects_output {
     static_assert(meta::dependent_false<Last>,
-                  "BinaryCrossEntropy needs probabilities: end the network with Sigmoid");
+                  "BinaryCrossEntropy needs probabilities: end the network with Sigmoid (or "
+                  "Activation<sigmoid(x)>)");
   };
 
+  // Fused: in.logits holds z, the gradient written is that of z.
   template <std::size_t B, std::size_t N, class T, bool Fused>
   static T evaluate(const loss_input<T>& in, const T* targets, T* grad, std::size_t ld,
                     std::size_t rows = B) {
-    double total = 0;
-    const T scale = T(1) / T(B * N);
-    for (std::size_t i = 0; i < B; ++i) {
-      const T* y = in.y + i * in.ld_y;
-      const T* t = targets + i * N;
-      T* g = grad + i * ld;
-      for (std::size_t j = 0; j < N; ++j) {
-        if constexpr (Fused) {
-          const double z = in.logits[i * in.ld_logits + j];
-          if (i < rows) total += std::max(z, 0.0) - z * t[j] + std::log1p(std::exp(-std::abs(z)));
-          g[j] = (y[j] - t[j]) * scale;
-        } else {
-          // PyTorch clamps log at -100; clamping p to [1e-12, 1 - 1e-7] keeps the gradient finite.
-          const double p = std::clamp(static_cast<double>(y[j]), 1e-12, 1.0 - 1e-7);
-          if (i < rows) total -= t[j] * std::log(p) + (1.0 - t[j]) * std::log(1.0 - p);
-          g[j] = static_cast<T>((p - t[j]) / (p * (1.0 - p))) * scale;
-        }
-      }
-      for (std::size_t j = N; j < ld; ++j) g[j] = T(0);
+    if constexpr (Fused) {
+      return from_logits::evaluate<B, N, T>({in.logits, in.ld_logits, nullptr, 0}, targets, grad,
+                                            ld, rows);
+    } else {
+      return elementwise_loss::evaluate<B, N, T>(in, targets, grad, ld, rows);
     }
-    return static_cast<T>(total / static_cast<double>(rows * N));
   }
 };
 

@@ -3,6 +3,7 @@
 //   epoch,loss,accuracy,val_loss,val_accuracy,seconds
 //   1,0.512347,0.81915,0.44321,0.8421,3.127
 //   2,0.381204,0.86355,,,2.981        (no validation set: the fields stay empty)
+//   3,0.012345,,0.013001,,0.412       (regression data: no accuracy, its fields stay empty)
 //
 // Accuracies are fractions in [0, 1]. Each row is flushed as it is written, so a run that is
 // stopped keeps the epochs it finished. A file that cannot be opened or written throws
@@ -46,7 +47,7 @@ class CsvLog {
   // The row write() appends, without its newline.
   static std::string row(const EpochSummary& s) {
     return std::to_string(s.epoch) + ',' + number("%.6g", s.loss) + ',' +
-           number("%.6g", s.accuracy) + ',' + optional_number(s.val_loss) + ',' +
+           optional_number(s.accuracy) + ',' + optional_number(s.val_loss) + ',' +
            optional_number(s.val_accuracy) + ',' + number("%.3f", s.seconds);
   }
 

@@ -132,7 +132,8 @@ struct EpochSummary {
   std::size_t epoch = 0;                              // counted from 1
   std::size_t epochs = 0;                             // how many the run has
   double loss = 0;                                    // mean training loss
-  double accuracy = 0;                                // training accuracy, a fraction in [0, 1]
+  std::optional<double> accuracy = std::nullopt;      // training accuracy, a fraction in [0, 1];
+                                                      // absent for data without classes (regression)
   std::optional<double> val_loss = std::nullopt;      // absent without a validation set
   std::optional<double> val_accuracy = std::nullopt;  // a fraction in [0, 1]
   double seconds = 0;                                 // wall time of the epoch

@@ -5,7 +5,8 @@
 // (elapsed<left, as tqdm writes it). Into a file or a pipe, where redrawing would leave
 // hundreds of lines, only one plain line per epoch:
 //   epoch 3/10  loss 0.3121  acc 88.92%  val_loss 0.3300  val_acc 88.10%  12.3 s  48,700 samples/s
-// On a terminal the bar is replaced by that same line when the epoch ends.
+// On a terminal the bar is replaced by that same line when the epoch ends. Without an accuracy
+// (regression data) the acc fields are left out.
 //
 // The trainer drives it: begin_epoch, update after each batch, end_epoch. The stream, the
 // terminal decision, the clock and the width are injectable so tests can check the text.
@@ -19,6 +20,7 @@
 #include <cstring>     // std::strcmp
 #include <functional>  // std::function
 #include <iostream>    // std::cout
+#include <optional>    // std::optional
 #include <ostream>     // std::ostream
 #include <string>      // std::string
 #include <utility>     // std::move
@@ -152,8 +154,9 @@ class Progress {
     drawn_length_ = 0;
   }
 
-  // After each batch: how many batches and samples the epoch has done, and the running means.
-  void update(std::size_t batches_done, double mean_loss, double accuracy,
+  // After each batch: how many batches and samples the epoch has done, and the running means
+  // (accuracy absent for data without classes).
+  void update(std::size_t batches_done, double mean_loss, std::optional<double> accuracy,
               std::size_t samples_done) {
     if (style_ != ProgressStyle::bar) return;
     const double now = options_.clock();
@@ -188,7 +191,7 @@ class Progress {
   static std::string summary_line(const EpochSummary& s) {
     std::string line = "epoch " + std::to_string(s.epoch) + "/" + std::to_string(s.epochs);
     line += "  loss " + detail::format_fixed("%.4f", s.loss);
-    line += "  acc " + detail::format_fixed("%.2f%%", 100 * s.accuracy);
+    if (s.accuracy) line += "  acc " + detail::format_fixed("%.2f%%", 100 * *s.accuracy);
     if (s.val_loss) line += "  val_loss " + detail::format_fixed("%.4f", *s.val_loss);
     if (s.val_accuracy)
       line += "  val_acc " + detail::format_fixed("%.2f%%", 100 * *s.val_accuracy);
@@ -202,13 +205,14 @@ class Progress {
   }
 
  private:
-  std::string bar_line(std::size_t done, double loss, double accuracy, std::size_t samples,
-                       double elapsed) const {
+  std::string bar_line(std::size_t done, double loss, std::optional<double> accuracy,
+                       std::size_t samples, double elapsed) const {
     const std::string head =
         "epoch " + std::to_string(epoch_) + "/" + std::to_string(epochs_) + " ";
     const std::string count = " " + std::to_string(done) + "/" + std::to_string(batches_);
     const std::string loss_text = "  loss " + detail::format_fixed("%.4f", loss);
-    const std::string acc_text = "  acc " + detail::format_fixed("%.2f%%", 100 * accuracy);
+    const std::string acc_text =
+        accuracy ? "  acc " + detail::format_fixed("%.2f%%", 100 * *accuracy) : std::string();
     const std::string left =
         done > 0 ? detail::format_clock(elapsed / static_cast<double>(done) *
                                         static_cast<double>(batches_ - std::min(done, batches_)))

@@ -29,7 +29,7 @@
 #include "nerve/init/random.hpp"         // nerve::Random, Seed
 #include "nerve/loss/loss.hpp"           // nerve::loss_input, loss_fusion
 #include "nerve/train/csv_log.hpp"       // nerve::CsvLog
-#include "nerve/train/dataset.hpp"       // nerve::LabelledData
+#include "nerve/train/dataset.hpp"       // nerve::TrainingData, LabelledData, RegressionData, DataView
 #include "nerve/train/metrics.hpp"       // nerve::EpochSummary, RunningMean, Accuracy, argmax
 #include "nerve/train/progress.hpp"      // nerve::Progress
 #include "nerve/network/execute.hpp"     // nerve::detail::network_pass
@@ -63,8 +63,9 @@ struct FitOptions {
 // The loss and accuracy of a network on a data set.
 struct Evaluation {
   double loss = 0;
-  double accuracy = 0;  // a fraction in [0, 1]
+  double accuracy = 0;        // a fraction in [0, 1]; 0 when has_accuracy is false
   std::size_t samples = 0;
+  bool has_accuracy = false;  // the data has class labels (not regression targets)
 };
 
 namespace detail {
@@ -123,8 +124,8 @@ class Trainer {
 
  public:
   explicit Trainer(Net& net, Opt optimizer = {}) : net_(net), optimizer_(optimizer) {
-    // A loss that cannot read this network's output (CrossEntropy without a final Softmax)
-    // stops compilation here, with the loss's own sentence.
+    // A loss that cannot read this network's output (BinaryCrossEntropy without a final
+    // sigmoid) stops compilation here, with the loss's own sentence.
     if constexpr (!output_ok) (void)typename Loss::template rejects_output<last_entry>{};
     optimizer_.validate();
   }
@@ -175,79 +176,35 @@ class Trainer {
   // Trains for `epochs` passes over `data` in shuffled mini-batches of `batch` (the last partial
   // batch of an epoch is left out; it is another one in the next shuffle), evaluating on
   // `validation` after each epoch when given. Returns one summary per epoch.
-  template <AnyShape S>
-  std::vector<EpochSummary> fit(const LabelledData<T, S>& data, Epochs epochs,
-                                const FitOptions& options = {},
-                                const LabelledData<T, S>* validation = nullptr) {
-    static_assert(S::size == inputs, "fit(): the data set's sample shape must have the size of the network's input");
-    check_classes(data, "fit");
-    if (validation != nullptr) check_classes(*validation, "fit (validation set)");
-    if (data.size() < batch) {
-      throw std::invalid_argument("Trainer::fit: the training set has " +
-                                  std::to_string(data.size()) + " samples, fewer than one batch of " +
-                                  std::to_string(batch));
-    }
-    std::optional<CsvLog> csv;
-    if (options.csv) csv.emplace(*options.csv);
-    Progress progress(*options.out, options.progress);
-    Random rng(options.shuffle_seed);
-    std::vector<std::size_t> order(data.size());
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    const std::size_t batches = data.size() / batch;
-    std::vector<EpochSummary> history;
-    for (std::size_t epoch = 1; epoch <= epochs.count; ++epoch) {
-      const auto start = std::chrono::steady_clock::now();
-      rng.shuffle(order.begin(), order.size());
-      progress.begin_epoch(epoch, epochs.count, batches);
-      RunningMean loss;
-      Accuracy accuracy;
-      for (std::size_t b = 0; b < batches; ++b) {
-        gather(data, order.data() + b * batch, batch);
-        loss.add(step(staging_.data(), ld_in, targets_.data()), batch);
-        count_correct(data, order.data() + b * batch, batch, accuracy, ws_);
-        progress.update(b + 1, loss.mean(), accuracy.value(), (b + 1) * batch);
-      }
-      EpochSummary summary;
-      summary.epoch = epoch;
-      summary.epochs = epochs.count;
-      summary.loss = loss.mean();
-      summary.accuracy = accuracy.value();
-      summary.samples = batches * batch;
-      summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (validation != nullptr) {
-        const Evaluation v = evaluate(*validation);
-        summary.val_loss = v.loss;
-        summary.val_accuracy = v.accuracy;
-      }
-      progress.end_epoch(summary);
-      if (csv) csv->write(summary);
-      if (options.on_epoch) options.on_epoch(summary);
-      history.push_back(summary);
-    }
-    return history;
+  // data: LabelledData, RegressionData, DataView, or any TrainingData (train/dataset.hpp).
+  template <TrainingData D>
+  std::vector<EpochSummary> fit(const D& data, Epochs epochs, const FitOptions& options = {},
+                                const D* validation = nullptr) {
+    const data_source train = source_of(data, "fit");
+    if (validation == nullptr) return run_fit(train, nullptr, epochs, options);
+    const data_source checked = source_of(*validation, "fit (validation set)");
+    return run_fit(train, &checked, epochs, options);
   }
 
-  // Mean loss and accuracy over a whole data set (in batches; the last one padded).
-  template <AnyShape S>
-  Evaluation evaluate(const LabelledData<T, S>& data) {
-    static_assert(S::size == inputs, "evaluate(): the data set's sample shape must have the size of the network's input");
-    check_classes(data, "evaluate");
-    std::vector<std::size_t> order(batch);
-    double total = 0;
-    Accuracy accuracy;
-    typename evaluation_pass::workspace ws;
-    for (std::size_t begin = 0; begin < data.size(); begin += batch) {
-      const std::size_t rows = std::min(batch, data.size() - begin);
-      for (std::size_t i = 0; i < batch; ++i) order[i] = begin + (i < rows ? i : 0);
-      gather(data, order.data(), batch);
-      const T* Y = evaluation_pass::forward(net_.parameter_arrays(), net_.state_arrays(),
-                                               staging_.data(), ld_in, ws);
-      total += static_cast<double>(loss_of<evaluation_pass>(Y, ws, targets_.data(), rows)) *
-               static_cast<double>(rows);
-      count_correct(data, order.data(), rows, accuracy, ws);
-    }
-    return {data.size() ? total / static_cast<double>(data.size()) : 0.0, accuracy.value(),
-            data.size()};
+  // The same on inputs and targets the caller holds (std::vector, std::array, span), not copied:
+  // inputs back to back (`inputs` values per sample), targets_per_sample targets per sample of
+  // target_type (class indices for CrossEntropy). As Keras' fit(x, y, validation_data=(xv, yv)):
+  //   trainer.fit(xs, ys, Epochs{100}, options, {x_val, y_val});
+  std::vector<EpochSummary> fit(std::span<const T> inputs, std::span<const target_type> targets,
+                                Epochs epochs, const FitOptions& options = {},
+                                DataView<T, target_type> validation = {}) {
+    const DataView<T, target_type> data(inputs, targets);
+    return fit(data, epochs, options, validation.empty() ? nullptr : &validation);
+  }
+
+  // Mean loss (and accuracy, for data with class labels) over a whole data set, in batches; the
+  // last one is padded and its padding ignored, so every sample counts exactly once.
+  template <TrainingData D>
+  Evaluation evaluate(const D& data) {
+    return run_evaluate(source_of(data, "evaluate"));
+  }
+  Evaluation evaluate(std::span<const T> inputs, std::span<const target_type> targets) {
+    return evaluate(DataView<T, target_type>(inputs, targets));
   }
 
   // Forward and loss of a batch, the loss's gradient left in the workspace for backward.
@@ -275,27 +232,181 @@ class Trainer {
         in, targets, P::grad_buffer(ws), ld_out, rows);
   }
 
+  // What the one fit/evaluate loop reads, whatever the data type: `size` samples of `inputs`
+  // values back to back; per sample a class label (labels: targets made from it, accuracy
+  // measured) or the loss's own targets_per_sample targets (targets). Class indices given as the
+  // targets of CrossEntropy are both.
+  struct data_source {
+    const T* samples = nullptr;
+    std::size_t size = 0;
+    const std::uint32_t* labels = nullptr;
+    const target_type* targets = nullptr;
+  };
+
+  // Checks a data set against this network and loss (a wrong sample size at compile time where
+  // the data's shape is a type, counts and classes at run time) and views it as a source.
+  template <TrainingData D>
+  static data_source source_of(const D& data, const char* where) {
+    static_assert(std::is_same_v<typename D::value_type, T>,
+                  "fit()/evaluate(): the data's values must have the network's element type");
+    if constexpr (requires { typename D::sample_shape; }) {
+      static_assert(D::sample_shape::size == inputs,
+                    "fit(): the data set's sample shape must have the size of the network's input");
+    }
+    const std::span<const T> samples = data.samples();
+    data_source s;
+    s.samples = samples.data();
+    if constexpr (LabelledSamples<D>) {
+      const std::span<const std::uint32_t> labels = data.labels();
+      check_classes(data.classes(), where);
+      if (samples.size() != labels.size() * inputs) {
+        throw std::invalid_argument(std::string("Trainer::") + where + ": " +
+                                    std::to_string(samples.size()) + " input values for " +
+                                    std::to_string(labels.size()) + " labels; the network takes " +
+                                    std::to_string(inputs) + " values per sample");
+      }
+      s.size = labels.size();
+      s.labels = labels.data();
+    } else {
+      static_assert(std::is_same_v<typename D::target_type, target_type>,
+                    "fit()/evaluate(): the data's targets are not what the loss takes "
+                    "(Trainer::target_type): class indices (std::uint32_t) for CrossEntropy, "
+                    "values of the network's element type for MSE, BCE and Huber");
+      if constexpr (requires { typename D::target_shape; }) {
+        static_assert(D::target_shape::size == targets_per_sample,
+                      "fit(): the data set's target shape must have the size of the network's "
+                      "output");
+      }
+      const std::span<const target_type> targets = data.targets();
+      if (samples.size() % inputs != 0) {
+        throw std::invalid_argument(std::string("Trainer::") + where + ": " +
+                                    std::to_string(samples.size()) +
+                                    " input values are not a whole number of samples of " +
+                                    std::to_string(inputs) + " values (the network's input)");
+      }
+      s.size = samples.size() / inputs;
+      if (targets.size() != s.size * targets_per_sample) {
+        throw std::invalid_argument(
+            std::string("Trainer::") + where + ": " + std::to_string(targets.size()) +
+            " targets for " + std::to_string(s.size) + " samples; the loss takes " +
+            std::to_string(targets_per_sample) + " per sample (" +
+            std::to_string(s.size * targets_per_sample) + " needed)");
+      }
+      s.targets = targets.data();
+      if constexpr (std::is_same_v<target_type, std::uint32_t>) {
+        for (std::size_t i = 0; i < s.size; ++i) {
+          if (s.targets[i] >= outputs) {
+            throw std::invalid_argument(std::string("Trainer::") + where + ": label " +
+                                        std::to_string(s.targets[i]) + " at index " +
+                                        std::to_string(i) + ", but the network has " +
+                                        std::to_string(outputs) + " outputs");
+          }
+        }
+        s.labels = s.targets;
+      }
+    }
+    return s;
+  }
+
+  // The one training loop, for every kind of data.
+  std::vector<EpochSummary> run_fit(const data_source& data, const data_source* validation, Epochs epochs,
+                                    const FitOptions& options) {
+    if (data.size < batch) {
+      throw std::invalid_argument("Trainer::fit: the training set has " +
+                                  std::to_string(data.size) + " samples, fewer than one batch of " +
+                                  std::to_string(batch));
+    }
+    std::optional<CsvLog> csv;
+    if (options.csv) csv.emplace(*options.csv);
+    Progress progress(*options.out, options.progress);
+    Random rng(options.shuffle_seed);
+    std::vector<std::size_t> order(data.size);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    const std::size_t batches = data.size / batch;
+    const bool classified = data.labels != nullptr;
+    std::vector<EpochSummary> history;
+    for (std::size_t epoch = 1; epoch <= epochs.count; ++epoch) {
+      const auto start = std::chrono::steady_clock::now();
+      rng.shuffle(order.begin(), order.size());
+      progress.begin_epoch(epoch, epochs.count, batches);
+      RunningMean loss;
+      Accuracy accuracy;
+      for (std::size_t b = 0; b < batches; ++b) {
+        gather(data, order.data() + b * batch, batch);
+        loss.add(step(staging_.data(), ld_in, targets_.data()), batch);
+        count_correct(data, order.data() + b * batch, batch, accuracy, ws_);
+        progress.update(b + 1, loss.mean(),
+                        classified ? std::optional<double>(accuracy.value()) : std::nullopt,
+                        (b + 1) * batch);
+      }
+      EpochSummary summary;
+      summary.epoch = epoch;
+      summary.epochs = epochs.count;
+      summary.loss = loss.mean();
+      if (classified) summary.accuracy = accuracy.value();
+      summary.samples = batches * batch;
+      summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (validation != nullptr) {
+        const Evaluation v = run_evaluate(*validation);
+        summary.val_loss = v.loss;
+        if (v.has_accuracy) summary.val_accuracy = v.accuracy;
+      }
+      progress.end_epoch(summary);
+      if (csv) csv->write(summary);
+      if (options.on_epoch) options.on_epoch(summary);
+      history.push_back(summary);
+    }
+    return history;
+  }
+
+  // The one evaluation loop: batches of B, the last padded with copies of its first sample.
+  Evaluation run_evaluate(const data_source& data) {
+    std::vector<std::size_t> order(batch);
+    double total = 0;
+    Accuracy accuracy;
+    typename evaluation_pass::workspace ws;
+    for (std::size_t begin = 0; begin < data.size; begin += batch) {
+      const std::size_t rows = std::min(batch, data.size - begin);
+      for (std::size_t i = 0; i < batch; ++i) order[i] = begin + (i < rows ? i : 0);
+      gather(data, order.data(), batch);
+      const T* Y = evaluation_pass::forward(net_.parameter_arrays(), net_.state_arrays(),
+                                            staging_.data(), ld_in, ws);
+      total += static_cast<double>(loss_of<evaluation_pass>(Y, ws, targets_.data(), rows)) *
+               static_cast<double>(rows);
+      count_correct(data, order.data(), rows, accuracy, ws);
+    }
+    Evaluation e;
+    e.loss = data.size ? total / static_cast<double>(data.size) : 0.0;
+    e.has_accuracy = data.labels != nullptr;
+    e.accuracy = e.has_accuracy ? accuracy.value() : 0.0;
+    e.samples = data.size;
+    return e;
+  }
+
   // A data set with more classes than the network can express would train silently to nonsense.
-  template <AnyShape S>
-  static void check_classes(const LabelledData<T, S>& data, const char* where) {
+  static void check_classes(std::size_t classes, const char* where) {
     const std::size_t can = outputs == 1 ? 2 : outputs;
-    if (data.classes() > can) {
+    if (classes > can) {
       throw std::invalid_argument(
-          std::string("Trainer::") + where + ": the data set has " + std::to_string(data.classes()) +
+          std::string("Trainer::") + where + ": the data set has " + std::to_string(classes) +
           " classes but the network has " + std::to_string(outputs) + " output" +
           (outputs == 1 ? " (two classes at most)" : "s") +
           ": make the last Dense as wide as the number of classes");
     }
   }
 
-  // Copies the samples at `indices` into the aligned staging rows, and their targets: the class
-  // for cross-entropy, one-hot rows (or the class itself for one output) for the other losses.
-  template <AnyShape S>
-  void gather(const LabelledData<T, S>& data, const std::size_t* indices, std::size_t n) {
-    const T* samples = data.samples().data();
+  // Copies the samples at `indices` into the aligned staging rows, and their targets: given ones
+  // as they are; from labels, the class for cross-entropy, one-hot rows (or the class itself for
+  // one output) for the other losses.
+  void gather(const data_source& data, const std::size_t* indices, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
-      std::copy_n(samples + indices[i] * inputs, inputs, staging_.data() + i * ld_in);
-      const std::uint32_t label = data.label(indices[i]);
+      std::copy_n(data.samples + indices[i] * inputs, inputs, staging_.data() + i * ld_in);
+      if (data.targets != nullptr) {
+        std::copy_n(data.targets + indices[i] * targets_per_sample, targets_per_sample,
+                    targets_.data() + i * targets_per_sample);
+        continue;
+      }
+      const std::uint32_t label = data.labels[indices[i]];
       if constexpr (std::is_same_v<target_type, std::uint32_t>) {
         targets_[i] = label;
       } else if constexpr (outputs == 1) {
@@ -307,10 +418,12 @@ class Trainer {
     }
   }
 
-  // Adds the predictions of the last forward pass (its first n rows) to an accuracy.
-  template <AnyShape S, class W>
-  void count_correct(const LabelledData<T, S>& data, const std::size_t* indices, std::size_t n,
+  // Adds the predictions of the last forward pass (its first n rows) to an accuracy, for data
+  // with labels.
+  template <class W>
+  void count_correct(const data_source& data, const std::size_t* indices, std::size_t n,
                      Accuracy& accuracy, const W& ws) {
+    if (data.labels == nullptr) return;
     const T* Y = ws.rows[pass::G];
     const std::size_t ld = ws.ld[pass::G];
     for (std::size_t i = 0; i < n; ++i) {
@@ -321,7 +434,7 @@ class Trainer {
       } else {
         for (std::size_t j = 1; j < outputs; ++j) predicted = y[j] > y[predicted] ? j : predicted;
       }
-      accuracy.add(predicted, data.label(indices[i]));
+      accuracy.add(predicted, data.labels[indices[i]]);
     }
   }
 
