@@ -27,6 +27,7 @@
 #include "nerve/init/random.hpp"
 #include "nerve/loss/binary_cross_entropy.hpp"
 #include "nerve/loss/cross_entropy.hpp"
+#include "nerve/loss/huber.hpp"
 #include "nerve/loss/mse.hpp"
 #include "nerve/optim/adam.hpp"
 #include "nerve/optim/sgd.hpp"
