@@ -6,6 +6,7 @@
 #include "nerve/layers/activation.hpp"
 #include "nerve/layers/affine.hpp"
 #include "nerve/layers/dense.hpp"
+#include "nerve/layers/dropout.hpp"
 #include "nerve/layers/flatten.hpp"
 #include "nerve/layers/input.hpp"
 #include "nerve/layers/layer.hpp"
