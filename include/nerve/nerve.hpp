@@ -10,6 +10,7 @@
 #include "nerve/layers/flatten.hpp"
 #include "nerve/layers/input.hpp"
 #include "nerve/layers/layer.hpp"
+#include "nerve/layers/layer_norm.hpp"
 #include "nerve/layers/per_feature.hpp"
 #include "nerve/layers/softmax.hpp"
 
