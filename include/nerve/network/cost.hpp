@@ -36,6 +36,9 @@ constexpr std::size_t entry_flops(bool with_backward) {
     constexpr std::size_t backward = operation_count(expr::derivative(L::function)) + 1;
     return In::size * (forward + (with_backward ? backward : 0));
   } else if constexpr (L::role == fusion_role::contraction || L::role == fusion_role::general) {
+    if constexpr (requires { L::identity_at_inference; }) {
+      if (L::identity_at_inference && !with_backward) return 0;  // a view at inference (Dropout)
+    }
     constexpr std::size_t forward = L::template forward_flops<In>;
     constexpr std::size_t backward = [] {
       if constexpr (requires { L::template backward_flops<In>; }) {

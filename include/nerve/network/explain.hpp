@@ -76,8 +76,11 @@ void write_explain(std::ostream& os) {
                 : 0),
            ...);
         }(std::make_index_sequence<Net::depth>{});
-        os << "  ->  " << role_name(grp.kind) << ", output "
-           << Net::template shape_after_t<grp.last>::to_string();
+        os << "  ->  " << role_name(grp.kind);
+        if constexpr (infer::template is_view<G> && grp.kind != fusion_role::reshape) {
+          os << " in training, a view at inference";
+        }
+        os << ", output " << Net::template shape_after_t<grp.last>::to_string();
         if constexpr (grp.kind == fusion_role::contraction || grp.kind == fusion_role::elementwise) {
           os << "\n      forward:  y = " << expr::to_string(infer::template function<G>())
              << " of the " << (grp.kind == fusion_role::contraction ? "product" : "input");
