@@ -69,6 +69,26 @@ TEST_CASE("no allocation: a training step after the trainer is built", "[allocat
   CHECK(allocations == 0);
 }
 
+TEST_CASE("no allocation: a fused training step (the optimizer inside the backward kernels)",
+          "[allocation][fused]") {
+  using Net = Network<Input<17>, Dense<33>, Tanh, Affine, Dense<7>, Softmax>;
+  Net net{Seed{1}};
+  Trainer<Net, CrossEntropy, SGD, Batch<1>> sgd(net, SGD{.learning_rate = 0.01, .momentum = 0.9});
+  Trainer<Net, CrossEntropy, Adam, Batch<1>> adam(net);
+  STATIC_REQUIRE(decltype(sgd)::fuses_update);
+  std::vector<float> x(17, 0.25f);
+  const std::uint32_t label[1] = {2};
+  sgd.step(x.data(), label);  // the momentum buffer appears at the first step, as PyTorch's does
+  allocations = 0;
+  counting = true;
+  for (int i = 0; i < 10; ++i) {
+    sgd.step(x.data(), label);
+    adam.step(x.data(), label);
+  }
+  counting = false;
+  CHECK(allocations == 0);
+}
+
 TEST_CASE("no allocation: const inference with a caller's workspace, batched inference and input gradients",
           "[allocation]") {
   using Net = Network<Input<4, 5>, Flatten, Dense<33>, Tanh, Affine, Dense<6>, Softmax>;

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstddef>  // std::size_t
+#include <type_traits>  // std::conditional_t
 
 #include "nerve/config.hpp"              // NERVE_INLINE, NERVE_RESTRICT
+#include "nerve/kernels/gradient_sink.hpp"  // write_gradient, add_gradient (apply_update: optim/)
 #include "nerve/kernels/layout.hpp"      // nerve::kernels::padded, not_deduced
 #include "nerve/kernels/outer_tile.hpp"  // detail::outer_tile
 #include "nerve/kernels/simd.hpp"        // nerve::kernels::simd, vector_registers, transpose_sum
@@ -19,13 +21,13 @@ namespace detail {
 template <std::size_t M, class T, class Arch>
 inline constexpr std::size_t live_registers = (M + width<T, Arch> - 1) / width<T, Arch>;
 
-// dZ = p(dY, Y, Z) with columns m >= M forced to exactly zero, and db += sum_i dZ[i] (db = ...
-// when not Accumulate).
-template <std::size_t B, std::size_t M, std::size_t Mp, bool Accumulate, class Arch, class T,
-          class Prologue>
+// dZ = p(dY, Y, Z) with columns m >= M forced to exactly zero, and db(at, sum_i dZ[i]) for each
+// live register when the bias sink is enabled.
+template <std::size_t B, std::size_t M, std::size_t Mp, class Arch, class T, class Prologue,
+          class BiasSink>
 NERVE_INLINE void gradient_prologue(const T* NERVE_RESTRICT dY, const T* NERVE_RESTRICT Y,
                                     const T* NERVE_RESTRICT Z, const Prologue& p,
-                                    T* NERVE_RESTRICT dZ, T* NERVE_RESTRICT db) noexcept {
+                                    T* NERVE_RESTRICT dZ, const BiasSink& db) noexcept {
   constexpr std::size_t W = width<T, Arch>;
   constexpr std::size_t NL = live_registers<M, T, Arch>;
   const T* z_or_y = Z ? Z : Y;
@@ -42,68 +44,61 @@ NERVE_INLINE void gradient_prologue(const T* NERVE_RESTRICT dY, const T* NERVE_R
       dz.store_aligned(dZ + o);
       sum += dz;
     }
-    if (db) {
-      if constexpr (Accumulate) (load_aligned<Arch>(db + at) + sum).store_aligned(db + at);
-      else sum.store_aligned(db + at);
-    }
+    if (db.enabled()) db(at, sum);
   }
   for (std::size_t i = 0; i < B; ++i)
     for (std::size_t at = NL * W; at < Mp; at += W) simd<T, Arch>(T(0)).store_aligned(dZ + i * Mp + at);
 }
 
-// dWt[k0 + r][j + v] += sum_i X[i][k0 + r] dZ[i][j + v] for one R x V tile; lanes m >= M of the
-// last live register are not added, so the padded columns of dWt keep their zeros.
-template <std::size_t R, std::size_t V, std::size_t B, std::size_t M, std::size_t Mp,
-          bool Accumulate, class Arch, class T>
+// g = sum_i X[i][k0 + r] dZ[i][j + v] for one R x V tile, handed to dw at offset
+// (k0 + r) Mp + (j + v) W; lanes m >= M of the last live register are handed over as exact zeros,
+// so the padded columns of a written gradient stay zero and an update leaves them alone.
+template <std::size_t R, std::size_t V, std::size_t B, std::size_t M, std::size_t Mp, class Arch,
+          class T, class Sink>
 NERVE_INLINE void weight_gradient_tile(const T* x, std::size_t ldx, const T* NERVE_RESTRICT dz,
-                                       T* NERVE_RESTRICT dwt, std::size_t j) noexcept {
+                                       const Sink& dw, std::size_t row0, std::size_t j) noexcept {
   constexpr std::size_t W = width<T, Arch>;
   simd<T, Arch> acc[R][V];
   outer_tile<R, V, B, Mp, AOrder::transposed, Arch>(x, ldx, dz + j * W, acc);
-  static_for<V>([&](auto v) {
+  static_for<V>([&](auto v) NERVE_TILE_LAMBDA {
     const std::size_t at = (j + v) * W;
     if constexpr (M % W != 0) {
       if (at + W > M) {
         const auto live = leading_lanes<Arch, T>(M - at);
-        static_for<R>([&](auto r) {
-          T* out = dwt + r * Mp + at;
-          const auto add = xsimd::select(live, acc[r][v], simd<T, Arch>(T(0)));
-          if constexpr (Accumulate) (load_aligned<Arch>(out) + add).store_aligned(out);
-          else add.store_aligned(out);
+        static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
+          dw(row0 + r * Mp + at, xsimd::select(live, acc[r][v], simd<T, Arch>(T(0))));
         });
         return;
       }
     }
-    static_for<R>([&](auto r) {
-      T* out = dwt + r * Mp + at;
-      if constexpr (Accumulate) (load_aligned<Arch>(out) + acc[r][v]).store_aligned(out);
-      else acc[r][v].store_aligned(out);
-    });
+    static_for<R>([&](auto r) NERVE_TILE_LAMBDA { dw(row0 + r * Mp + at, acc[r][v]); });
   });
 }
 
 template <std::size_t R, std::size_t V, std::size_t NL, std::size_t B, std::size_t M,
-          std::size_t Mp, bool Accumulate, class Arch, class T>
-NERVE_INLINE void weight_gradient_rows(const T* x, std::size_t ldx, const T* dz, T* dwt) noexcept {
+          std::size_t Mp, class Arch, class T, class Sink>
+NERVE_INLINE void weight_gradient_rows(const T* x, std::size_t ldx, const T* dz, const Sink& dw,
+                                       std::size_t row0) noexcept {
   for (std::size_t j = 0; j < NL / V * V; j += V)
-    weight_gradient_tile<R, V, B, M, Mp, Accumulate, Arch>(x, ldx, dz, dwt, j);
+    weight_gradient_tile<R, V, B, M, Mp, Arch>(x, ldx, dz, dw, row0, j);
   if constexpr (NL % V != 0)
-    weight_gradient_tile<R, NL % V, B, M, Mp, Accumulate, Arch>(x, ldx, dz, dwt, NL / V * V);
+    weight_gradient_tile<R, NL % V, B, M, Mp, Arch>(x, ldx, dz, dw, row0, NL / V * V);
 }
 
-// dWt += X^T dZ: an outer-product GEMM whose rows are the K inputs and whose reduction is the
-// batch; A = X read transposed (broadcast X[i][k .. k+R)), B = dZ rows.
-template <std::size_t B, std::size_t M, std::size_t K, std::size_t Mp, bool Accumulate, class Arch,
-          class T>
-NERVE_INLINE void weight_gradient(const T* X, std::size_t ldx, const T* dZ, T* dWt) noexcept {
+// dW = X^T dZ into the sink: an outer-product GEMM whose rows are the K inputs and whose reduction
+// is the batch; A = X read transposed (broadcast X[i][k .. k+R)), B = dZ rows.
+template <std::size_t B, std::size_t M, std::size_t K, std::size_t Mp, class Arch, class T,
+          class Sink>
+NERVE_INLINE void weight_gradient(const T* X, std::size_t ldx, const T* dZ,
+                                  const Sink& dw) noexcept {
   constexpr std::size_t NL = live_registers<M, T, Arch>;
   constexpr TileShape tile = choose_outer_tile(K, NL, B, vector_registers<Arch>);
   constexpr std::size_t R = tile.rows, V = tile.vecs;
   for (std::size_t k = 0; k < K / R * R; k += R)
-    weight_gradient_rows<R, V, NL, B, M, Mp, Accumulate, Arch>(X + k, ldx, dZ, dWt + k * Mp);
+    weight_gradient_rows<R, V, NL, B, M, Mp, Arch>(X + k, ldx, dZ, dw, k * Mp);
   if constexpr (K % R != 0) {
     constexpr std::size_t k = K / R * R;
-    weight_gradient_rows<K % R, V, NL, B, M, Mp, Accumulate, Arch>(X + k, ldx, dZ, dWt + k * Mp);
+    weight_gradient_rows<K % R, V, NL, B, M, Mp, Arch>(X + k, ldx, dZ, dw, k * Mp);
   }
 }
 
@@ -181,23 +176,43 @@ NERVE_INLINE void input_gradient(const T* dZ, const T* Wt, T* dX, std::size_t ld
 //   p: prologue, dZ = p(dY, Y, Z) (epilogue.hpp).
 //   dZ: [B][Mp] scratch, written: p's result for m < M and exactly 0 for m >= M, whatever dY, Y
 //       and Z hold there (the padded columns of dY need not be zero).
-//   dWt: [K][Mp], accumulated +=; db: [Mp] accumulated += (nullptr: no bias). Their padded
-//       columns m >= M are never written, so zeros stay exactly zero.
+//   dw, db: gradient sinks (gradient_sink.hpp) of the [K][Mp] weight and [Mp] bias gradients,
+//       called with one register at a time and its element offset; db may be disabled (no bias).
+//       The padded columns m >= M are handed over as exact zeros.
 //   dX: nullptr, or [B][ld_dx] overwritten with dX[i][k] = sum_m dZ[i][m] Wt[k][m] for k < K;
 //       columns k >= K are not touched.
-// All pointers but X and dX are 64-byte aligned; outputs must not alias inputs.
-// Accumulate = false writes dWt and db instead of adding to them (their padded columns are still
-// left alone): a training step then needs no pass that zeroes the gradients first.
+// All pointers but X and dX are 64-byte aligned; outputs must not alias inputs. A sink that
+// changes Wt in place (apply_update) is called only after dX is complete, so dX is computed from
+// the weights as they were.
+template <std::size_t B, std::size_t M, std::size_t K, class T, class Arch = xsimd::default_arch,
+          class Prologue, class WeightSink, class BiasSink>
+void dense_backward_into(const T* X, std::size_t ldx, const T* Wt, const T* dY, const T* Y,
+                         const not_deduced<T>* Z, Prologue p, T* dZ, const WeightSink& dw,
+                         const BiasSink& db, not_deduced<T>* dX, std::size_t ld_dx) noexcept {
+  static_assert(B > 0 && M > 0 && K > 0, "dense_backward: sizes must be positive");
+  constexpr std::size_t Mp = padded<M, T>;
+  detail::gradient_prologue<B, M, Mp, Arch>(dY, Y, Z, p, dZ, db);  // db does not read Wt
+  if constexpr (WeightSink::in_place) {
+    if (dX) detail::input_gradient<B, M, K, Mp, Arch>(dZ, Wt, dX, ld_dx);
+    detail::weight_gradient<B, M, K, Mp, Arch>(X, ldx, dZ, dw);
+  } else {
+    detail::weight_gradient<B, M, K, Mp, Arch>(X, ldx, dZ, dw);
+    if (dX) detail::input_gradient<B, M, K, Mp, Arch>(dZ, Wt, dX, ld_dx);
+  }
+}
+
+// The same with gradient arrays: dWt [K][Mp] and db [Mp] (nullptr: no bias), accumulated +=, or
+// written when Accumulate = false (a training step then needs no pass that zeroes the gradients
+// first). Their padded columns are written with zeros (written) or zeros are added (accumulated),
+// so zeros stay exactly zero.
 template <std::size_t B, std::size_t M, std::size_t K, class T, class Arch = xsimd::default_arch,
           bool Accumulate = true, class Prologue>
 void dense_backward(const T* X, std::size_t ldx, const T* Wt, const T* dY, const T* Y,
                     const not_deduced<T>* Z, Prologue p, T* dZ, T* dWt, not_deduced<T>* db,
                     not_deduced<T>* dX, std::size_t ld_dx) noexcept {
-  static_assert(B > 0 && M > 0 && K > 0, "dense_backward: sizes must be positive");
-  constexpr std::size_t Mp = padded<M, T>;
-  detail::gradient_prologue<B, M, Mp, Accumulate, Arch>(dY, Y, Z, p, dZ, db);
-  detail::weight_gradient<B, M, K, Mp, Accumulate, Arch>(X, ldx, dZ, dWt);
-  if (dX) detail::input_gradient<B, M, K, Mp, Arch>(dZ, Wt, dX, ld_dx);
+  using Sink = std::conditional_t<Accumulate, add_gradient<T>, write_gradient<T>>;
+  dense_backward_into<B, M, K, T, Arch>(X, ldx, Wt, dY, Y, Z, p, dZ, Sink{dWt}, Sink{db}, dX,
+                                        ld_dx);
 }
 
 }  // namespace nerve::kernels

@@ -24,14 +24,16 @@ template <std::size_t R, std::size_t V, std::size_t P, std::size_t LDB, AOrder O
 NERVE_INLINE void outer_tile(const T* a, std::size_t lda, const T* NERVE_RESTRICT b,
                              simd<T, Arch> (&acc)[R][V]) noexcept {
   constexpr std::size_t W = width<T, Arch>;
-  static_for<R>([&](auto r) { static_for<V>([&](auto v) { acc[r][v] = simd<T, Arch>(T(0)); }); });
+  static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
+    static_for<V>([&](auto v) NERVE_TILE_LAMBDA { acc[r][v] = simd<T, Arch>(T(0)); });
+  });
   for (std::size_t p = 0; p < P; ++p) {
     simd<T, Arch> bv[V];
-    static_for<V>([&](auto v) { bv[v] = load_aligned<Arch>(b + p * LDB + v * W); });
-    static_for<R>([&](auto r) {
+    static_for<V>([&](auto v) NERVE_TILE_LAMBDA { bv[v] = load_aligned<Arch>(b + p * LDB + v * W); });
+    static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
       const T s = Order == AOrder::rows ? a[r * lda + p] : a[p * lda + r];
       const auto ar = broadcast<Arch>(s);
-      static_for<V>([&](auto v) { acc[r][v] = xsimd::fma(ar, bv[v], acc[r][v]); });
+      static_for<V>([&](auto v) NERVE_TILE_LAMBDA { acc[r][v] = xsimd::fma(ar, bv[v], acc[r][v]); });
     });
   }
 }

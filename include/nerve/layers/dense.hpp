@@ -8,11 +8,12 @@
 
 #include <cstddef>  // std::size_t
 #include <string>
-#include <tuple>  // std::tie
+#include <tuple>  // std::tie, std::get
 #include <type_traits>
 
 #include "nerve/init/initializer.hpp"      // nerve::Auto, Glorot, He
-#include "nerve/kernels/dense_backward.hpp"  // nerve::kernels::dense_backward
+#include "nerve/kernels/dense_backward.hpp"  // nerve::kernels::dense_backward_into
+#include "nerve/kernels/gradient_sink.hpp"   // nerve::kernels::write_gradient
 #include "nerve/kernels/gemm.hpp"            // nerve::kernels::dense_forward_batch
 #include "nerve/kernels/gemv.hpp"            // nerve::kernels::dense_forward
 #include "nerve/kernels/layout.hpp"        // nerve::kernels::padded
@@ -155,15 +156,23 @@ struct Dense : layer {
     }
   }
 
-  // dZ = prologue(dY, Y, Z) in scratch; dW = dZ^T X and db = sum dZ, written; dX = dZ W.
+  // dZ = prologue(dY, Y, Z) in scratch; dX = dZ W; dW = dZ^T X and db = sum dZ handed to the
+  // context's gradient sinks (written into ctx.grads, or the optimizer's step applied to the
+  // parameters in place; the kernel computes dX from the weights before that).
+  static constexpr bool gradient_sinks = true;
+
   template <class Ctx>
   static void backward(Ctx& ctx) {
     using In = typename Ctx::in_shape;
     using T = typename Ctx::value_type;
-    kernels::dense_backward<Ctx::batch, units, In::size, T, xsimd::default_arch,
-                            /*Accumulate=*/false>(
+    const auto& dw = std::get<0>(ctx.sinks);
+    const auto bias_sink = [&] {
+      if constexpr (has_bias) return std::get<1>(ctx.sinks);
+      else return kernels::write_gradient<T>{};  // disabled
+    }();
+    kernels::dense_backward_into<Ctx::batch, units, In::size, T>(
         ctx.x, ctx.ldx, ctx.params.weight.data(), ctx.dy, ctx.y, ctx.z, ctx.prologue, ctx.scratch,
-        ctx.grads.weight.data(), has_bias ? ctx.grads.bias.data() : nullptr, ctx.dx, ctx.ld_dx);
+        dw, bias_sink, ctx.dx, ctx.ld_dx);
   }
 };
 

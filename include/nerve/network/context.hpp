@@ -10,8 +10,11 @@
 
 #include <cstddef>  // std::size_t
 #include <cstdint>  // std::uint64_t
+#include <tuple>    // std::tuple, std::apply
+#include <utility>  // std::declval
 
 #include "nerve/init/random.hpp"   // nerve::Random, nerve::Seed
+#include "nerve/kernels/gradient_sink.hpp"  // nerve::kernels::write_gradient
 #include "nerve/layers/layer.hpp"  // nerve::mode
 #include "nerve/shape/shape.hpp"   // nerve::AnyShape
 
@@ -55,12 +58,36 @@ struct forward_context {
   Random random() const noexcept { return source.random(); }
 };
 
+// The gradient sinks that write each trainable array's gradient into grads, in arrays() order.
+template <class T, class Params>
+auto write_sinks(Params& grads) noexcept {
+  return std::apply([](auto&... a) { return std::tuple{kernels::write_gradient<T>{a.data()}...}; },
+                    grads.arrays());
+}
+template <class T, class Params>
+using write_sinks_t = decltype(write_sinks<T>(std::declval<Params&>()));
+
+// Does layer L hand its parameter gradients to ctx.sinks (static constexpr bool gradient_sinks =
+// true)? Such a layer may be given sinks that apply the optimizer's update in place instead of
+// writing a gradient; the others always write into ctx.grads.
+template <class L>
+inline constexpr bool uses_gradient_sinks = [] {
+  if constexpr (requires { L::gradient_sinks; }) return bool(L::gradient_sinks);
+  else return false;
+}();
+
 // backward(ctx): from dy = dL/dy, write dx = dL/dx (when dx is not null) and the parameter
 // gradients (written, not added: a step has no zeroing pass).
 //   Prologue (contractions only): dz = prologue(dy, y, z), the derivative of the fused
 //   element-wise function, applied where dy is read.
+//   Sinks: a tuple of gradient sinks (kernels/gradient_sink.hpp), one per array of
+//   params.arrays(), in that order. A layer that declares gradient_sinks = true hands its
+//   gradients to them, sink(offset, value), instead of writing ctx.grads; they may write the
+//   gradient (into ctx.grads) or update the parameters in place (Sink::in_place), so such a layer
+//   finishes everything that reads its parameters (dx) before the first call of an in-place
+//   sink. Other layers ignore the sinks and write ctx.grads.
 template <class T, std::size_t B, AnyShape In, AnyShape Out, class Params, class State,
-          class Prologue>
+          class Prologue, class Sinks = write_sinks_t<T, Params>>
 struct backward_context {
   using value_type = T;
   using in_shape = In;
@@ -84,6 +111,7 @@ struct backward_context {
   nerve::mode mode;
   random_source source;
   [[no_unique_address]] Prologue prologue;
+  Sinks sinks;
 
   bool training() const noexcept { return mode == nerve::mode::training; }
 };

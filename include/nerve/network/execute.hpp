@@ -79,6 +79,17 @@ struct prologue {
   }
 };
 
+// Where each layer's parameter gradients go: a provider's sinks<h, L>(grads) gives the tuple of
+// gradient sinks for entry h (layer L), one per array of grads.arrays() (network/context.hpp).
+// This one writes every gradient into grads; a trainer's provider may instead give in-place
+// optimizer updates to the layers that use sinks (train/trainer.hpp).
+struct write_gradients {
+  template <std::size_t h, class L, class T, class Params>
+  static auto sinks(Params& grads) noexcept {
+    return write_sinks<T>(grads);
+  }
+};
+
 // Loss fusion: how much of the last group the loss has already differentiated.
 //   none             the loss gives dL/d(output)
 //   softmax          the loss gives dL/d(input of a final Softmax group), which is skipped
@@ -340,10 +351,10 @@ struct network_pass {
   }
 
   // dx0: where the gradient of the network's input goes (rows ld_dx0 apart), or null.
-  template <std::size_t g, loss_fusion Fusion>
+  template <std::size_t g, loss_fusion Fusion, class SinkProvider>
   static void backward_group(const parameter_tuple& params, parameter_tuple& grads,
                              const state_tuple& state, workspace& ws, random_source source,
-                             int& current, T* dx0, std::size_t ld_dx0) {
+                             SinkProvider& provider, int& current, T* dx0, std::size_t ld_dx0) {
     using L = head<g>;
     using In = in_shape<g>;
     constexpr std::size_t h = groups[g].head;
@@ -386,7 +397,8 @@ struct network_pass {
       using Params = std::tuple_element_t<h, parameter_tuple>;
       using State = std::remove_reference_t<decltype(std::get<h>(state))>;
       source.layer = h;
-      backward_context<T, B, In, out_shape<g>, Params, State, Prologue> ctx{
+      auto sinks = provider.template sinks<h, L, T>(std::get<h>(grads));
+      backward_context<T, B, In, out_shape<g>, Params, State, Prologue, decltype(sinks)> ctx{
           X,
           ldx,
           Y,
@@ -402,7 +414,8 @@ struct network_pass {
           ws.scratch(),
           M,
           source,
-          Prologue{}};
+          Prologue{},
+          sinks};
       L::backward(ctx);
     }
     if (dX != nullptr) {
@@ -411,16 +424,25 @@ struct network_pass {
     }
   }
 
-  // Every parameter gradient (written into grads) from the output gradient the loss wrote into
-  // grad_buffer(ws) (rows ld_output apart, padding zero); the input's gradient into dx0 if given.
+  // Every parameter gradient from the output gradient the loss wrote into grad_buffer(ws) (rows
+  // ld_output apart, padding zero), handed to the provider's sinks (the first form: written into
+  // grads); the input's gradient into dx0 if given. Groups run last to first, each layer once.
   template <loss_fusion Fusion>
   static void backward(const parameter_tuple& params, parameter_tuple& grads, const state_tuple& state,
                        workspace& ws, random_source source = {}, T* dx0 = nullptr,
                        std::size_t ld_dx0 = 0) {
+    write_gradients provider;
+    backward<Fusion>(params, grads, state, ws, source, provider, dx0, ld_dx0);
+  }
+  template <loss_fusion Fusion, class SinkProvider>
+  static void backward(const parameter_tuple& params, parameter_tuple& grads, const state_tuple& state,
+                       workspace& ws, random_source source, SinkProvider& provider,
+                       T* dx0 = nullptr, std::size_t ld_dx0 = 0) {
     static_assert(differentiable, "backward needs the memory of a pass made with Backward = true");
     int current = 0;
     [&]<std::size_t... r>(std::index_sequence<r...>) {
-      (backward_group<G - 1 - r, Fusion>(params, grads, state, ws, source, current, dx0, ld_dx0),
+      (backward_group<G - 1 - r, Fusion>(params, grads, state, ws, source, provider, current, dx0,
+                                         ld_dx0),
        ...);
     }(std::make_index_sequence<G>{});
   }

@@ -17,8 +17,10 @@
 #include <cstddef>      // std::size_t
 #include <type_traits>  // std::bool_constant, std::remove_cvref_t
 
-#include "nerve/config.hpp"              // NERVE_RESTRICT
-#include "nerve/optim/detail/lanes.hpp"  // nerve::detail::for_each_lane, lane_sqrt
+#include "nerve/config.hpp"                  // NERVE_INLINE
+#include "nerve/kernels/gradient_sink.hpp"  // nerve::kernels::apply_update
+#include "nerve/kernels/simd.hpp"           // nerve::kernels::sqrt_lanes
+#include "nerve/optim/detail/lanes.hpp"     // nerve::detail::update_from_gradients
 #include "nerve/optim/optimizer.hpp"     // nerve::detail::require_option
 #include "nerve/shape/shape.hpp"         // nerve::Shape
 #include "nerve/tensor/tensor.hpp"       // nerve::Tensor
@@ -48,47 +50,55 @@ void validate_adam(const Options& o) {
                  "it must be >= 0");
 }
 
-// One Adam step; Decoupled selects AdamW's decay of the parameter over Adam's L2 gradient term.
-template <bool Decoupled, class Options, class T, std::size_t N>
-void adam_update(const Options& o, T* NERVE_RESTRICT params, const T* NERVE_RESTRICT grads,
-                 adam_state<T, N>& s) {
+// The compile-time form of an Adam step: weight decay or not.
+template <bool Decay>
+struct adam_kind {};
+
+// One Adam step on one value (a register or a scalar): p, and the moments m and v.
+template <class T, bool Decoupled, bool Decay>
+struct adam_step {
+  T step_size, bias_correction2_sqrt, beta1, beta2, one_minus_beta1, one_minus_beta2, eps, wd,
+      shrink;
+  template <class V>
+  NERVE_INLINE void operator()(V& p, const V& g_in, V& m, V& v) const noexcept {
+    V g = g_in;
+    if constexpr (Decay) {
+      if constexpr (Decoupled)
+        p = p * shrink;
+      else
+        g = g + wd * p;
+    }
+    m = m * beta1 + one_minus_beta1 * g;
+    v = v * beta2 + one_minus_beta2 * g * g;
+    const V denom = kernels::sqrt_lanes(v) / bias_correction2_sqrt + eps;
+    p = p - step_size * m / denom;
+  }
+};
+
+// Starts one Adam step (AdamW's when Decoupled) on the N parameters at params: advances the
+// state, computes the step's scalars and returns the step as a sink over params, m and v.
+template <bool Decoupled, bool Decay, class Options, class T, std::size_t N>
+auto adam_begin(const Options& o, T* params, adam_state<T, N>& s) {
   ++s.step;
   const double t = static_cast<double>(s.step);
   // Scalars in double, rounded once to T: PyTorch computes them as Python floats.
   const double bias_correction1 = 1 - std::pow(o.beta1, t);
   const double bias_correction2 = 1 - std::pow(o.beta2, t);
-  const T step_size = static_cast<T>(o.learning_rate / bias_correction1);
-  const T bias_correction2_sqrt = static_cast<T>(std::sqrt(bias_correction2));
-  const T beta1 = static_cast<T>(o.beta1);
-  const T beta2 = static_cast<T>(o.beta2);
-  const T one_minus_beta1 = static_cast<T>(1 - o.beta1);
-  const T one_minus_beta2 = static_cast<T>(1 - o.beta2);
-  const T eps = static_cast<T>(o.eps);
-  const T wd = static_cast<T>(o.weight_decay);
-  const T shrink = static_cast<T>(1 - o.learning_rate * o.weight_decay);
+  using step = adam_step<T, Decoupled, Decay>;
+  return kernels::apply_update<T, step, 2>{
+      params,
+      {s.exp_avg.data(), s.exp_avg_sq.data()},
+      step{static_cast<T>(o.learning_rate / bias_correction1),
+           static_cast<T>(std::sqrt(bias_correction2)), static_cast<T>(o.beta1),
+           static_cast<T>(o.beta2), static_cast<T>(1 - o.beta1), static_cast<T>(1 - o.beta2),
+           static_cast<T>(o.eps), static_cast<T>(o.weight_decay),
+           static_cast<T>(1 - o.learning_rate * o.weight_decay)}};
+}
 
-  auto run = [&](auto decay) {
-    detail::for_each_lane<T>(
-        N,
-        [=](auto& p, const auto& g_in, auto& m, auto& v) {
-          std::remove_cvref_t<decltype(g_in)> g = g_in;  // a batch or a T, as the lane is
-          if constexpr (decltype(decay)::value) {
-            if constexpr (Decoupled)
-              p = p * shrink;
-            else
-              g = g + wd * p;
-          }
-          m = m * beta1 + one_minus_beta1 * g;
-          v = v * beta2 + one_minus_beta2 * g * g;
-          const auto denom = detail::lane_sqrt(v) / bias_correction2_sqrt + eps;
-          p = p - step_size * m / denom;
-        },
-        params, grads, s.exp_avg.data(), s.exp_avg_sq.data());
-  };
-  if (o.weight_decay != 0)
-    run(std::true_type{});
-  else
-    run(std::false_type{});
+template <class F>
+void adam_visit(double weight_decay, F&& f) {
+  if (weight_decay != 0) f(adam_kind<true>{});
+  else f(adam_kind<false>{});
 }
 
 }  // namespace detail
@@ -107,9 +117,20 @@ struct Adam {
 
   void validate() const { detail::validate_adam(*this); }
 
+  // The step in element-wise form (optim/sgd.hpp describes visit and begin).
+  static constexpr bool elementwise_update = true;
+  template <class F>
+  void visit(F&& f) const {
+    detail::adam_visit(weight_decay, f);
+  }
+  template <bool Decay, class T, std::size_t N>
+  auto begin(detail::adam_kind<Decay>, T* params, state<T, N>& s) const {
+    return detail::adam_begin<false, Decay>(*this, params, s);
+  }
+
   template <class T, std::size_t N>
-  void update(T* NERVE_RESTRICT params, const T* NERVE_RESTRICT grads, state<T, N>& s) const {
-    detail::adam_update<false>(*this, params, grads, s);
+  void update(T* params, const T* grads, state<T, N>& s) const {
+    visit([&](auto kind) { detail::update_from_gradients<N>(begin(kind, params, s), grads); });
   }
 };
 
@@ -127,9 +148,20 @@ struct AdamW {
 
   void validate() const { detail::validate_adam(*this); }
 
+  // The step in element-wise form (optim/sgd.hpp describes visit and begin).
+  static constexpr bool elementwise_update = true;
+  template <class F>
+  void visit(F&& f) const {
+    detail::adam_visit(weight_decay, f);
+  }
+  template <bool Decay, class T, std::size_t N>
+  auto begin(detail::adam_kind<Decay>, T* params, state<T, N>& s) const {
+    return detail::adam_begin<true, Decay>(*this, params, s);
+  }
+
   template <class T, std::size_t N>
-  void update(T* NERVE_RESTRICT params, const T* NERVE_RESTRICT grads, state<T, N>& s) const {
-    detail::adam_update<true>(*this, params, grads, s);
+  void update(T* params, const T* grads, state<T, N>& s) const {
+    visit([&](auto kind) { detail::update_from_gradients<N>(begin(kind, params, s), grads); });
   }
 };
 

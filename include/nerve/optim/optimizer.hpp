@@ -8,6 +8,15 @@
 //   void update(T* params, const T* grads, state<T, N>&) const;  // one step on N elements
 //   void validate() const;                         // throws std::invalid_argument on bad options
 // }
+//
+// An optimizer whose step is element-wise (each parameter moves by a function of its own gradient
+// and state only) may also offer that step to the backward kernels, so that the gradient is
+// consumed as it is produced instead of being written and read back (ElementwiseOptimizer):
+//   static constexpr bool elementwise_update = true;
+//   template <class F> void visit(F&& f) const;   // f(kind): the compile-time form of the step
+//   template <class T, std::size_t N>
+//   auto begin(kind, T* params, state<T, N>&) const;  // one step begun: a kernels::apply_update
+// and update(params, grads, s) is visit + begin run over the gradient array, the same formula.
 // Options are aggregates, so users write nerve::Adam{.learning_rate = 1e-3}. Hyper-parameters are
 // double, as Python floats are in PyTorch: the step's scalars (bias corrections, step size) are
 // computed in double and rounded once to T, as torch.optim does for float tensors.
@@ -34,6 +43,12 @@ concept Optimizer =
       c.update(pd, gd, sd);
       c.validate();
     };
+
+// An Optimizer that can apply its step while the backward pass produces the gradient.
+template <class O>
+concept ElementwiseOptimizer = Optimizer<O> && requires {
+  { O::elementwise_update } -> std::convertible_to<bool>;
+} && O::elementwise_update;
 
 namespace detail {
 

@@ -2,9 +2,18 @@
 // mini-batches of a size fixed at compile time.
 //
 // One step is: forward through the fused groups keeping what the backward pass needs, the loss
-// and its gradient (fused with a final Softmax or Sigmoid where it can be), the backward pass
-// writing every parameter gradient (not adding to it), and one optimizer update per parameter array. All
-// buffers are allocated when the trainer is built; a step allocates nothing.
+// and its gradient (fused with a final Softmax or Sigmoid where it can be), then one of two
+// update paths, chosen at compile time:
+//   write-then-update: the backward pass writes every parameter gradient (not adding to it), then
+//     one optimizer update per parameter array reads it back;
+//   fused (small batches, element-wise optimizers: SGD, Adam, AdamW): the backward kernels of
+//     layers that use gradient sinks (Dense) apply the optimizer's step to their parameters as
+//     each gradient tile is produced, in registers, with no gradient array written or read; the
+//     other layers write gradients and are updated after the backward pass, as above.
+// At batch 1 the step is bound by memory traffic, which the fused path halves; at large batches
+// it is bound by the gradient products, and the write-then-update path is as fast (measured:
+// docs/benchmarks.md). All buffers are allocated when the trainer is built; a step allocates
+// nothing (SGD's momentum buffer appears at the first step, as PyTorch's does).
 #pragma once
 
 #include <cstddef>  // std::size_t
@@ -32,8 +41,9 @@
 #include "nerve/train/dataset.hpp"       // nerve::TrainingData, LabelledData, RegressionData, DataView
 #include "nerve/train/metrics.hpp"       // nerve::EpochSummary, RunningMean, Accuracy, argmax
 #include "nerve/train/progress.hpp"      // nerve::Progress
+#include "nerve/network/context.hpp"     // nerve::uses_gradient_sinks, write_sinks
 #include "nerve/network/execute.hpp"     // nerve::detail::network_pass
-#include "nerve/optim/optimizer.hpp"     // nerve::Optimizer
+#include "nerve/optim/optimizer.hpp"     // nerve::Optimizer, ElementwiseOptimizer
 #include "nerve/shape/shape.hpp"         // nerve::Shape
 #include "nerve/tensor/tensor.hpp"       // nerve::Tensor
 
@@ -45,6 +55,11 @@ struct Batch {
   static_assert(N > 0, "Batch<N> needs N >= 1");
   static constexpr std::size_t size = N;
 };
+
+// The largest batch for which Trainer::step applies an element-wise optimizer's step inside the
+// backward kernels (the fused path) rather than writing the gradients and updating afterwards.
+// Measured with the W3 workload (784-128-10, SGD), docs/benchmarks.md.
+inline constexpr std::size_t fused_update_max_batch = 32;
 
 // How many passes over the training set fit() makes.
 struct Epochs {
@@ -121,8 +136,17 @@ class Trainer {
   static constexpr bool output_ok = Loss::template accepts_output<last_entry>;
   static constexpr std::size_t ld_out = pass::template ld_out<pass::G - 1>;
   static constexpr std::size_t ld_in = kernels::padded<inputs, T>;
+  static constexpr std::size_t entry_count = std::tuple_size_v<typename Net::parameter_tuple>;
+  // Entry I's layer hands its gradients to sinks (a fused step updates it in its backward kernel).
+  template <std::size_t I>
+  static constexpr bool updates_in_backward = uses_gradient_sinks<typename Net::template entry<I>>;
 
  public:
+  // The optimizer's step can run inside the backward kernels (fused_step); step() does so for
+  // batches up to fused_update_max_batch.
+  static constexpr bool can_fuse_update = ElementwiseOptimizer<Opt>;
+  static constexpr bool fuses_update = can_fuse_update && batch <= fused_update_max_batch;
+
   explicit Trainer(Net& net, Opt optimizer = {}) : net_(net), optimizer_(optimizer) {
     // A loss that cannot read this network's output (BinaryCrossEntropy without a final
     // sigmoid) stops compilation here, with the loss's own sentence.
@@ -132,7 +156,9 @@ class Trainer {
 
   Net& network() noexcept { return net_; }
   Opt& optimizer() noexcept { return optimizer_; }
-  // Parameter gradients of the last step (mean over its batch), laid out like the parameters.
+  // Parameter gradients of the last compute_gradients() or write-then-update step (mean over its
+  // batch), laid out like the parameters. A fused step does not store the gradients of the layers
+  // it updates in their backward kernels.
   const typename Net::parameter_tuple& gradients() const noexcept { return grads_; }
 
   // Forward, loss and backward for one batch; gradients() holds the result. No update.
@@ -156,13 +182,45 @@ class Trainer {
     ++steps_;
   }
 
-  // One training step on one mini-batch; returns its mean loss.
+  // One training step on one mini-batch; returns its mean loss. Fused when fuses_update.
   T step(const T* X, std::size_t ldx, const target_type* targets) {
+    if constexpr (fuses_update) return fused_step(X, ldx, targets);
+    else return separate_step(X, ldx, targets);
+  }
+  T step(const T* X, const target_type* targets) { return step(X, inputs, targets); }
+
+  // The two paths of step(), whatever the batch (tests compare them): gradients written, then
+  // apply_gradients(); or the optimizer's step applied in the backward kernels.
+  T separate_step(const T* X, std::size_t ldx, const target_type* targets) {
     const T loss = compute_gradients(X, ldx, targets);
     apply_gradients();
     return loss;
   }
-  T step(const T* X, const target_type* targets) { return step(X, inputs, targets); }
+  T separate_step(const T* X, const target_type* targets) {
+    return separate_step(X, inputs, targets);
+  }
+  T fused_step(const T* X, std::size_t ldx, const target_type* targets)
+    requires can_fuse_update
+  {
+    const T loss = batch_loss(X, ldx, targets, nullptr);
+    optimizer_.visit([&](auto kind) {
+      update_sinks<decltype(kind)> provider{*this, kind};
+      pass::template backward<fusion>(net_.parameter_arrays(), grads_, net_.state_arrays(), ws_,
+                                      source(), provider);
+    });
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ([&] {
+        if constexpr (!updates_in_backward<I>) update_entry<I>();
+      }(), ...);
+    }(std::make_index_sequence<entry_count>{});
+    ++steps_;
+    return loss;
+  }
+  T fused_step(const T* X, const target_type* targets)
+    requires can_fuse_update
+  {
+    return fused_step(X, inputs, targets);
+  }
 
   // Forward only, for a batch, in training mode (dropout on, batch statistics): the outputs,
   // ld_output() apart, valid until the next call.
@@ -449,6 +507,28 @@ class Trainer {
        ...);
     }(std::make_index_sequence<std::tuple_size_v<decltype(params)>>{});
   }
+
+  // The fused step's gradient sinks: for a layer that uses sinks, the optimizer's step begun on
+  // each of its parameter arrays (begin advances the array's state once, when the backward pass
+  // reaches the layer); for the others, the gradient arrays.
+  template <class Kind>
+  struct update_sinks {
+    Trainer& trainer;
+    Kind kind;
+    template <std::size_t h, class L, class, class Params>
+    auto sinks(Params& grads) {
+      if constexpr (uses_gradient_sinks<L>) {
+        auto params = std::get<h>(trainer.net_.parameter_arrays()).arrays();
+        auto& states = std::get<h>(trainer.states_);
+        return [&]<std::size_t... J>(std::index_sequence<J...>) {
+          return std::tuple{
+              trainer.optimizer_.begin(kind, std::get<J>(params).data(), std::get<J>(states))...};
+        }(std::make_index_sequence<std::tuple_size_v<decltype(params)>>{});
+      } else {
+        return write_sinks<T>(grads);
+      }
+    }
+  };
 
   random_source source() const noexcept { return {net_.seed(), 0, steps_}; }
 
