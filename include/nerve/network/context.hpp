@@ -48,7 +48,9 @@ struct forward_context {
   T* z;                    // contraction: the pre-activation to keep for backward, or null
   const Params& params;
   State& state;            // non-trainable arrays; const at inference
-  T* kept;                 // workspace.kept elements, training only (null at inference)
+  T* kept;                 // workspace.kept elements when this pass will be differentiated
+                           // (training, or input_gradient at inference), else null: fill it
+                           // whenever it is not null, whatever the mode
   T* scratch;              // workspace.scratch elements, for this call only
   nerve::mode mode;
   random_source source;

@@ -206,8 +206,10 @@ struct network_pass {
   // What the head of group g asks for (nothing for element-wise groups and views).
   template <std::size_t g>
   static constexpr workspace_request request = [] {
-    if constexpr (groups[g].kind == fusion_role::contraction ||
-                  groups[g].kind == fusion_role::general) {
+    if constexpr (is_view<g>) {
+      return workspace_request{};  // never called in this pass
+    } else if constexpr (groups[g].kind == fusion_role::contraction ||
+                         groups[g].kind == fusion_role::general) {
       return head<g>::template workspace<T, in_shape<g>, B, memory_mode>;
     } else {
       return workspace_request{};
@@ -368,7 +370,7 @@ struct network_pass {
     T* dX = g == 0 ? dx0 : ws.at(offsets.grad[current ^ 1]);
     const std::size_t ld_dx = g == 0 ? ld_dx0 : ld_in;
 
-    if constexpr (kind == fusion_role::reshape) {
+    if constexpr (is_view<g>) {  // a reshape, or a layer that is the identity in this mode
       if constexpr (g == 0) {  // the gradient is where it was; copy it out for the caller
         if (dX != nullptr) {
           for (std::size_t i = 0; i < B; ++i) std::copy_n(dY + i * ly, In::size, dX + i * ld_dx);
