@@ -220,7 +220,10 @@ TEST_CASE("fit data: regression prints no accuracy and leaves the CSV accuracy f
 
   // The bar leaves accuracy out as well.
   std::ostringstream bar_out;
-  Progress bar(bar_out, ProgressOptions{.style = ProgressStyle::bar, .columns = 100});
+  ProgressOptions bar_options;
+  bar_options.style = ProgressStyle::bar;
+  bar_options.columns = 100;
+  Progress bar(bar_out, bar_options);
   bar.begin_epoch(1, 1, 2);
   bar.update(2, 0.25, std::nullopt, 16);
   CHECK(bar_out.str().find("loss 0.2500") != std::string::npos);

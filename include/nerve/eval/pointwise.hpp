@@ -41,6 +41,15 @@ struct pointwise {
   template <std::size_t I>
   static constexpr auto parameter_gradient = vjp<Fs, Param<I>>();
 
+  // to[k] = V's worth of from[k] + i, for every k (none when M is 0).
+  template <class V, class T, std::size_t M>
+  NERVE_INLINE static void load_all(std::array<V, M>& to, const std::array<const T*, M>& from,
+                                    std::size_t i) {
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+      ((to[K] = load_lanes<V>(from[K] + i)), ...);
+    }(std::make_index_sequence<M>{});
+  }
+
   // out[K][i] = F_K(v[0][i], ..., p[0][i], ...) for i < N.
   template <std::size_t N, class T>
   static void forward(const std::array<const T*, NV>& v, const std::array<const T*, NP>& p,
@@ -48,8 +57,8 @@ struct pointwise {
     for_each_lane<N, T>([&](std::size_t i, auto tag) {
       using V = typename decltype(tag)::type;
       symbol_context<V, NV, NP, outputs> c{};
-      for (std::size_t k = 0; k < NV; ++k) c.variables[k] = load_lanes<V>(v[k] + i);
-      for (std::size_t k = 0; k < NP; ++k) c.params[k] = load_lanes<V>(p[k] + i);
+      load_all(c.variables, v, i);
+      load_all(c.params, p, i);
       [&]<std::size_t... K>(std::index_sequence<K...>) {
         ((c.outputs[K] = evaluate<V>(forward_expression<K>, c), store_lanes(out[K] + i, c.outputs[K])),
          ...);
@@ -66,8 +75,8 @@ struct pointwise {
     for_each_lane<N, T>([&](std::size_t i, auto tag) {
       using V = typename decltype(tag)::type;
       symbol_context<V, NV, NP, outputs> c{};
-      for (std::size_t k = 0; k < NV; ++k) c.variables[k] = load_lanes<V>(v[k] + i);
-      for (std::size_t k = 0; k < NP; ++k) c.params[k] = load_lanes<V>(p[k] + i);
+      load_all(c.variables, v, i);
+      load_all(c.params, p, i);
       for (std::size_t k = 0; k < outputs; ++k) {
         c.outputs[k] = load_lanes<V>(y[k] + i);
         c.output_grads[k] = load_lanes<V>(dy[k] + i);
