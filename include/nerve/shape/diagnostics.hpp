@@ -87,9 +87,9 @@ template <class Got, class Expected>
 struct wrong_network_input {
   static_assert(meta::dependent_false<Got>,
                 "a network takes one sample as a Tensor of its input shape and scalar type (or a "
-                "pointer to that many values): the line above names what was passed (got) and what "
-                "the network takes (expected); convert double data to the network's scalar type, "
-                "and pass a std::vector as vec.data()");
+                "pointer to that many values): g++'s 'In instantiation of' line names what was "
+                "passed (got) and what the network takes (expected); convert double data to the "
+                "network's scalar type, and pass a std::vector as vec.data()");
 };
 
 // The layer contract (layers/layer.hpp), checked member by member once the shapes are known.
