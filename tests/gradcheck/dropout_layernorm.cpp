@@ -6,7 +6,7 @@
 
 #include <nerve/layers/affine.hpp>
 
-#include "support/network_check.hpp"
+#include "support/check_gradients.hpp"
 
 using namespace nerve;
 using nerve_test::gradcheck;
@@ -38,16 +38,7 @@ void perturb_norm(Net& net, std::uint64_t seed) {
 
 template <class Net, std::size_t B, class Prepare>
 void check(Prepare prepare, std::uint64_t seed = 1) {
-  Net net{Seed{seed}};
-  prepare(net);
-  Trainer<Net, CrossEntropy, SGD, Batch<B>> trainer(net);
-  const auto X = random_inputs(B * Net::input_shape_t::size, seed + 100);
-  const auto r = gradcheck(trainer, X, labels);
-  INFO(Net::summary_string());
-  INFO("worst: " << r.worst_where);
-  CHECK(r.checked > 0);
-  CHECK(r.largest_gradient > 1e-4);
-  CHECK(r.worst_relative_error < tolerance);
+  nerve_test::check_gradients<Net, CrossEntropy, B>(labels, seed, prepare, tolerance);
 }
 
 // Rank 1: Dense<N> -> LayerNorm over the N values -> Dense<3> -> Softmax.

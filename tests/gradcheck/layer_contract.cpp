@@ -4,7 +4,7 @@
 // the gradient of the network's input.
 #include <catch2/catch.hpp>
 
-#include "support/network_check.hpp"
+#include "support/check_gradients.hpp"
 
 #include "../../examples/user_layers/prelu.hpp"
 
@@ -29,15 +29,9 @@ void perturb(Params& p, std::uint64_t seed) {
 
 template <class Net, std::size_t B, std::size_t Layer>
 void check(std::uint64_t seed) {
-  Net net{Seed{seed}};
-  perturb(net.template parameters<Layer>(), seed + 50);
-  Trainer<Net, CrossEntropy, SGD, Batch<B>> trainer(net);
-  const auto X = random_inputs(B * Net::input_shape_t::size, seed + 100);
-  const auto r = gradcheck(trainer, X, labels);
-  INFO(Net::summary_string());
-  INFO("worst: " << r.worst_where);
-  CHECK(r.checked > 0);
-  CHECK(r.worst_relative_error < tolerance);
+  nerve_test::check_gradients<Net, CrossEntropy, B>(
+      labels, seed, [&](Net& net) { perturb(net.template parameters<Layer>(), seed + 50); },
+      tolerance);
 }
 
 }  // namespace

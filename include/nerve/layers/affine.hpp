@@ -7,13 +7,11 @@
 #include <array>
 #include <cstddef>  // std::size_t
 #include <string>
-#include <tuple>    // std::tie
 
 #include "nerve/expr/build.hpp"         // operator*, operator+ on expressions
 #include "nerve/expr/node.hpp"          // nerve::expr::x, param
 #include "nerve/layers/layer.hpp"       // nerve::layer
-#include "nerve/layers/per_feature.hpp" // nerve::per_feature
-#include "nerve/tensor/tensor.hpp"      // nerve::Tensor
+#include "nerve/layers/per_feature.hpp" // nerve::per_feature, weight_and_bias
 
 namespace nerve {
 
@@ -27,23 +25,7 @@ struct Affine : layer {
   static std::string name() { return "Affine"; }
 
   template <class T, AnyShape In>
-  struct parameters {
-    Tensor<T, In> weight;  // a, starts at 1
-    Tensor<T, In> bias;    // b, starts at 0
-
-    auto arrays() noexcept { return std::tie(weight, bias); }
-    auto arrays() const noexcept { return std::tie(weight, bias); }
-    template <class F>
-    void for_each(F&& f) {
-      f("weight", weight);
-      f("bias", bias);
-    }
-    template <class F>
-    void for_each(F&& f) const {
-      f("weight", weight);
-      f("bias", bias);
-    }
-  };
+  using parameters = weight_and_bias<T, In>;  // a and b
 
   template <AnyShape In>  // a multiply and an add
   static constexpr std::size_t forward_flops = 2 * In::size;
@@ -51,8 +33,7 @@ struct Affine : layer {
   // The identity to start with, as PyTorch's normalisation layers start their affine part.
   template <class Ctx>
   static void initialize(Ctx& ctx) {
-    ctx.params.weight.fill(1);
-    ctx.params.bias.fill(0);
+    ctx.params.reset();
   }
 
   template <class Ctx>

@@ -23,7 +23,6 @@
 #include <cstddef>  // std::size_t
 #include <cstdio>   // std::snprintf
 #include <string>
-#include <tuple>    // std::tie
 #include <type_traits>
 #include <utility>  // std::index_sequence
 
@@ -33,10 +32,9 @@
 #include "nerve/expr/node.hpp"             // nerve::expr::x, param
 #include "nerve/expr/ops/math.hpp"         // nerve::math::is_scalar
 #include "nerve/layers/layer.hpp"          // nerve::layer, workspace_request, mode
-#include "nerve/layers/per_feature.hpp"    // nerve::per_feature
+#include "nerve/layers/per_feature.hpp"    // nerve::per_feature, weight_and_bias
 #include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
 #include "nerve/shape/shape.hpp"           // nerve::Shape, AnyShape
-#include "nerve/tensor/tensor.hpp"         // nerve::Tensor
 
 namespace nerve {
 
@@ -176,23 +174,7 @@ struct LayerNorm : layer {
   }
 
   template <class T, AnyShape In>
-  struct parameters {
-    Tensor<T, normalized_shape<In>> weight;  // starts at 1
-    Tensor<T, normalized_shape<In>> bias;    // starts at 0
-
-    auto arrays() noexcept { return std::tie(weight, bias); }
-    auto arrays() const noexcept { return std::tie(weight, bias); }
-    template <class F>
-    void for_each(F&& f) {
-      f("weight", weight);
-      f("bias", bias);
-    }
-    template <class F>
-    void for_each(F&& f) const {
-      f("weight", weight);
-      f("bias", bias);
-    }
-  };
+  using parameters = weight_and_bias<T, normalized_shape<In>>;  // start at 1 and 0
 
   // kept: (mean, rstd) of every group of the batch; scratch: xhat, recomputed by backward.
   template <class T, AnyShape In, std::size_t B, mode M>
@@ -209,8 +191,7 @@ struct LayerNorm : layer {
 
   template <class Ctx>
   static void initialize(Ctx& ctx) {
-    ctx.params.weight.fill(1);
-    ctx.params.bias.fill(0);
+    ctx.params.reset();
   }
 
   template <class Ctx>

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <array>
+#include <tuple>    // std::tie
 #include <cstddef>  // std::size_t
 #include <type_traits>
 #include <utility>  // std::index_sequence
@@ -22,8 +23,35 @@
 #include "nerve/eval/lanes.hpp"     // nerve::expr::for_each_lane, load_lanes, store_lanes
 #include "nerve/expr/functions.hpp" // nerve::expr::functions
 #include "nerve/expr/node.hpp"      // nerve::expr::Var, Param
+#include "nerve/shape/shape.hpp"    // nerve::AnyShape
+#include "nerve/tensor/tensor.hpp"  // nerve::Tensor
 
 namespace nerve {
+
+// The (weight, bias) pair of an element-wise affine part, each of shape S, named as PyTorch names
+// them; weight starts at 1 and bias at 0 (reset()), as PyTorch's normalisation layers start.
+template <class T, AnyShape S>
+struct weight_and_bias {
+  Tensor<T, S> weight;
+  Tensor<T, S> bias;
+
+  void reset() noexcept {
+    weight.fill(1);
+    bias.fill(0);
+  }
+  auto arrays() noexcept { return std::tie(weight, bias); }
+  auto arrays() const noexcept { return std::tie(weight, bias); }
+  template <class F>
+  void for_each(F&& f) {
+    f("weight", weight);
+    f("bias", bias);
+  }
+  template <class F>
+  void for_each(F&& f) const {
+    f("weight", weight);
+    f("bias", bias);
+  }
+};
 
 template <auto F, std::size_t P>
 struct per_feature {
