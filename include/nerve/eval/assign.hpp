@@ -11,7 +11,7 @@
 
 #include "nerve/config.hpp"            // NERVE_INLINE; xsimd
 #include "nerve/eval/evaluate.hpp"     // nerve::expr::evaluate
-#include "nerve/eval/lanes.hpp"        // nerve::expr::for_each_lane, store_lanes
+#include "nerve/eval/lanes.hpp"        // nerve::expr::for_each_lane, lane_sum, store_lanes
 #include "nerve/expr/build.hpp"        // builders
 #include "nerve/expr/tensor_expr.hpp"  // leaves, shape_of_t
 #include "nerve/tensor/tensor.hpp"     // nerve::Tensor
@@ -132,14 +132,10 @@ auto sum(const E& e) {
   using S = shape_of_t<E>;
   static_assert(!std::is_void_v<S>, "sum(e) needs an expression of tensors");
   using T = typename value_type_of<E>::type;
-  xsimd::batch<T> acc(T(0));
-  T tail = 0;
-  for_each_lane<S::size, T>([&](std::size_t i, auto lane) {
+  return lane_sum<S::size, T>([&](std::size_t i, auto lane) {
     using V = typename decltype(lane)::type;
-    if constexpr (math::is_scalar<V>) tail += evaluate<V>(e, index_context{i});
-    else acc += evaluate<V>(e, index_context{i});
+    return evaluate<V>(e, index_context{i});
   });
-  return xsimd::hadd(acc) + tail;
 }
 
 }  // namespace nerve::expr

@@ -38,4 +38,18 @@ NERVE_INLINE void store_lanes(T* p, V v) {
   else v.store_unaligned(p);
 }
 
+// The sum over i < N of f(i, tag), with f written once over V as for for_each_lane: the full
+// batches add into one register (one horizontal add at the end), the tail into a scalar.
+template <std::size_t N, class T, class F>
+NERVE_INLINE T lane_sum(F&& f) {
+  xsimd::batch<T> acc(T(0));
+  T tail = 0;
+  for_each_lane<N, T>([&](std::size_t i, auto tag) {
+    using V = typename decltype(tag)::type;
+    if constexpr (math::is_scalar<V>) tail += f(i, tag);
+    else acc += f(i, tag);
+  });
+  return xsimd::hadd(acc) + tail;
+}
+
 }  // namespace nerve::expr

@@ -27,7 +27,7 @@
 #include <utility>  // std::index_sequence
 
 #include "nerve/config.hpp"                // NERVE_INLINE; xsimd
-#include "nerve/eval/lanes.hpp"            // nerve::expr::for_each_lane, load_lanes, store_lanes
+#include "nerve/eval/lanes.hpp"            // nerve::expr::for_each_lane, lane_sum, load_lanes, store_lanes
 #include "nerve/expr/build.hpp"            // operator*, operator+ on expressions
 #include "nerve/expr/node.hpp"             // nerve::expr::x, param
 #include "nerve/expr/ops/math.hpp"         // nerve::math::is_scalar
@@ -51,29 +51,16 @@ struct trailing_shape<Shape<D...>, K> {
   using type = decltype(make(std::make_index_sequence<K>{}));
 };
 
-// sum over j of f(j, lane tag) for N values: SIMD accumulators, then a scalar tail.
-template <std::size_t N, class T, class F>
-NERVE_INLINE T lane_sum(F&& f) {
-  xsimd::batch<T> acc(T(0));
-  T tail = 0;
-  expr::for_each_lane<N, T>([&](std::size_t j, auto tag) {
-    using V = typename decltype(tag)::type;
-    if constexpr (math::is_scalar<V>) tail += f(j, tag);
-    else acc += f(j, tag);
-  });
-  return xsimd::hadd(acc) + tail;
-}
-
 // Mean and 1 / sqrt(biased variance + eps) of N values: two passes (mean, then squared
 // deviations), so the variance is never negative and loses nothing to cancellation.
 template <std::size_t N, class T>
 NERVE_INLINE void group_moments(const T* x, T eps, T& mean, T& rstd) {
-  const T m = lane_sum<N, T>([&](std::size_t j, auto tag) {
+  const T m = expr::lane_sum<N, T>([&](std::size_t j, auto tag) {
                 using V = typename decltype(tag)::type;
                 return expr::load_lanes<V>(x + j);
               }) /
               T(N);
-  const T var = lane_sum<N, T>([&](std::size_t j, auto tag) {
+  const T var = expr::lane_sum<N, T>([&](std::size_t j, auto tag) {
                   using V = typename decltype(tag)::type;
                   const V d = expr::load_lanes<V>(x + j) - V(m);
                   return d * d;
@@ -96,12 +83,12 @@ NERVE_INLINE void normalize_group(const T* x, T mean, T rstd, T* xhat) {
 // dxhat: the gradient through the mean and variance of one group.
 template <std::size_t N, class T>
 NERVE_INLINE void normalize_group_backward(const T* xhat, T rstd, T* dxhat) {
-  const T mean_d = lane_sum<N, T>([&](std::size_t j, auto tag) {
+  const T mean_d = expr::lane_sum<N, T>([&](std::size_t j, auto tag) {
                      using V = typename decltype(tag)::type;
                      return expr::load_lanes<V>(dxhat + j);
                    }) /
                    T(N);
-  const T mean_dx = lane_sum<N, T>([&](std::size_t j, auto tag) {
+  const T mean_dx = expr::lane_sum<N, T>([&](std::size_t j, auto tag) {
                       using V = typename decltype(tag)::type;
                       return expr::load_lanes<V>(dxhat + j) * expr::load_lanes<V>(xhat + j);
                     }) /

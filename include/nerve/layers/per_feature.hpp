@@ -17,9 +17,9 @@
 #include <type_traits>
 #include <utility>  // std::index_sequence
 
-#include "nerve/autodiff/vjp.hpp"   // nerve::expr::vjp
 #include "nerve/config.hpp"         // NERVE_INLINE; xsimd
 #include "nerve/eval/evaluate.hpp"  // nerve::expr::evaluate, symbol_context
+#include "nerve/eval/pointwise.hpp" // nerve::expr::pointwise
 #include "nerve/eval/lanes.hpp"     // nerve::expr::for_each_lane, load_lanes, store_lanes
 #include "nerve/expr/functions.hpp" // nerve::expr::functions
 #include "nerve/expr/node.hpp"      // nerve::expr::Var, Param
@@ -56,11 +56,13 @@ struct weight_and_bias {
 template <auto F, std::size_t P>
 struct per_feature {
   static constexpr auto function = F;
-  static constexpr auto outputs = expr::functions(F);
+  // F as a one-output function of one variable and P parameters (eval/pointwise.hpp), which
+  // derives the gradients and runs the forward pass of each row.
+  using cell = expr::pointwise<expr::functions(F), 1, P>;
   // dL/dx and dL/dp_k as expressions of x, the parameters, y (Output<0>) and dy (OutputGrad<0>).
-  static constexpr auto input_gradient = expr::vjp<outputs, expr::Var>();
+  static constexpr auto input_gradient = cell::template variable_gradient<0>;
   template <std::size_t K>
-  static constexpr auto parameter_gradient = expr::vjp<outputs, expr::Param<K>>();
+  static constexpr auto parameter_gradient = cell::template parameter_gradient<K>;
 
   template <class V, class T>
   NERVE_INLINE static expr::symbol_context<V, 1, P, 1> context(V x, const std::array<const T*, P>& p,
@@ -78,19 +80,13 @@ struct per_feature {
   static void forward(const T* x, std::size_t ldx, T* y, std::size_t ldy, std::size_t rows,
                       const std::array<const T*, P>& p) {
     for (std::size_t r = 0; r < rows; ++r) {
-      const T* xr = x + r * ldx;
-      T* yr = y + r * ldy;
-      expr::for_each_lane<Features, T>([&](std::size_t j, auto tag) {
-        using V = typename decltype(tag)::type;
-        const V xv = expr::load_lanes<V>(xr + j);
-        const auto c = context<V, T>(xv, p, j, V(0), V(0));
-        expr::store_lanes(yr + j, expr::evaluate<V>(F, c));
-      });
+      cell::template forward<Features, T>({x + r * ldx}, p, {y + r * ldy});
     }
   }
 
   // dx = vjp(F, x) (when dx is not null) and dp_k = sum over rows of vjp(F, p_k), added to
-  // grads[k] when Accumulate, else written.
+  // grads[k] when Accumulate, else written. (Its own loop, not cell::backward: the parameter
+  // gradients are summed over the rows in registers.)
   template <std::size_t Features, bool Accumulate, class T>
   static void backward(const T* x, std::size_t ldx, const T* y, const T* dy, std::size_t ldy,
                        T* dx, std::size_t ld_dx, std::size_t rows,

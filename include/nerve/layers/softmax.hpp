@@ -8,7 +8,7 @@
 
 #include "nerve/config.hpp"  // xsimd (included there, with g++'s false warnings silenced)
 
-#include "nerve/eval/lanes.hpp"            // nerve::expr::for_each_lane
+#include "nerve/eval/lanes.hpp"            // nerve::expr::lane_sum, load_lanes, store_lanes
 #include "nerve/expr/ops/math.hpp"         // nerve::math::exp
 #include "nerve/layers/layer.hpp"          // nerve::layer
 #include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
@@ -22,13 +22,11 @@ template <std::size_t N, class T>
 void softmax_row(const T* x, T* y) {
   T peak = x[0];
   for (std::size_t i = 1; i < N; ++i) peak = x[i] > peak ? x[i] : peak;
-  T total = 0;
-  expr::for_each_lane<N, T>([&](std::size_t i, auto tag) {
+  const T total = expr::lane_sum<N, T>([&](std::size_t i, auto tag) {
     using V = typename decltype(tag)::type;
     const V e = math::exp(expr::load_lanes<V>(x + i) - V(peak));
     expr::store_lanes(y + i, e);
-    if constexpr (math::is_scalar<V>) total += e;
-    else total += xsimd::hadd(e);
+    return e;
   });
   const T inv = T(1) / total;
   for (std::size_t i = 0; i < N; ++i) y[i] *= inv;

@@ -349,22 +349,20 @@ class BasicNetwork
     if constexpr (I > 0 && well_formed) {
       using L = entry<I>;
       using In = shape_after_t<I - 1>;
-      {
-        constexpr bool before_rectifier = [] {
-          if constexpr (I + 1 < sizeof...(Entries)) {
-            using Next = entry<I + 1>;
-            if constexpr (ActivationLayer<Next>) return Next::rectifier;
-            else return false;
-          } else {
-            return false;
-          }
-        }();
-        using Params = std::tuple_element_t<I, parameter_tuple>;
-        using State = std::tuple_element_t<I, state_tuple>;
-        init_context<T, In, shape_after_t<I>, Params, State> ctx{
-            std::get<I>(params_), std::get<I>(state_), rng, before_rectifier};
-        if constexpr (requires { L::initialize(ctx); }) L::initialize(ctx);
-      }
+      constexpr bool before_rectifier = [] {
+        if constexpr (I + 1 < sizeof...(Entries)) {
+          using Next = entry<I + 1>;
+          if constexpr (ActivationLayer<Next>) return Next::rectifier;
+          else return false;
+        } else {
+          return false;
+        }
+      }();
+      using Params = std::tuple_element_t<I, parameter_tuple>;
+      using State = std::tuple_element_t<I, state_tuple>;
+      init_context<T, In, shape_after_t<I>, Params, State> ctx{
+          std::get<I>(params_), std::get<I>(state_), rng, before_rectifier};
+      if constexpr (requires { L::initialize(ctx); }) L::initialize(ctx);
     }
   }
 
