@@ -227,3 +227,21 @@ TEST_CASE("network API: one const network, many threads, each with its own works
   for (auto& t : threads) t.join();
   CHECK(parallel == serial);
 }
+
+TEMPLATE_TEST_CASE("Affine: values against a * x + b written out", "[contract][affine]", float,
+                   double) {
+  using T = TestType;
+  using Net = BasicNetwork<T, Input<3, 7>, Affine>;  // 21 features: a SIMD body and a tail
+  Net net{Seed{1}};
+  auto& p = net.template parameters<1>();
+  Random rng(Seed{4});
+  for (auto& v : p.weight.flat()) v = static_cast<T>(rng.uniform(-2, 2));
+  for (auto& v : p.bias.flat()) v = static_cast<T>(rng.uniform(-1, 1));
+  typename Net::input_type x;
+  for (auto& v : x.flat()) v = static_cast<T>(rng.uniform(-3, 3));
+  const auto y = net(x);
+  for (std::size_t i = 0; i < 21; ++i) {
+    const T expected = p.weight.data()[i] * x.data()[i] + p.bias.data()[i];
+    CHECK(y.data()[i] == Approx(expected).epsilon(std::is_same_v<T, float> ? 1e-6 : 1e-14));
+  }
+}
