@@ -1,0 +1,161 @@
+// nerve/layers/avg_pool.hpp: AvgPool<K, S = K, Padding = Valid>, PyTorch's nn.AvgPool2d(kernel_size,
+// stride, padding) with its defaults ceil_mode=False and count_include_pad=True, on images
+// (channels, height, width): the output is the mean of each window, and the padding counts as
+// zeros in that mean, so every window is divided by KH * KW, however much of it is padding.
+//   AvgPool<2>                          2x2 windows, stride 2 (PyTorch: stride = kernel_size)
+//   AvgPool<3, Stride<2>>               3x3 windows every 2 rows and columns (they overlap)
+//   AvgPool<3, Stride<1>, Pad<1>>       padded by 1 on every side (at most half the kernel)
+//   AvgPool<Kernel<3, 2>{}, Stride<1>>  3 rows by 2 columns (a Kernel value, with braces)
+// Output (channels, OH, OW), OH = (H + pad_top + pad_bottom - KH) / SH + 1, the same for OW.
+// (count_include_pad=False, which divides by the values inside the image only, is not offered.)
+//
+// Backward: dx = 0, then dy / (KH * KW) of each output added over its window (the padding takes
+// its share and drops it). Nothing is kept.
+#pragma once
+
+#include <algorithm>  // std::fill_n
+#include <cstddef>    // std::size_t
+#include <string>
+#include <type_traits>
+
+#include "nerve/layers/layer.hpp"          // nerve::layer
+#include "nerve/layers/pool_window.hpp"    // nerve::detail::pool_window, pool_kernel, got_shape
+#include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
+#include "nerve/shape/shape.hpp"           // nerve::Shape, AnyShape
+#include "nerve/shape/window.hpp"          // nerve::Kernel, Stride, Valid, Same, Pad, is_image
+
+namespace nerve {
+
+namespace detail {
+
+// One plane (H x W): y (OH x OW) the sum of each window divided by the window's area.
+template <class Win, std::size_t H, std::size_t W, std::size_t OH, std::size_t OW, class T>
+inline void avg_pool_plane(const T* x, T* y) noexcept {
+  constexpr T area = static_cast<T>(Win::area);
+  for (std::size_t oh = 0; oh < OH; ++oh) {
+    const auto rows = Win::rows_of(oh, H);
+    for (std::size_t ow = 0; ow < OW; ++ow) {
+      const auto cols = Win::cols_of(ow, W);
+      T sum = 0;
+      for (std::size_t h = rows.begin; h < rows.end; ++h) {
+        for (std::size_t w = cols.begin; w < cols.end; ++w) sum += x[h * W + w];
+      }
+      y[oh * OW + ow] = sum / area;  // as PyTorch: a division, not a product by 1 / area
+    }
+  }
+}
+
+// The adjoint: dx (H x W, zeroed here) collects dy / area over each window.
+template <class Win, std::size_t H, std::size_t W, std::size_t OH, std::size_t OW, class T>
+inline void avg_pool_plane_backward(const T* dy, T* dx) noexcept {
+  constexpr T area = static_cast<T>(Win::area);
+  std::fill_n(dx, H * W, T(0));
+  for (std::size_t oh = 0; oh < OH; ++oh) {
+    const auto rows = Win::rows_of(oh, H);
+    for (std::size_t ow = 0; ow < OW; ++ow) {
+      const auto cols = Win::cols_of(ow, W);
+      const T share = dy[oh * OW + ow] / area;
+      for (std::size_t h = rows.begin; h < rows.end; ++h) {
+        for (std::size_t w = cols.begin; w < cols.end; ++w) dx[h * W + w] += share;
+      }
+    }
+  }
+}
+
+}  // namespace detail
+
+template <auto K, class S = typename detail::pool_kernel<K>::default_stride, class Padding = Valid>
+struct AvgPool : layer {
+  static_assert(detail::pool_kernel<K>::well_typed,
+                "the first argument of AvgPool is its window: an integer for a square one "
+                "(AvgPool<2>) or a Kernel value (AvgPool<Kernel<3, 2>{}>)");
+  static_assert(is_stride<S>,
+                "the second argument of AvgPool is its stride: Stride<S> or Stride<SH, SW> (by "
+                "default the kernel, as in PyTorch), e.g. AvgPool<3, Stride<2>>");
+  static_assert(is_padding<Padding>,
+                "the third argument of AvgPool is its padding: Valid (the default), Pad<P>, "
+                "Pad<PH, PW>, Pad<top, left, bottom, right> or Same, e.g. AvgPool<3, Stride<1>, "
+                "Pad<1>>");
+
+  using window = detail::pool_window<K, S, Padding>;
+
+  static constexpr bool valid_parameters = window::valid;
+  template <class At>
+  struct rejects_parameters {
+    static_assert(window::positive || meta::dependent_false<At>,
+                  "AvgPool needs a kernel and a stride of at least 1 in each direction: a zero or "
+                  "negative size makes no window; write e.g. AvgPool<2> or AvgPool<3, Stride<2>>");
+    static_assert(!window::positive || window::padding_within_half || meta::dependent_false<At>,
+                  "AvgPool's padding must be at least 0 and at most half its kernel on each side "
+                  "(PyTorch's rule, pad <= kernel / 2), so that every window holds a value of the "
+                  "input: reduce the padding or enlarge the kernel");
+    static_assert(!window::positive || !window::padding_within_half ||
+                      window::same_at_stride_one || meta::dependent_false<At>,
+                  "AvgPool with Same padding needs stride 1 (only then does the output keep the "
+                  "input's size): write AvgPool<K, Stride<1>, Same>, or Pad<P> with a stride");
+  };
+
+  template <AnyShape In>
+  static constexpr bool accepts = window::template fits<In>;
+
+  template <class Got, class At>
+  struct rejects_input {
+    using In = typename detail::got_shape<Got>::type;
+    static_assert(is_image<In> || meta::dependent_false<Got>,
+                  "AvgPool takes an image (channels, height, width), a rank-3 input, and this one "
+                  "is not: start the network with Input<C, H, W> (e.g. Input<1, 28, 28>) and pool "
+                  "before Flatten");
+    static_assert(!is_image<In> || meta::dependent_false<Got>,
+                  "AvgPool's window does not fit its input: the kernel is larger than the "
+                  "height or width of the (padded) image named in the 'In instantiation of' "
+                  "line; use a smaller kernel, pad the image, or pool an earlier, larger map");
+  };
+
+  template <AnyShape In>
+  using output_shape = typename window::template output_shape<In>;
+
+  static std::string name() { return "AvgPool<" + window::arguments() + ">"; }
+
+  // Per output: KH * KW - 1 additions and a division (every window counted whole, an upper bound
+  // at padded borders).
+  template <AnyShape In>
+  static constexpr std::size_t forward_flops = output_shape<In>::size * window::area;
+  // Per output: a division, then an addition per value of its window.
+  template <AnyShape In>
+  static constexpr std::size_t backward_flops = output_shape<In>::size * (window::area + 1);
+
+  template <class Ctx>
+  static void forward(Ctx& ctx) {
+    using T = typename Ctx::value_type;
+    using In = typename Ctx::in_shape;
+    using Out = output_shape<In>;
+    constexpr std::size_t C = In::dims[0], H = In::dims[1], W = In::dims[2];
+    constexpr std::size_t OH = Out::dims[1], OW = Out::dims[2];
+    for (std::size_t b = 0; b < Ctx::batch; ++b) {
+      const T* x = ctx.x + b * ctx.ldx;
+      T* y = ctx.y + b * ctx.ldy;
+      for (std::size_t c = 0; c < C; ++c) {
+        detail::avg_pool_plane<window, H, W, OH, OW>(x + c * H * W, y + c * OH * OW);
+      }
+    }
+  }
+
+  template <class Ctx>
+  static void backward(Ctx& ctx) {
+    using T = typename Ctx::value_type;
+    using In = typename Ctx::in_shape;
+    using Out = output_shape<In>;
+    constexpr std::size_t C = In::dims[0], H = In::dims[1], W = In::dims[2];
+    constexpr std::size_t OH = Out::dims[1], OW = Out::dims[2];
+    if (ctx.dx == nullptr) return;
+    for (std::size_t b = 0; b < Ctx::batch; ++b) {
+      const T* dy = ctx.dy + b * ctx.ldy;
+      T* dx = ctx.dx + b * ctx.ld_dx;
+      for (std::size_t c = 0; c < C; ++c) {
+        detail::avg_pool_plane_backward<window, H, W, OH, OW>(dy + c * OH * OW, dx + c * H * W);
+      }
+    }
+  }
+};
+
+}  // namespace nerve

@@ -1,0 +1,173 @@
+// nerve/layers/max_pool.hpp: MaxPool<K, S = K, Padding = Valid>, PyTorch's nn.MaxPool2d(kernel_size,
+// stride, padding) in floor mode, on images (channels, height, width): each channel's plane is
+// cut into windows of K values, and the output is the largest value of each window.
+//   MaxPool<2>                          2x2 windows, stride 2 (PyTorch: stride = kernel_size)
+//   MaxPool<3, Stride<2>>               3x3 windows every 2 rows and columns (they overlap)
+//   MaxPool<3, Stride<1>, Pad<1>>       padded by 1 on every side (at most half the kernel)
+//   MaxPool<Kernel<3, 2>{}, Stride<1>>  3 rows by 2 columns (a Kernel value, with braces)
+// Output (channels, OH, OW), OH = (H + pad_top + pad_bottom - KH) / SH + 1, the same for OW.
+//
+// As in PyTorch, padding stands for -infinity (it never wins); ties go to the first maximum in
+// window order (row by row), and a NaN wins (the last one, as in PyTorch's CPU kernel).
+//
+// Forward, when the pass will be differentiated (ctx.kept is not null), keeps for each output the
+// position of its maximum within the sample, c * H * W + h * W + w, stored as a value of the
+// network's scalar type: exact for every position below 2^24 in float (2^53 in double), which a
+// static_assert checks. Backward: dx = 0, then dy of each output added at the kept position
+// (windows overlap when the stride is smaller than the kernel, so an input may collect several).
+// At inference with no kept memory, no positions are written.
+#pragma once
+
+#include <algorithm>  // std::fill_n
+#include <cstddef>    // std::size_t
+#include <limits>
+#include <string>
+#include <type_traits>
+
+#include "nerve/layers/layer.hpp"          // nerve::layer, workspace_request, mode
+#include "nerve/layers/pool_window.hpp"    // nerve::detail::pool_window, pool_kernel, got_shape
+#include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
+#include "nerve/shape/shape.hpp"           // nerve::Shape, AnyShape
+#include "nerve/shape/window.hpp"          // nerve::Kernel, Stride, Valid, Same, Pad, is_image
+
+namespace nerve {
+
+namespace detail {
+
+// Positions below this are exact as values of T (2^24 in float, 2^53 in double).
+template <class T>
+inline constexpr std::size_t exact_positions = std::size_t{1}
+                                               << std::numeric_limits<T>::digits;
+
+// One plane (H x W) of one sample: y (OH x OW) the maximum of each window; where at is not null,
+// at[o] = base + the position (h * W + w) of that maximum.
+template <class Win, std::size_t H, std::size_t W, std::size_t OH, std::size_t OW, class T>
+inline void max_pool_plane(const T* x, T* y, T* at, std::size_t base) noexcept {
+  for (std::size_t oh = 0; oh < OH; ++oh) {
+    const auto rows = Win::rows_of(oh, H);
+    for (std::size_t ow = 0; ow < OW; ++ow) {
+      const auto cols = Win::cols_of(ow, W);
+      T best = -std::numeric_limits<T>::infinity();
+      std::size_t where = rows.begin * W + cols.begin;  // the first value, if all are -inf
+      for (std::size_t h = rows.begin; h < rows.end; ++h) {
+        for (std::size_t w = cols.begin; w < cols.end; ++w) {
+          const T v = x[h * W + w];
+          if (v > best || v != v) {  // strictly larger: the first maximum wins; NaN wins
+            best = v;
+            where = h * W + w;
+          }
+        }
+      }
+      y[oh * OW + ow] = best;
+      if (at != nullptr) at[oh * OW + ow] = static_cast<T>(base + where);
+    }
+  }
+}
+
+}  // namespace detail
+
+template <auto K, class S = typename detail::pool_kernel<K>::default_stride, class Padding = Valid>
+struct MaxPool : layer {
+  static_assert(detail::pool_kernel<K>::well_typed,
+                "the first argument of MaxPool is its window: an integer for a square one "
+                "(MaxPool<2>) or a Kernel value (MaxPool<Kernel<3, 2>{}>)");
+  static_assert(is_stride<S>,
+                "the second argument of MaxPool is its stride: Stride<S> or Stride<SH, SW> (by "
+                "default the kernel, as in PyTorch), e.g. MaxPool<3, Stride<2>>");
+  static_assert(is_padding<Padding>,
+                "the third argument of MaxPool is its padding: Valid (the default), Pad<P>, "
+                "Pad<PH, PW>, Pad<top, left, bottom, right> or Same, e.g. MaxPool<3, Stride<1>, "
+                "Pad<1>>");
+
+  using window = detail::pool_window<K, S, Padding>;
+
+  static constexpr bool valid_parameters = window::valid;
+  template <class At>
+  struct rejects_parameters {
+    static_assert(window::positive || meta::dependent_false<At>,
+                  "MaxPool needs a kernel and a stride of at least 1 in each direction: a zero or "
+                  "negative size makes no window; write e.g. MaxPool<2> or MaxPool<3, Stride<2>>");
+    static_assert(!window::positive || window::padding_within_half || meta::dependent_false<At>,
+                  "MaxPool's padding must be at least 0 and at most half its kernel on each side "
+                  "(PyTorch's rule, pad <= kernel / 2), so that every window holds a value of the "
+                  "input: reduce the padding or enlarge the kernel");
+    static_assert(!window::positive || !window::padding_within_half ||
+                      window::same_at_stride_one || meta::dependent_false<At>,
+                  "MaxPool with Same padding needs stride 1 (only then does the output keep the "
+                  "input's size): write MaxPool<K, Stride<1>, Same>, or Pad<P> with a stride");
+  };
+
+  template <AnyShape In>
+  static constexpr bool accepts = window::template fits<In>;
+
+  template <class Got, class At>
+  struct rejects_input {
+    using In = typename detail::got_shape<Got>::type;
+    static_assert(is_image<In> || meta::dependent_false<Got>,
+                  "MaxPool takes an image (channels, height, width), a rank-3 input, and this one "
+                  "is not: start the network with Input<C, H, W> (e.g. Input<1, 28, 28>) and pool "
+                  "before Flatten");
+    static_assert(!is_image<In> || meta::dependent_false<Got>,
+                  "MaxPool's window does not fit its input: the kernel is larger than the "
+                  "height or width of the (padded) image named in the 'In instantiation of' "
+                  "line; use a smaller kernel, pad the image, or pool an earlier, larger map");
+  };
+
+  template <AnyShape In>
+  using output_shape = typename window::template output_shape<In>;
+
+  static std::string name() { return "MaxPool<" + window::arguments() + ">"; }
+
+  // The position of each output's maximum, kept from forward to backward.
+  template <class T, AnyShape In, std::size_t B, mode M>
+  static constexpr workspace_request workspace{
+      .kept = M == mode::training ? B * output_shape<In>::size : 0};
+
+  // A comparison per value of each window after the first (the padding is never compared; this
+  // counts every window whole, an upper bound at the borders).
+  template <AnyShape In>
+  static constexpr std::size_t forward_flops = output_shape<In>::size * (window::area - 1);
+  template <AnyShape In>  // dy added at each kept position
+  static constexpr std::size_t backward_flops = output_shape<In>::size;
+
+  template <class Ctx>
+  static void forward(Ctx& ctx) {
+    using T = typename Ctx::value_type;
+    using In = typename Ctx::in_shape;
+    using Out = output_shape<In>;
+    static_assert(In::size <= detail::exact_positions<T>,
+                  "MaxPool keeps each maximum's position as a value of the network's scalar "
+                  "type, exact below 2^24 in float: this image has more values per sample; use "
+                  "BasicNetwork<double, ...> or a smaller image");
+    constexpr std::size_t C = In::dims[0], H = In::dims[1], W = In::dims[2];
+    constexpr std::size_t OH = Out::dims[1], OW = Out::dims[2];
+    for (std::size_t b = 0; b < Ctx::batch; ++b) {
+      const T* x = ctx.x + b * ctx.ldx;
+      T* y = ctx.y + b * ctx.ldy;
+      T* at = ctx.kept != nullptr ? ctx.kept + b * Out::size : nullptr;
+      for (std::size_t c = 0; c < C; ++c) {
+        detail::max_pool_plane<window, H, W, OH, OW>(x + c * H * W, y + c * OH * OW,
+                                                     at != nullptr ? at + c * OH * OW : nullptr,
+                                                     c * H * W);
+      }
+    }
+  }
+
+  // dx = 0, then dx[position of the maximum] += dy, output by output.
+  template <class Ctx>
+  static void backward(Ctx& ctx) {
+    using T = typename Ctx::value_type;
+    using In = typename Ctx::in_shape;
+    using Out = output_shape<In>;
+    if (ctx.dx == nullptr) return;
+    for (std::size_t b = 0; b < Ctx::batch; ++b) {
+      T* dx = ctx.dx + b * ctx.ld_dx;
+      const T* dy = ctx.dy + b * ctx.ldy;
+      const T* at = ctx.kept + b * Out::size;
+      std::fill_n(dx, In::size, T(0));
+      for (std::size_t o = 0; o < Out::size; ++o) dx[static_cast<std::size_t>(at[o])] += dy[o];
+    }
+  }
+};
+
+}  // namespace nerve

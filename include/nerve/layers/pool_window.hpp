@@ -1,0 +1,157 @@
+// nerve/layers/pool_window.hpp: the window arguments of the pooling layers (MaxPool, AvgPool),
+// read once: the kernel (an integer for a square window, or a Kernel<KH, KW>{} value), the stride
+// (a Stride<...> type, by default the kernel, as in PyTorch) and the padding (Valid, Pad<...>,
+// Same), what makes them valid, the output shape, the bounds of each window and the layer's name.
+//
+// The rules are PyTorch's nn.MaxPool2d / nn.AvgPool2d (floor mode, no ceil mode): kernel and
+// stride positive, each padding at most half the kernel along its axis (pad <= k / 2), so that
+// every window holds at least one value of the input; Same only at stride 1 (shape/window.hpp).
+#pragma once
+
+#include <algorithm>  // std::max, std::min
+#include <cstddef>    // std::size_t
+#include <string>
+#include <type_traits>
+
+#include "nerve/shape/diagnostics.hpp"  // nerve::got
+#include "nerve/shape/shape.hpp"        // nerve::Shape, AnyShape
+#include "nerve/shape/window.hpp"       // nerve::Kernel, Stride, Valid, Same, Pad, window2d, window_fits
+
+namespace nerve {
+
+namespace detail {
+
+// The kernel argument K of a pooling layer: an integer (square window) or a Kernel<KH, KW>{}.
+template <auto K>
+struct pool_kernel {
+  using argument = std::remove_cvref_t<decltype(K)>;
+  static constexpr bool integral = std::is_integral_v<argument> && !std::is_same_v<argument, bool>;
+  static constexpr bool well_typed = integral || is_kernel<argument>;
+  static constexpr long height = [] {
+    if constexpr (integral) return static_cast<long>(K);
+    else if constexpr (is_kernel<argument>) return argument::height;
+    else return 1L;
+  }();
+  static constexpr long width = [] {
+    if constexpr (integral) return static_cast<long>(K);
+    else if constexpr (is_kernel<argument>) return argument::width;
+    else return 1L;
+  }();
+  using kernel = Kernel<height, width>;
+  using default_stride = Stride<height, width>;  // PyTorch: stride defaults to kernel_size
+
+  static std::string name() {
+    if constexpr (integral) return std::to_string(height);
+    else return "Kernel<" + std::to_string(height) + ", " + std::to_string(width) + ">";
+  }
+};
+
+// Spellings of the other arguments, for names: "Stride<2>", "Pad<1, 0>", "Same".
+inline std::string pair_name(const char* what, long h, long w) {
+  return std::string(what) + "<" + std::to_string(h) +
+         (h == w ? std::string() : ", " + std::to_string(w)) + ">";
+}
+template <class P>
+struct padding_name;
+template <>
+struct padding_name<Valid> {
+  static std::string get() { return "Valid"; }
+};
+template <>
+struct padding_name<Same> {
+  static std::string get() { return "Same"; }
+};
+template <long... P>
+struct padding_name<Pad<P...>> {
+  static std::string get() {
+    std::string out = "Pad<";
+    bool first = true;
+    for (long p : {P...}) {
+      out += (first ? "" : ", ") + std::to_string(p);
+      first = false;
+    }
+    return out + ">";
+  }
+};
+
+// Everything a pooling layer needs from its arguments. S and P are checked to be a Stride and a
+// padding by the layer itself (a plain static_assert: a wrong kind of argument, not a wrong value).
+template <auto K, class S, class P>
+struct pool_window {
+  using kernel_argument = pool_kernel<K>;
+  using window = window2d<typename kernel_argument::kernel, S, P>;
+
+  static constexpr long kernel_height = kernel_argument::height;
+  static constexpr long kernel_width = kernel_argument::width;
+  static constexpr long stride_height = S::height, stride_width = S::width;
+  static constexpr long pad_top = window::pads[0], pad_left = window::pads[1];
+  static constexpr long pad_bottom = window::pads[2], pad_right = window::pads[3];
+
+  // Values in a window, padding included: the divisor of AvgPool (count_include_pad).
+  static constexpr std::size_t area =
+      kernel_height > 0 && kernel_width > 0
+          ? static_cast<std::size_t>(kernel_height) * static_cast<std::size_t>(kernel_width)
+          : 0;
+
+  // The three things that can be wrong with the values, each with its own message.
+  static constexpr bool positive =
+      kernel_height > 0 && kernel_width > 0 && stride_height > 0 && stride_width > 0;
+  static constexpr bool padding_within_half =
+      pad_top >= 0 && pad_left >= 0 && pad_bottom >= 0 && pad_right >= 0 &&
+      pad_top <= kernel_height / 2 && pad_bottom <= kernel_height / 2 &&
+      pad_left <= kernel_width / 2 && pad_right <= kernel_width / 2;
+  static constexpr bool same_at_stride_one =
+      !window::same || (stride_height == 1 && stride_width == 1);
+  static constexpr bool valid = positive && padding_within_half && same_at_stride_one;
+
+  // An image whose padded planes hold at least one window.
+  template <AnyShape In>
+  static constexpr bool fits = is_image<In> && window_fits<window, In>;
+
+  template <AnyShape In>
+  static constexpr std::size_t out_height = window_out_height<window, In>;
+  template <AnyShape In>
+  static constexpr std::size_t out_width = window_out_width<window, In>;
+  template <AnyShape In>
+  using output_shape = Shape<In::dims[0], out_height<In>, out_width<In>>;
+
+  // The rows [begin, end) of the input that window row `o` covers, padding cut away (never
+  // empty: the padding is at most half the kernel). The same for columns.
+  struct range {
+    std::size_t begin, end;
+  };
+  static constexpr range rows_of(std::size_t o, std::size_t height) noexcept {
+    const long start = static_cast<long>(o) * stride_height - pad_top;
+    return {static_cast<std::size_t>(std::max(start, 0L)),
+            static_cast<std::size_t>(std::min(start + kernel_height, static_cast<long>(height)))};
+  }
+  static constexpr range cols_of(std::size_t o, std::size_t width) noexcept {
+    const long start = static_cast<long>(o) * stride_width - pad_left;
+    return {static_cast<std::size_t>(std::max(start, 0L)),
+            static_cast<std::size_t>(std::min(start + kernel_width, static_cast<long>(width)))};
+  }
+
+  // "2", "3, Stride<2>", "Kernel<3, 2>, Stride<1>, Pad<1, 0>": the arguments as written, the
+  // stride only where it is not the kernel, the padding only where there is one.
+  static std::string arguments() {
+    std::string out = kernel_argument::name();
+    const bool default_stride = stride_height == kernel_height && stride_width == kernel_width;
+    if (!default_stride || !std::is_same_v<P, Valid>) {
+      out += ", " + pair_name("Stride", stride_height, stride_width);
+    }
+    if constexpr (!std::is_same_v<P, Valid>) out += ", " + padding_name<P>::get();
+    return out;
+  }
+};
+
+// The shape of got<In>, for a layer's rejects_input.
+template <class Got>
+struct got_shape;
+template <class In>
+struct got_shape<got<In>> {
+  using type = In;
+};
+
+}  // namespace detail
+
+}  // namespace nerve

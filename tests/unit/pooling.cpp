@@ -1,0 +1,445 @@
+// MaxPool, AvgPool and GlobalAvgPool against plain loops of PyTorch's definitions (forward, and
+// the input gradient through input_gradient), in float and double, batches 1 and 3, odd planes,
+// strides above, equal to and below the kernel, padding, a window as large as the input, one
+// channel and several; ties and padding in max pooling; count_include_pad in average pooling;
+// names, shapes, kept memory and FLOPs.
+#include <catch2/catch.hpp>
+
+#include <nerve/layers/avg_pool.hpp>
+#include <nerve/layers/global_avg_pool.hpp>
+#include <nerve/layers/max_pool.hpp>
+#include <nerve/nerve.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+using namespace nerve;
+
+namespace {
+
+template <class T>
+std::vector<T> uniform_values(std::size_t n, std::uint64_t seed, double low, double high) {
+  Random rng(Seed{seed});
+  std::vector<T> v(n);
+  for (auto& e : v) e = static_cast<T>(rng.uniform(low, high));
+  return v;
+}
+
+// A pooling window as plain numbers, read from the layer's arguments.
+struct geometry {
+  long C, H, W, KH, KW, SH, SW, top, left, bottom, right;
+  long OH() const { return (H + top + bottom - KH) / SH + 1; }
+  long OW() const { return (W + left + right - KW) / SW + 1; }
+};
+
+template <class L, std::size_t C, std::size_t H, std::size_t W>
+geometry geometry_of() {
+  using Win = typename L::window;
+  return {C,
+          H,
+          W,
+          Win::kernel_height,
+          Win::kernel_width,
+          Win::stride_height,
+          Win::stride_width,
+          Win::pad_top,
+          Win::pad_left,
+          Win::pad_bottom,
+          Win::pad_right};
+}
+
+// The input positions of output (c, oh, ow)'s window, in window order, -1 for padding.
+std::vector<long> window_positions(const geometry& g, long c, long oh, long ow) {
+  std::vector<long> out;
+  for (long i = 0; i < g.KH; ++i) {
+    for (long j = 0; j < g.KW; ++j) {
+      const long h = oh * g.SH - g.top + i, w = ow * g.SW - g.left + j;
+      const bool inside = h >= 0 && h < g.H && w >= 0 && w < g.W;
+      out.push_back(inside ? (c * g.H + h) * g.W + w : -1);
+    }
+  }
+  return out;
+}
+
+// PyTorch's max_pool2d on one sample: padding is -infinity, the first maximum wins; the position
+// of each maximum into `argmax`.
+template <class T>
+std::vector<double> max_pool_reference(const T* x, const geometry& g, std::vector<long>& argmax) {
+  std::vector<double> y;
+  argmax.clear();
+  for (long c = 0; c < g.C; ++c) {
+    for (long oh = 0; oh < g.OH(); ++oh) {
+      for (long ow = 0; ow < g.OW(); ++ow) {
+        double best = -std::numeric_limits<double>::infinity();
+        long at = -1;
+        for (long p : window_positions(g, c, oh, ow)) {
+          if (p >= 0 && (at < 0 || static_cast<double>(x[p]) > best)) {
+            best = x[p];
+            at = p;
+          }
+        }
+        y.push_back(best);
+        argmax.push_back(at);
+      }
+    }
+  }
+  return y;
+}
+
+// PyTorch's avg_pool2d with count_include_pad=True on one sample: every window divided by KH * KW.
+template <class T>
+std::vector<double> avg_pool_reference(const T* x, const geometry& g) {
+  std::vector<double> y;
+  for (long c = 0; c < g.C; ++c) {
+    for (long oh = 0; oh < g.OH(); ++oh) {
+      for (long ow = 0; ow < g.OW(); ++ow) {
+        double sum = 0;
+        for (long p : window_positions(g, c, oh, ow)) sum += p >= 0 ? static_cast<double>(x[p]) : 0.0;
+        y.push_back(sum / static_cast<double>(g.KH * g.KW));
+      }
+    }
+  }
+  return y;
+}
+
+// dL/dx of one sample from dL/dy: dy to each argmax, or dy / (KH * KW) over each window.
+template <class T>
+std::vector<double> max_pool_backward_reference(const T* dy, const geometry& g,
+                                                const std::vector<long>& argmax) {
+  std::vector<double> dx(static_cast<std::size_t>(g.C * g.H * g.W), 0.0);
+  for (std::size_t o = 0; o < argmax.size(); ++o) dx[argmax[o]] += dy[o];
+  return dx;
+}
+template <class T>
+std::vector<double> avg_pool_backward_reference(const T* dy, const geometry& g) {
+  std::vector<double> dx(static_cast<std::size_t>(g.C * g.H * g.W), 0.0);
+  std::size_t o = 0;
+  for (long c = 0; c < g.C; ++c) {
+    for (long oh = 0; oh < g.OH(); ++oh) {
+      for (long ow = 0; ow < g.OW(); ++ow, ++o) {
+        for (long p : window_positions(g, c, oh, ow)) {
+          if (p >= 0) dx[p] += static_cast<double>(dy[o]) / static_cast<double>(g.KH * g.KW);
+        }
+      }
+    }
+  }
+  return dx;
+}
+
+template <class T>
+constexpr double tolerance = std::is_same_v<T, float> ? 1e-6 : 1e-14;
+
+template <class T>
+void check_close(const T* got, const std::vector<double>& want, double tol) {
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    INFO("element " << i << ": got " << got[i] << ", want " << want[i]);
+    CHECK(std::abs(static_cast<double>(got[i]) - want[i]) <= tol * (1 + std::abs(want[i])));
+  }
+}
+
+template <class L>
+constexpr bool is_max_pool = false;
+template <auto K, class S, class P>
+constexpr bool is_max_pool<MaxPool<K, S, P>> = true;
+
+// The reference output and input gradient of one sample for layer L.
+template <class L, class T>
+std::vector<double> reference_forward(const T* x, const geometry& g, std::vector<long>& argmax) {
+  if constexpr (is_max_pool<L>) return max_pool_reference(x, g, argmax);
+  else return avg_pool_reference(x, g);
+}
+template <class L, class T>
+std::vector<double> reference_backward(const T* dy, const geometry& g,
+                                       const std::vector<long>& argmax) {
+  if constexpr (is_max_pool<L>) return max_pool_backward_reference(dy, g, argmax);
+  else return avg_pool_backward_reference(dy, g);
+}
+
+// L as the whole network on (C, H, W): batch-1 and batch-3 inference, the training forward pass
+// and the input gradient of 3 samples, each against the plain loops.
+template <class T, class L, std::size_t C, std::size_t H, std::size_t W>
+void check_pool() {
+  using Net = BasicNetwork<T, Input<C, H, W>, L>;
+  using In = Shape<C, H, W>;
+  using Out = typename Net::output_shape_t;
+  constexpr std::size_t B = 3;
+  const geometry g = geometry_of<L, C, H, W>();
+  INFO(Net::summary_string());
+  REQUIRE(Out::size == static_cast<std::size_t>(g.C * g.OH() * g.OW()));
+  Net net{Seed{1}};
+
+  // Batch 1.
+  const auto x = uniform_values<T>(In::size, 3, -2.0, 2.0);
+  std::vector<long> argmax;
+  const auto y = net(x.data());
+  check_close(y.data(), reference_forward<L>(x.data(), g, argmax), tolerance<T>);
+
+  // Batch 3, inference and training (the training pass keeps positions; same values).
+  const auto X = uniform_values<T>(B * In::size, 4, -3.0, 5.0);
+  Tensor<T, Shape<B, C, H, W>> XT;
+  std::copy(X.begin(), X.end(), XT.data());
+  typename Net::template Workspace<B> ws;
+  const auto Y = net(XT, ws);
+  Trainer<Net, MeanSquaredError, SGD, Batch<B>> trainer(net);
+  const T* Yt = trainer.forward(X.data(), In::size);
+  for (std::size_t b = 0; b < B; ++b) {
+    INFO("sample " << b);
+    const auto want = reference_forward<L>(X.data() + b * In::size, g, argmax);
+    check_close(Y.data() + b * Out::size, want, tolerance<T>);
+    check_close(Yt + b * trainer.ld_output(), want, tolerance<T>);
+  }
+
+  // The input gradient of 3 samples.
+  const auto dY = uniform_values<T>(B * Out::size, 5, -1.0, 1.0);
+  typename Net::template GradientWorkspace<B> gws;
+  const auto dX = net.template input_gradient<B>(X.data(), dY.data(), gws);
+  for (std::size_t b = 0; b < B; ++b) {
+    INFO("dx of sample " << b);
+    reference_forward<L>(X.data() + b * In::size, g, argmax);
+    check_close(dX.data() + b * In::size,
+                reference_backward<L>(dY.data() + b * Out::size, g, argmax), tolerance<T>);
+  }
+}
+
+// Every window shape, for layer template Pool (MaxPool or AvgPool).
+template <class T, template <auto, class, class> class Pool>
+void check_every_window() {
+  {
+    INFO("2x2, stride 2, 1 channel of 8x8 (even)");
+    check_pool<T, Pool<2, Stride<2>, Valid>, 1, 8, 8>();
+  }
+  {
+    INFO("2x2, stride 2, 3 channels of 7x5 (a row and a column left over)");
+    check_pool<T, Pool<2, Stride<2>, Valid>, 3, 7, 5>();
+  }
+  {
+    INFO("3x3, stride 2: windows overlap");
+    check_pool<T, Pool<3, Stride<2>, Valid>, 2, 7, 5>();
+  }
+  {
+    INFO("3x3, stride 1, Pad<1>: the size kept");
+    check_pool<T, Pool<3, Stride<1>, Pad<1>>, 2, 7, 5>();
+  }
+  {
+    INFO("3x3, stride 2, Pad<1>");
+    check_pool<T, Pool<3, Stride<2>, Pad<1>>, 4, 9, 6>();
+  }
+  {
+    INFO("2x2, stride 1, Same: one padding row below and one column on the right");
+    check_pool<T, Pool<2, Stride<1>, Same>, 1, 5, 7>();
+  }
+  {
+    INFO("Kernel<3, 2>, Stride<2, 1>, Pad<1, 0>");
+    check_pool<T, Pool<Kernel<3, 2>{}, Stride<2, 1>, Pad<1, 0>>, 2, 7, 5>();
+  }
+  {
+    INFO("Pad<0, 1, 1, 0>: top, left, bottom, right");
+    check_pool<T, Pool<2, Stride<2>, Pad<0, 1, 1, 0>>, 2, 5, 5>();
+  }
+  {
+    INFO("a window as large as the input");
+    check_pool<T, Pool<Kernel<7, 5>{}, Stride<1>, Valid>, 3, 7, 5>();
+  }
+  {
+    INFO("a window larger than the input, which the padding makes fit");
+    check_pool<T, Pool<4, Stride<1>, Pad<1>>, 2, 3, 2>();
+  }
+  {
+    INFO("a 1x1 window with stride 2: subsampling");
+    check_pool<T, Pool<1, Stride<2>, Valid>, 2, 7, 5>();
+  }
+  {
+    INFO("16 channels of 12x12 (wider than a SIMD register)");
+    check_pool<T, Pool<2, Stride<2>, Valid>, 16, 12, 12>();
+  }
+}
+
+}  // namespace
+
+TEST_CASE("pooling: shapes, names, kept memory and FLOPs", "[pooling]") {
+  using LeNetPool = Network<Input<6, 28, 28>, MaxPool<2>>;
+  STATIC_REQUIRE(LeNetPool::output_shape == Shape<6, 14, 14>{});
+  STATIC_REQUIRE(LeNetPool::parameter_count == 0);
+  STATIC_REQUIRE(Network<Input<2, 7, 5>, MaxPool<2>>::output_shape == Shape<2, 3, 2>{});
+  STATIC_REQUIRE(Network<Input<2, 7, 5>, MaxPool<3, Stride<2>>>::output_shape == Shape<2, 3, 2>{});
+  STATIC_REQUIRE(Network<Input<2, 7, 5>, AvgPool<3, Stride<2>, Pad<1>>>::output_shape ==
+                 Shape<2, 4, 3>{});
+  STATIC_REQUIRE(Network<Input<2, 7, 5>, AvgPool<3, Stride<1>, Same>>::output_shape ==
+                 Shape<2, 7, 5>{});
+  STATIC_REQUIRE(Network<Input<2, 7, 5>, MaxPool<Kernel<3, 2>{}>>::output_shape ==
+                 Shape<2, 2, 2>{});
+  STATIC_REQUIRE(Network<Input<2, 7, 5>, MaxPool<Kernel<7, 5>{}, Stride<1>>>::output_shape ==
+                 Shape<2, 1, 1>{});
+  STATIC_REQUIRE(Network<Input<5, 7, 3>, GlobalAvgPool>::output_shape == Shape<5>{});
+  STATIC_REQUIRE(Network<Input<5, 7, 3>, GlobalAvgPool, Dense<2>>::output_shape == Shape<2>{});
+  // The LeNet shape with pooling between the convolutions' places.
+  STATIC_REQUIRE(Network<Input<1, 28, 28>, MaxPool<2>, ReLU, AvgPool<2>, Flatten,
+                         Dense<10>>::output_shape == Shape<10>{});
+
+  CHECK(MaxPool<2>::name() == "MaxPool<2>");
+  CHECK(MaxPool<2, Stride<2>>::name() == "MaxPool<2>");
+  CHECK(MaxPool<3, Stride<2>>::name() == "MaxPool<3, Stride<2>>");
+  CHECK(MaxPool<3, Stride<1>, Pad<1>>::name() == "MaxPool<3, Stride<1>, Pad<1>>");
+  CHECK(MaxPool<2, Stride<2>, Pad<1>>::name() == "MaxPool<2, Stride<2>, Pad<1>>");
+  CHECK(AvgPool<Kernel<3, 2>{}, Stride<2, 1>>::name() == "AvgPool<Kernel<3, 2>, Stride<2, 1>>");
+  CHECK(AvgPool<2, Stride<1>, Same>::name() == "AvgPool<2, Stride<1>, Same>");
+  CHECK(AvgPool<2, Stride<2>, Pad<0, 1, 1, 0>>::name() ==
+        "AvgPool<2, Stride<2>, Pad<0, 1, 1, 0>>");
+  CHECK(GlobalAvgPool::name() == "GlobalAvgPool");
+
+  // Kept memory: a position per output in training, nothing at inference; none for averages.
+  STATIC_REQUIRE(MaxPool<2>::workspace<float, Shape<6, 28, 28>, 8, mode::training>.kept ==
+                 8 * 6 * 14 * 14);
+  STATIC_REQUIRE(MaxPool<2>::workspace<float, Shape<6, 28, 28>, 8, mode::inference>.kept == 0);
+  STATIC_REQUIRE(AvgPool<2>::workspace<float, Shape<6, 28, 28>, 8, mode::training>.kept == 0);
+  STATIC_REQUIRE(GlobalAvgPool::workspace<float, Shape<6, 28, 28>, 8, mode::training>.kept == 0);
+
+  // FLOPs per sample.
+  STATIC_REQUIRE(LeNetPool::inference_flops<> == 6 * 14 * 14 * 3);
+  STATIC_REQUIRE(LeNetPool::training_flops<> == 6 * 14 * 14 * (3 + 1));
+  STATIC_REQUIRE(Network<Input<6, 28, 28>, AvgPool<2>>::training_flops<> == 6 * 14 * 14 * (4 + 5));
+  STATIC_REQUIRE(Network<Input<5, 7, 3>, GlobalAvgPool>::training_flops<> == 5 * 7 * 3 + 5);
+
+  // Argument checks (network/check.hpp reads these; tests/compile_fail shows the messages).
+  STATIC_REQUIRE(MaxPool<2>::valid_parameters);
+  STATIC_REQUIRE(!MaxPool<0>::valid_parameters);
+  STATIC_REQUIRE(!MaxPool<2, Stride<0>>::valid_parameters);
+  STATIC_REQUIRE(!AvgPool<-2>::valid_parameters);
+  STATIC_REQUIRE(!AvgPool<3, Stride<1>, Pad<2>>::valid_parameters);   // more than 3 / 2
+  STATIC_REQUIRE(AvgPool<4, Stride<1>, Pad<2>>::valid_parameters);    // exactly 4 / 2
+  STATIC_REQUIRE(!MaxPool<2, Stride<2>, Pad<-1>>::valid_parameters);
+  STATIC_REQUIRE(!MaxPool<3, Stride<2>, Same>::valid_parameters);
+  STATIC_REQUIRE(MaxPool<3>::accepts<Shape<1, 3, 3>>);
+  STATIC_REQUIRE(!MaxPool<3>::accepts<Shape<1, 2, 3>>);
+  STATIC_REQUIRE(MaxPool<3, Stride<1>, Pad<1>>::accepts<Shape<1, 1, 1>>);
+  STATIC_REQUIRE(!MaxPool<2>::accepts<Shape<16>>);
+  STATIC_REQUIRE(!GlobalAvgPool::accepts<Shape<4, 4>>);
+}
+
+TEMPLATE_TEST_CASE("MaxPool: values and input gradients against plain loops", "[pooling][max_pool]",
+                   float, double) {
+  check_every_window<TestType, MaxPool>();
+}
+
+TEMPLATE_TEST_CASE("AvgPool: values and input gradients against plain loops", "[pooling][avg_pool]",
+                   float, double) {
+  check_every_window<TestType, AvgPool>();
+}
+
+TEMPLATE_TEST_CASE("MaxPool: ties go to the first maximum in window order, as in PyTorch",
+                   "[pooling][max_pool]", float, double) {
+  using T = TestType;
+  // Overlapping 2x2 windows at stride 1 over a constant plane: every window's gradient goes to its
+  // top-left value, so dx counts the windows whose top-left each value is.
+  using Net = BasicNetwork<T, Input<1, 3, 4>, MaxPool<2, Stride<1>>>;
+  Net net{Seed{1}};
+  const std::vector<T> x(12, T(0.5));
+  const std::vector<T> dy(6, T(1));
+  typename Net::template GradientWorkspace<1> ws;
+  const auto dx = net.template input_gradient<1>(x.data(), dy.data(), ws);
+  const T want[12] = {1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 0, 0};
+  for (std::size_t i = 0; i < 12; ++i) {
+    INFO("element " << i);
+    CHECK(dx.data()[i] == want[i]);
+  }
+}
+
+TEMPLATE_TEST_CASE("MaxPool: padding never wins, even over negative values; AvgPool counts it",
+                   "[pooling][max_pool][avg_pool]", float, double) {
+  using T = TestType;
+  // A 2x2 plane of negative values, a 3x3 window with Pad<1> at stride 1: four windows, each
+  // mostly padding.
+  const T x[4] = {-4, -3, -2, -1};
+  using Max = BasicNetwork<T, Input<1, 2, 2>, MaxPool<3, Stride<1>, Pad<1>>>;
+  Max max{Seed{1}};
+  const auto y = max(x);
+  for (std::size_t i = 0; i < 4; ++i) CHECK(y.data()[i] == T(-1));
+
+  // count_include_pad: the top-left window holds the four values and five zeros: sum / 9.
+  using Avg = BasicNetwork<T, Input<1, 2, 2>, AvgPool<3, Stride<1>, Pad<1>>>;
+  Avg avg{Seed{1}};
+  const auto a = avg(x);
+  for (std::size_t i = 0; i < 4; ++i) CHECK(a.data()[i] == Approx(-10.0 / 9.0));
+
+  // A 2x2 window with Pad<1> at stride 2 over a 3x3 plane: the corner window holds one value.
+  const T z[9] = {9, 1, 2, 3, 4, 5, 6, 7, 8};
+  using Corner = BasicNetwork<T, Input<1, 3, 3>, AvgPool<2, Stride<2>, Pad<1>>>;
+  Corner corner{Seed{1}};
+  const auto c = corner(z);
+  CHECK(c.data()[0] == Approx(9.0 / 4.0));  // PyTorch's count_include_pad=True
+  CHECK(c.data()[3] == Approx((4.0 + 5 + 7 + 8) / 4.0));
+}
+
+TEMPLATE_TEST_CASE("MaxPool: a NaN in a window comes out, as in PyTorch", "[pooling][max_pool]",
+                   float, double) {
+  using T = TestType;
+  using Net = BasicNetwork<T, Input<1, 2, 4>, MaxPool<2>>;
+  Net net{Seed{1}};
+  const T x[8] = {1, std::numeric_limits<T>::quiet_NaN(), 3, 4, 5, 6, 7, 8};
+  const auto y = net(x);
+  CHECK(std::isnan(y.data()[0]));
+  CHECK(y.data()[1] == T(8));
+}
+
+TEMPLATE_TEST_CASE("GlobalAvgPool: the mean of each plane, and its gradient",
+                   "[pooling][global_avg_pool]", float, double) {
+  using T = TestType;
+  auto check = [](auto channels, auto height, auto width) {
+    constexpr std::size_t C = decltype(channels)::value, H = decltype(height)::value,
+                          W = decltype(width)::value;
+    using Net = BasicNetwork<T, Input<C, H, W>, GlobalAvgPool>;
+    constexpr std::size_t B = 3, N = H * W;
+    Net net{Seed{1}};
+    const auto X = uniform_values<T>(B * C * N, 8, -2.0, 3.0);
+    const auto dY = uniform_values<T>(B * C, 9, -1.0, 1.0);
+    INFO(Net::summary_string());
+    Tensor<T, Shape<B, C, H, W>> XT;
+    std::copy(X.begin(), X.end(), XT.data());
+    typename Net::template Workspace<B> ws;
+    const auto Y = net(XT, ws);
+    typename Net::template GradientWorkspace<B> gws;
+    const auto dX = net.template input_gradient<B>(X.data(), dY.data(), gws);
+    for (std::size_t b = 0; b < B; ++b) {
+      std::vector<double> mean(C), dx(C * N);
+      for (std::size_t c = 0; c < C; ++c) {
+        double sum = 0;
+        for (std::size_t j = 0; j < N; ++j) sum += X[(b * C + c) * N + j];
+        mean[c] = sum / static_cast<double>(N);
+        for (std::size_t j = 0; j < N; ++j) dx[c * N + j] = dY[b * C + c] / static_cast<double>(N);
+      }
+      INFO("sample " << b);
+      check_close(Y.data() + b * C, mean, std::is_same_v<T, float> ? 1e-6 : 1e-14);
+      check_close(dX.data() + b * C * N, dx, tolerance<T>);
+    }
+    const auto y1 = net(X.data());  // batch 1
+    for (std::size_t c = 0; c < C; ++c) CHECK(y1.data()[c] == Y.data()[c]);
+  };
+  check(std::integral_constant<std::size_t, 1>{}, std::integral_constant<std::size_t, 1>{},
+        std::integral_constant<std::size_t, 1>{});
+  check(std::integral_constant<std::size_t, 1>{}, std::integral_constant<std::size_t, 7>{},
+        std::integral_constant<std::size_t, 5>{});
+  check(std::integral_constant<std::size_t, 6>{}, std::integral_constant<std::size_t, 4>{},
+        std::integral_constant<std::size_t, 4>{});
+  check(std::integral_constant<std::size_t, 3>{}, std::integral_constant<std::size_t, 13>{},
+        std::integral_constant<std::size_t, 11>{});
+}
+
+TEST_CASE("MaxPool: inference writes no positions; the trainer's memory plan holds them",
+          "[pooling][max_pool]") {
+  // The kept memory exists only in the differentiated plan; inference runs without it.
+  using Net = Network<Input<3, 8, 8>, MaxPool<2>, Flatten, Dense<4>, Softmax>;
+  using NoPool = Network<Input<3, 4, 4>, Flatten, Dense<4>, Softmax>;
+  STATIC_REQUIRE(Net::inference_bytes<1> >= NoPool::inference_bytes<1>);
+  Net net{Seed{2}};
+  const auto x = uniform_values<float>(3 * 64, 10, -1.0, 1.0);
+  const auto y = net(x.data());
+  float total = 0;
+  for (std::size_t j = 0; j < 4; ++j) total += y(j);
+  CHECK(total == Approx(1.0f));
+}
