@@ -5,6 +5,7 @@
 #include "nerve/shape/diagnostics.hpp"
 #include "nerve/layers/activation.hpp"
 #include "nerve/layers/affine.hpp"
+#include "nerve/layers/conv2d.hpp"
 #include "nerve/layers/dense.hpp"
 #include "nerve/layers/dropout.hpp"
 #include "nerve/layers/flatten.hpp"

@@ -1,0 +1,432 @@
+// nerve/kernels/conv.hpp: 2-D convolution (cross-correlation, as PyTorch's Conv2d) forward and
+// backward for a batch of CHW images, with the element-wise function after it fused into the
+// forward epilogue and its derivative into the backward prologue.
+//
+// Every product here is one register-blocked tile, offset_tile: acc[r][v] = sum_s a(r, s) *
+// b(s)[v-th register], where the rows of the loaded operand b(s) are found through a table of
+// offsets. A convolution's operand rows are shifted views of the input, so the same tile serves:
+//   forward, direct   b(s) = the padded input shifted by tap s (stride 1: no copy per tap)
+//   forward, im2col   b(s) = row s of the im2col matrix (strides > 1)
+//   input gradient    b(s) = the output gradient on the input grid, shifted back by tap s
+// and one dot-product tile serves the weight gradient. Sizes are compile-time (conv_geometry), so
+// every table, loop bound and tile shape is a constant.
+//
+// The "wide" trick of the direct path: with stride 1, output (oh, ow) reads the padded input at
+// (oh + kh dh) Wp + ow + kw dw = q + offset(tap), q = oh Wp + ow. Computing every q < OH * Wp
+// (ow up to Wp, not OW) turns each tap into one contiguous row; the Wp - OW extra columns per row
+// are computed and dropped when the result is copied out.
+//
+// Memory layout (per sample): input C x H x W, output F x OH x OW, both dense row-major (the
+// sample's row of the network); weights F x C x KH x KW, PyTorch's [out, in, kh, kw]; bias F.
+#pragma once
+
+#include <algorithm>  // std::fill_n, std::copy_n
+#include <array>
+#include <cstddef>    // std::size_t
+#include <cstdint>    // std::uint32_t
+
+#include "nerve/config.hpp"            // NERVE_INLINE, NERVE_RESTRICT; xsimd
+#include "nerve/eval/lanes.hpp"        // nerve::expr::for_each_lane, load_lanes, store_lanes
+#include "nerve/kernels/layout.hpp"    // nerve::kernels::lanes, round_up
+#include "nerve/kernels/simd.hpp"      // nerve::kernels::simd, width, vector_registers, static_for
+#include "nerve/kernels/tiling.hpp"    // detail::choose_outer_tile
+
+namespace nerve::kernels {
+
+// How the forward pass forms its operand rows.
+enum class conv_algorithm {
+  direct,  // shifted rows of the padded input (stride 1); Wp / OW of the work is kept
+  im2col   // an im2col matrix of every output's taps (any stride): K x P values written first
+};
+
+// A convolution's sizes, all known at compile time (a structural type: a template argument).
+struct conv_geometry {
+  std::size_t channels, height, width;  // input C, H, W
+  std::size_t filters;                  // F
+  std::size_t kh, kw;                   // kernel
+  std::size_t sh, sw;                   // stride
+  std::size_t dh, dw;                   // dilation
+  std::size_t pt, pl, pb, pr;           // padding: top, left, bottom, right
+
+  constexpr std::size_t hp() const { return height + pt + pb; }  // padded input
+  constexpr std::size_t wp() const { return width + pl + pr; }
+  constexpr std::size_t out_h() const { return (hp() - dh * (kh - 1) - 1) / sh + 1; }
+  constexpr std::size_t out_w() const { return (wp() - dw * (kw - 1) - 1) / sw + 1; }
+  constexpr std::size_t taps() const { return channels * kh * kw; }     // K: one filter's size
+  constexpr std::size_t plane() const { return hp() * wp(); }           // a padded input plane
+  constexpr std::size_t outputs() const { return out_h() * out_w(); }   // P: one output plane
+  constexpr bool unit_stride() const { return sh == 1 && sw == 1; }
+  constexpr bool padded() const { return pt + pl + pb + pr > 0; }
+};
+
+// The algorithm each shape gets. Direct needs stride 1; it then computes OH * Wp outputs per plane
+// instead of OH * OW but writes nothing per tap, while im2col writes K values per output before
+// the product reads them again. Measured (docs/design.md, "Convolution"): direct wins for every
+// stride-1 shape tried, from LeNet's 5x5 layers to 3x3 'same' layers of 64 filters.
+template <conv_geometry G>
+inline constexpr conv_algorithm choose_conv_algorithm =
+    G.unit_stride() ? conv_algorithm::direct : conv_algorithm::im2col;
+
+namespace detail {
+
+// ---- the tiles ------------------------------------------------------------------------------
+
+// acc[r][v] = sum_{s < S} a[r * lda + aoff[s]] * b[boff[s] + v * W]; b is read unaligned.
+template <std::size_t R, std::size_t V, std::size_t S, class Arch, class T>
+NERVE_INLINE void offset_tile(const T* NERVE_RESTRICT a, std::size_t lda,
+                              const std::uint32_t* aoff, const T* NERVE_RESTRICT b,
+                              const std::uint32_t* boff, simd<T, Arch> (&acc)[R][V]) noexcept {
+  constexpr std::size_t W = width<T, Arch>;
+  static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
+    static_for<V>([&](auto v) NERVE_TILE_LAMBDA { acc[r][v] = simd<T, Arch>(T(0)); });
+  });
+  for (std::size_t s = 0; s < S; ++s) {
+    const T* row = b + boff[s];
+    const T* col = a + aoff[s];
+    simd<T, Arch> bv[V];
+    static_for<V>([&](auto v) NERVE_TILE_LAMBDA { bv[v] = load_unaligned<Arch>(row + v * W); });
+    static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
+      const auto ar = broadcast<Arch>(col[r * lda]);
+      static_for<V>([&](auto v) NERVE_TILE_LAMBDA { acc[r][v] = xsimd::fma(ar, bv[v], acc[r][v]); });
+    });
+  }
+}
+
+// out(r, v) for every tile of an Rows x NV product, tiles chosen at compile time: f(r0, v0, acc)
+// receives each finished tile (its R rows from r0, its V registers from v0).
+template <std::size_t Rows, std::size_t NV, std::size_t S, class Arch, class T, class Out>
+NERVE_INLINE void offset_product(const T* a, std::size_t lda, const std::uint32_t* aoff,
+                                 const T* b, const std::uint32_t* boff, Out&& out) noexcept {
+  constexpr std::size_t W = width<T, Arch>;
+  constexpr TileShape tile = choose_outer_tile(Rows, NV, S, vector_registers<Arch>);
+  constexpr std::size_t R = tile.rows, V = tile.vecs;
+  auto rows = [&]<std::size_t RR>(std::size_t r0) NERVE_TILE_LAMBDA {
+    auto cols = [&]<std::size_t VV>(std::size_t v0) NERVE_TILE_LAMBDA {
+      simd<T, Arch> acc[RR][VV];
+      offset_tile<RR, VV, S, Arch>(a + r0 * lda, lda, aoff, b + v0 * W, boff, acc);
+      out(r0, v0, acc);
+    };
+    for (std::size_t v0 = 0; v0 < NV / V * V; v0 += V) cols.template operator()<V>(v0);
+    if constexpr (NV % V != 0) cols.template operator()<NV % V>(NV / V * V);
+  };
+  for (std::size_t r0 = 0; r0 < Rows / R * R; r0 += R) rows.template operator()<R>(r0);
+  if constexpr (Rows % R != 0) rows.template operator()<Rows % R>(Rows / R * R);
+}
+
+// ---- operand rows -----------------------------------------------------------------------------
+
+// Offsets of the forward product: tap s = (c, i, j) of filter row f is w[f * K + s]; its operand
+// row starts at (direct) c * plane + i dh Wp + j dw in the padded input, or (im2col) s * Pv.
+template <conv_geometry G, class T, conv_algorithm A>
+inline constexpr auto forward_offsets = [] {
+  constexpr std::size_t K = G.taps();
+  struct tables {
+    std::array<std::uint32_t, K> a{}, b{};
+  } t;
+  for (std::size_t s = 0; s < K; ++s) {
+    const std::size_t c = s / (G.kh * G.kw), i = s / G.kw % G.kh, j = s % G.kw;
+    t.a[s] = static_cast<std::uint32_t>(s);
+    t.b[s] = static_cast<std::uint32_t>(
+        A == conv_algorithm::direct ? c * G.plane() + i * G.dh * G.wp() + j * G.dw
+                                    : s * round_up(G.outputs(), lanes<T>));
+  }
+  return t;
+}();
+
+// Offsets of the weight gradient's taps in the padded input (any stride: the grid form).
+template <conv_geometry G>
+inline constexpr auto tap_offsets = [] {
+  std::array<std::uint32_t, G.taps()> b{};
+  for (std::size_t s = 0; s < G.taps(); ++s) {
+    const std::size_t c = s / (G.kh * G.kw), i = s / G.kw % G.kh, j = s % G.kw;
+    b[s] = static_cast<std::uint32_t>(c * G.plane() + i * G.dh * G.wp() + j * G.dw);
+  }
+  return b;
+}();
+
+}  // namespace detail
+
+// The scratch layout of one convolution (elements of T, every region 64-byte aligned).
+template <conv_geometry G, class T>
+struct conv_plan {
+  static constexpr std::size_t L = lanes<T>;
+  static constexpr conv_algorithm algorithm = choose_conv_algorithm<G>;
+  static constexpr std::size_t K = G.taps();
+  static constexpr std::size_t P = G.outputs();
+
+  // The padded input, plus the columns the last wide row reads past its plane, plus a register.
+  static constexpr std::size_t source = round_up(G.channels * G.plane() + G.dw * (G.kw - 1) + L, L);
+  // Forward positions per output plane: wide rows (direct) or exact outputs (im2col).
+  static constexpr std::size_t forward_positions =
+      algorithm == conv_algorithm::direct ? G.out_h() * G.wp() : P;
+  static constexpr std::size_t forward_stride = round_up(forward_positions, L);  // Pv
+  static constexpr std::size_t operand =
+      algorithm == conv_algorithm::direct ? source : K * round_up(P, L);
+  // Forward: operand rows, then the product's output and pre-activation planes (one sample).
+  static constexpr std::size_t forward_scratch = operand + 2 * G.filters * forward_stride;
+
+  // Backward grid: dZ placed at its output's input position (oh sh, ow sw) on the padded input
+  // grid, zeros elsewhere, with `margin` zeros before (taps shifted back read there) and a
+  // register of zeros after.
+  static constexpr std::size_t margin = round_up(G.dh * (G.kh - 1) * G.wp() + G.dw * (G.kw - 1), L);
+  static constexpr std::size_t grid_stride = round_up(margin + G.plane() + L, L);
+  // Grid positions the weight gradient sums over: up to the last row holding an output.
+  static constexpr std::size_t grid_rows = (G.out_h() - 1) * G.sh + 1;
+  static constexpr std::size_t grid_positions = round_up(grid_rows * G.wp(), L);
+  static constexpr std::size_t plane_stride = round_up(G.plane(), L);
+  // Backward: every sample's padded input and dZ grid (the weight gradient sums over the batch
+  // in registers), then one sample's padded input gradient.
+  template <std::size_t B>
+  static constexpr std::size_t backward_scratch =
+      B * (source + G.filters * grid_stride) + G.channels * plane_stride;
+};
+
+namespace detail {
+
+// The padded input of one sample: x (C x H x W, dense) into src with zero borders and tail.
+template <conv_geometry G, class T>
+NERVE_INLINE void pad_input(const T* NERVE_RESTRICT x, T* NERVE_RESTRICT src) noexcept {
+  using plan = conv_plan<G, T>;
+  if constexpr (!G.padded()) {
+    std::copy_n(x, G.channels * G.plane(), src);
+  } else {
+    std::fill_n(src, G.channels * G.plane(), T(0));
+    for (std::size_t c = 0; c < G.channels; ++c)
+      for (std::size_t i = 0; i < G.height; ++i)
+        std::copy_n(x + (c * G.height + i) * G.width, G.width,
+                    src + c * G.plane() + (i + G.pt) * G.wp() + G.pl);
+  }
+  std::fill(src + G.channels * G.plane(), src + plan::source, T(0));
+}
+
+// The im2col matrix of one sample: row s = (c, i, j), column p = (oh, ow): the input under tap
+// s of output p, or 0 in the padding. Rows Pv apart; columns P..Pv zero.
+template <conv_geometry G, class T>
+NERVE_INLINE void im2col(const T* NERVE_RESTRICT x, T* NERVE_RESTRICT col) noexcept {
+  constexpr std::size_t Pv = round_up(G.outputs(), lanes<T>);
+  for (std::size_t s = 0; s < G.taps(); ++s) {
+    const std::size_t c = s / (G.kh * G.kw), i = s / G.kw % G.kh, j = s % G.kw;
+    T* row = col + s * Pv;
+    for (std::size_t oh = 0; oh < G.out_h(); ++oh) {
+      const long ih = static_cast<long>(oh * G.sh + i * G.dh) - static_cast<long>(G.pt);
+      T* out = row + oh * G.out_w();
+      if (ih < 0 || ih >= static_cast<long>(G.height)) {
+        std::fill_n(out, G.out_w(), T(0));
+        continue;
+      }
+      const T* in = x + (c * G.height + static_cast<std::size_t>(ih)) * G.width;
+      for (std::size_t ow = 0; ow < G.out_w(); ++ow) {
+        const long iw = static_cast<long>(ow * G.sw + j * G.dw) - static_cast<long>(G.pl);
+        out[ow] = (iw < 0 || iw >= static_cast<long>(G.width)) ? T(0) : in[iw];
+      }
+    }
+    std::fill(row + G.outputs(), row + Pv, T(0));
+  }
+}
+
+}  // namespace detail
+
+// Forward, B samples: Y = f(conv(X, W) + b), Z = conv(X, W) + b when Z is not null.
+//   X: B rows ldx apart (C x H x W each); Y, Z: B rows ldy apart (F x OH x OW each).
+//   Wt: F x K (PyTorch's [out, in, kh, kw]); bias: F values or null.
+//   scratch: conv_plan<G, T>::forward_scratch elements, 64-byte aligned.
+template <conv_geometry G, std::size_t B, class T, class Arch = xsimd::default_arch,
+          class Epilogue>
+void conv_forward(const T* X, std::size_t ldx, const T* Wt, const T* bias, T* Z, T* Y,
+                  std::size_t ldy, T* scratch, const Epilogue& f) noexcept {
+  using plan = conv_plan<G, T>;
+  constexpr std::size_t W = width<T, Arch>;
+  constexpr std::size_t K = plan::K, Pv = plan::forward_stride, NV = Pv / W;
+  constexpr auto& offsets = detail::forward_offsets<G, T, plan::algorithm>;
+  T* operand = scratch;
+  T* ywide = scratch + plan::operand;
+  T* zwide = ywide + G.filters * Pv;
+  for (std::size_t n = 0; n < B; ++n) {
+    if constexpr (plan::algorithm == conv_algorithm::direct) detail::pad_input<G>(X + n * ldx, operand);
+    else detail::im2col<G>(X + n * ldx, operand);
+    T* z_out = Z ? zwide : nullptr;
+    detail::offset_product<G.filters, NV, K, Arch>(
+        Wt, K, offsets.a.data(), operand, offsets.b.data(),
+        [&]<std::size_t R, std::size_t V>(std::size_t r0, std::size_t v0,
+                                          simd<T, Arch>(&acc)[R][V]) NERVE_TILE_LAMBDA {
+          detail::static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
+            const auto b = simd<T, Arch>(bias ? bias[r0 + r] : T(0));
+            detail::static_for<V>([&](auto v) NERVE_TILE_LAMBDA {
+              const std::size_t at = (r0 + r) * Pv + (v0 + v) * W;
+              const auto z = acc[r][v] + b;
+              if (z_out) z.store_aligned(z_out + at);
+              f(z).store_aligned(ywide + at);
+            });
+          });
+        });
+    // Copy the kept outputs into the sample's row: whole planes (im2col) or OW of each wide row.
+    T* y = Y + n * ldy;
+    T* z = Z ? Z + n * ldy : nullptr;
+    for (std::size_t c = 0; c < G.filters; ++c) {
+      if constexpr (plan::algorithm == conv_algorithm::direct) {
+        for (std::size_t oh = 0; oh < G.out_h(); ++oh) {
+          const std::size_t from = c * Pv + oh * G.wp(), to = (c * G.out_h() + oh) * G.out_w();
+          std::copy_n(ywide + from, G.out_w(), y + to);
+          if (z) std::copy_n(zwide + from, G.out_w(), z + to);
+        }
+      } else {
+        std::copy_n(ywide + c * Pv, plan::P, y + c * plan::P);
+        if (z) std::copy_n(zwide + c * Pv, plan::P, z + c * plan::P);
+      }
+    }
+  }
+}
+
+namespace detail {
+
+// dZ = p(dY, Y, Z) of one sample, placed on its grid (plan::grid_stride apart per filter, after
+// the margin) at (oh sh) Wp + ow sw; returns nothing, adds each filter's sum of dZ to db_sum.
+template <conv_geometry G, class T, class Prologue>
+NERVE_INLINE void place_output_gradient(const T* dy, const T* y, const T* z, const Prologue& p,
+                                        T* grid, T* db_sum) noexcept {
+  using plan = conv_plan<G, T>;
+  constexpr std::size_t OW = G.out_w();
+  for (std::size_t c = 0; c < G.filters; ++c) {
+    T* g = grid + c * plan::grid_stride + plan::margin;
+    T sum = 0;
+    for (std::size_t oh = 0; oh < G.out_h(); ++oh) {
+      const std::size_t o = (c * G.out_h() + oh) * OW;
+      T* row = g + oh * G.sh * G.wp();
+      if constexpr (G.sw == 1) {
+        sum += expr::lane_sum<OW, T>([&](std::size_t i, auto tag) {
+          using V = typename decltype(tag)::type;
+          const V d = p(expr::load_lanes<V>(dy + o + i), expr::load_lanes<V>(y + o + i),
+                        expr::load_lanes<V>(z + o + i));
+          expr::store_lanes(row + i, d);
+          return d;
+        });
+      } else {
+        for (std::size_t ow = 0; ow < OW; ++ow) {
+          const T d = p(dy[o + ow], y[o + ow], z[o + ow]);
+          row[ow * G.sw] = d;
+          sum += d;
+        }
+      }
+    }
+    db_sum[c] += sum;
+  }
+}
+
+// dW[f][s] = sum over samples and grid positions q of grid[f][q] * src[offset(s) + q]: a tile of
+// R filters x C taps holds R * C dot products in registers across the whole batch.
+template <conv_geometry G, std::size_t B, std::size_t R, std::size_t C, class Arch, class T>
+NERVE_INLINE void weight_gradient_tile(const T* src, const T* grid, std::size_t f0,
+                                       std::size_t s0, T* dW) noexcept {
+  using plan = conv_plan<G, T>;
+  constexpr std::size_t W = width<T, Arch>;
+  constexpr auto& taps = tap_offsets<G>;
+  simd<T, Arch> acc[R][C];
+  static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
+    static_for<C>([&](auto c) NERVE_TILE_LAMBDA { acc[r][c] = simd<T, Arch>(T(0)); });
+  });
+  for (std::size_t n = 0; n < B; ++n) {
+    const T* g = grid + n * G.filters * plan::grid_stride + f0 * plan::grid_stride + plan::margin;
+    const T* s = src + n * plan::source;
+    for (std::size_t q = 0; q < plan::grid_positions; q += W) {
+      simd<T, Arch> d[R];
+      static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
+        d[r] = load_aligned<Arch>(g + r * plan::grid_stride + q);
+      });
+      static_for<C>([&](auto c) NERVE_TILE_LAMBDA {
+        const auto x = load_unaligned<Arch>(s + taps[s0 + c] + q);
+        static_for<R>([&](auto r) NERVE_TILE_LAMBDA { acc[r][c] = xsimd::fma(d[r], x, acc[r][c]); });
+      });
+    }
+  }
+  static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
+    static_for<C>([&](auto c) NERVE_TILE_LAMBDA {
+      dW[(f0 + r) * plan::K + s0 + c] = xsimd::hadd(acc[r][c]);
+    });
+  });
+}
+
+template <conv_geometry G, std::size_t B, class Arch, class T>
+NERVE_INLINE void weight_gradient(const T* src, const T* grid, T* dW) noexcept {
+  constexpr std::size_t F = G.filters, K = G.taps();
+  // R filters x C taps: R * C accumulators, R + C operands, within the register budget.
+  constexpr std::size_t C = vector_registers<Arch> >= 32 ? 4 : 3;
+  constexpr std::size_t R = F < C ? F : C;
+  auto taps = [&]<std::size_t RR>(std::size_t f0) NERVE_TILE_LAMBDA {
+    for (std::size_t s0 = 0; s0 < K / C * C; s0 += C)
+      weight_gradient_tile<G, B, RR, C, Arch>(src, grid, f0, s0, dW);
+    if constexpr (K % C != 0) weight_gradient_tile<G, B, RR, K % C, Arch>(src, grid, f0, K / C * C, dW);
+  };
+  for (std::size_t f0 = 0; f0 < F / R * R; f0 += R) taps.template operator()<R>(f0);
+  if constexpr (F % R != 0) taps.template operator()<F % R>(F / R * R);
+}
+
+// Offsets of the input gradient: input channel c (a row) sums, over s = (f, i, j), the weight
+// w[f][c][i][j] = w[c * KH KW + f K + i KW + j] times the grid of filter f shifted back by tap
+// (i, j): grid[f][t - i dh Wp - j dw].
+template <conv_geometry G, class T>
+inline constexpr auto input_gradient_offsets = [] {
+  using plan = conv_plan<G, T>;
+  constexpr std::size_t S = G.filters * G.kh * G.kw;
+  struct tables {
+    std::array<std::uint32_t, S> a{}, b{};
+  } t;
+  for (std::size_t s = 0; s < S; ++s) {
+    const std::size_t f = s / (G.kh * G.kw), i = s / G.kw % G.kh, j = s % G.kw;
+    t.a[s] = static_cast<std::uint32_t>(f * G.taps() + i * G.kw + j);
+    t.b[s] = static_cast<std::uint32_t>(f * plan::grid_stride + plan::margin - i * G.dh * G.wp() -
+                                        j * G.dw);
+  }
+  return t;
+}();
+
+}  // namespace detail
+
+// Backward, B samples: from dY, the weight gradient dW (F x K, written), the bias gradient db (F,
+// written; null: no bias) and dX (B rows ld_dx apart, written; null: not wanted).
+//   dZ = p(dY, Y, Z) is the derivative of the fused function (epilogue.hpp); Z may be Y.
+//   scratch: conv_plan<G, T>::backward_scratch<B> elements, 64-byte aligned.
+template <conv_geometry G, std::size_t B, class T, class Arch = xsimd::default_arch,
+          class Prologue>
+void conv_backward(const T* X, std::size_t ldx, const T* Wt, const T* dY, const T* Y, const T* Z,
+                   std::size_t ldy, const Prologue& p, T* dW, T* db, T* dX, std::size_t ld_dx,
+                   T* scratch) noexcept {
+  using plan = conv_plan<G, T>;
+  constexpr std::size_t W = width<T, Arch>;
+  T* src = scratch;
+  T* grid = src + B * plan::source;
+  T* dxp = grid + B * G.filters * plan::grid_stride;
+  std::fill_n(grid, B * G.filters * plan::grid_stride, T(0));
+  T db_sum[G.filters] = {};
+  for (std::size_t n = 0; n < B; ++n) {
+    detail::pad_input<G>(X + n * ldx, src + n * plan::source);
+    detail::place_output_gradient<G>(dY + n * ldy, Y + n * ldy, Z + n * ldy, p,
+                                     grid + n * G.filters * plan::grid_stride, db_sum);
+  }
+  if (db) std::copy_n(db_sum, G.filters, db);
+  detail::weight_gradient<G, B, Arch>(src, grid, dW);
+  if (!dX) return;
+  // dX of each sample on the padded grid, then its interior into the sample's row.
+  constexpr std::size_t S = G.filters * G.kh * G.kw;
+  constexpr std::size_t NV = plan::plane_stride / W;
+  constexpr auto& offsets = detail::input_gradient_offsets<G, T>;
+  for (std::size_t n = 0; n < B; ++n) {
+    detail::offset_product<G.channels, NV, S, Arch>(
+        Wt, G.kh * G.kw, offsets.a.data(), grid + n * G.filters * plan::grid_stride,
+        offsets.b.data(),
+        [&]<std::size_t R, std::size_t V>(std::size_t r0, std::size_t v0,
+                                          simd<T, Arch>(&acc)[R][V]) NERVE_TILE_LAMBDA {
+          detail::static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
+            detail::static_for<V>([&](auto v) NERVE_TILE_LAMBDA {
+              acc[r][v].store_aligned(dxp + (r0 + r) * plan::plane_stride + (v0 + v) * W);
+            });
+          });
+        });
+    T* dx = dX + n * ld_dx;
+    for (std::size_t c = 0; c < G.channels; ++c)
+      for (std::size_t i = 0; i < G.height; ++i)
+        std::copy_n(dxp + c * plan::plane_stride + (i + G.pt) * G.wp() + G.pl, G.width,
+                    dx + (c * G.height + i) * G.width);
+  }
+}
+
+}  // namespace nerve::kernels

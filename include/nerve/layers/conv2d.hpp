@@ -1,0 +1,240 @@
+// nerve/layers/conv2d.hpp: Conv2D<filters, Kernel<kh, kw>, options...>, PyTorch's nn.Conv2d
+// (a cross-correlation, groups = 1) on images of shape (channels, height, width).
+//
+//   Conv2D<6, Kernel<5, 5>>                            valid padding, stride 1, bias
+//   Conv2D<32, Kernel<3, 3>, Same>                     output as large as the input
+//   Conv2D<16, Kernel<3, 3>, Stride<2>, Pad<1>>        PyTorch's Conv2d(.., 3, stride=2, padding=1)
+// Options come in any order, each at most once: Stride<s> or Stride<sh, sw>; a padding (Valid,
+// Same, Pad<p>, Pad<ph, pw>, Pad<top, left, bottom, right>; shape/window.hpp); Dilation<d>;
+// NoBias; an initialiser (Auto, Glorot, He, HeNormal, TorchDefault).
+//
+// Parameters in PyTorch's layout, unpacked: weight (filters, channels, kh, kw) and bias
+// (filters). The element-wise layers after it are its epilogue (applied to the product while it is
+// in registers) and their derivative its backward prologue, as for Dense. The kernels are in
+// kernels/conv.hpp; which algorithm a shape gets (direct or im2col) is chosen there at compile time.
+#pragma once
+
+#include <cstddef>  // std::size_t
+#include <string>
+#include <tuple>  // std::tie
+#include <type_traits>
+
+#include "nerve/init/initializer.hpp"      // nerve::Auto, Glorot, He, is_initializer
+#include "nerve/kernels/conv.hpp"          // nerve::kernels::conv_forward, conv_backward
+#include "nerve/layers/dense.hpp"          // nerve::WithBias, NoBias
+#include "nerve/layers/layer.hpp"          // nerve::layer
+#include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
+#include "nerve/shape/shape.hpp"           // nerve::Shape
+#include "nerve/shape/window.hpp"          // nerve::Kernel, Stride, Dilation, Valid, window2d
+#include "nerve/tensor/tensor.hpp"         // nerve::Tensor
+
+namespace nerve {
+
+namespace detail {
+
+// The first of Ts that is not void, else Default.
+template <class Default, class... Ts>
+struct first_given {
+  using type = Default;
+};
+template <class Default, class T, class... Ts>
+struct first_given<Default, T, Ts...> {
+  using type = std::conditional_t<std::is_void_v<T>, typename first_given<Default, Ts...>::type, T>;
+};
+
+template <class O>
+inline constexpr bool is_bias_policy = std::is_same_v<O, WithBias> || std::is_same_v<O, NoBias>;
+
+// How many of Options are a stride, a padding, ...: each kind may be given once, and nothing else.
+template <class... Options>
+struct conv_options {
+  static constexpr int strides = (0 + ... + int(is_stride<Options>));
+  static constexpr int paddings = (0 + ... + int(is_padding<Options>));
+  static constexpr int dilations = (0 + ... + int(is_dilation<Options>));
+  static constexpr int biases = (0 + ... + int(is_bias_policy<Options>));
+  static constexpr int initializers = (0 + ... + int(is_initializer<Options>));
+  static constexpr bool known =
+      strides + paddings + dilations + biases + initializers == int(sizeof...(Options));
+  static constexpr bool once =
+      strides <= 1 && paddings <= 1 && dilations <= 1 && biases <= 1 && initializers <= 1;
+
+  using stride = typename first_given<Stride<1>, std::conditional_t<is_stride<Options>, Options, void>...>::type;
+  using padding = typename first_given<Valid, std::conditional_t<is_padding<Options>, Options, void>...>::type;
+  using dilation = typename first_given<Dilation<1>, std::conditional_t<is_dilation<Options>, Options, void>...>::type;
+  using bias = typename first_given<WithBias, std::conditional_t<is_bias_policy<Options>, Options, void>...>::type;
+  using init = typename first_given<Auto, std::conditional_t<is_initializer<Options>, Options, void>...>::type;
+};
+
+}  // namespace detail
+
+template <long Filters, class KernelSize, class... Options>
+struct Conv2D : layer {
+  static_assert(is_kernel<KernelSize>,
+                "the second argument of Conv2D is its kernel size, e.g. Conv2D<32, Kernel<3, 3>>");
+  using options = detail::conv_options<Options...>;
+  static_assert(options::known,
+                "Conv2D's options after the kernel are Stride<..>, a padding (Valid, Same, Pad<..>), "
+                "Dilation<..>, NoBias and an initialiser (Auto, Glorot, He, HeNormal, TorchDefault)");
+  static_assert(options::once, "each kind of Conv2D option may be given at most once");
+
+  using window = window2d<KernelSize, typename options::stride, typename options::padding,
+                          typename options::dilation>;
+  using initializer = typename options::init;
+  static constexpr fusion_role role = fusion_role::contraction;
+  static constexpr std::size_t filters = Filters > 0 ? static_cast<std::size_t>(Filters) : 0;
+  static constexpr bool has_bias = std::is_same_v<typename options::bias, WithBias>;
+
+  static constexpr bool valid_parameters = Filters > 0 && window::valid_arguments;
+  template <class At>
+  struct rejects_parameters {
+    static_assert(Filters > 0, "Conv2D<filters, ...> needs at least 1 filter");
+    static_assert(KernelSize::height > 0 && KernelSize::width > 0,
+                  "Conv2D's Kernel<kh, kw> needs sizes of at least 1");
+    static_assert(options::stride::height > 0 && options::stride::width > 0,
+                  "Conv2D's Stride<..> must be at least 1: a stride of 0 never moves the kernel");
+    static_assert(options::dilation::height > 0 && options::dilation::width > 0,
+                  "Conv2D's Dilation<..> must be at least 1 (1: no gaps between taps)");
+    static_assert(window::rows.before >= 0 && window::rows.after >= 0 &&
+                      window::cols.before >= 0 && window::cols.after >= 0,
+                  "Conv2D's Pad<..> cannot be negative");
+    static_assert(!window::same || (options::stride::height == 1 && options::stride::width == 1),
+                  "Conv2D: Same padding needs stride 1 (as in PyTorch); with a stride, give the "
+                  "padding explicitly, e.g. Stride<2>, Pad<1>");
+  };
+
+  template <AnyShape In>
+  static constexpr bool accepts = window_fits<window, In>;
+
+  template <class Got, class At>
+  struct rejects_input;
+  template <class In, class At>
+  struct rejects_input<got<In>, At> {
+    static_assert(In::rank == 3,
+                  "Conv2D takes an image of shape (channels, height, width), PyTorch's CHW: a "
+                  "28x28 grey image is Input<1, 28, 28>; a vector needs no convolution (use Dense)");
+    static_assert(In::rank != 3 || window_fits<window, In>,
+                  "Conv2D's kernel (with its dilation) is larger than its padded input: use a "
+                  "smaller kernel, padding (Same or Pad<..>) or fewer pooling layers before it. "
+                  "Images are (channels, height, width): Input<1, 28, 28>, not Input<28, 28, 1>");
+  };
+
+  template <AnyShape In>
+  using output_shape =
+      Shape<filters, window_out_height<window, In>, window_out_width<window, In>>;
+
+  // The kernel geometry for input In (an image the window fits).
+  template <AnyShape In>
+  static constexpr kernels::conv_geometry geometry{
+      In::dims[0], In::dims[1], In::dims[2], filters,
+      static_cast<std::size_t>(KernelSize::height), static_cast<std::size_t>(KernelSize::width),
+      static_cast<std::size_t>(window::rows.stride), static_cast<std::size_t>(window::cols.stride),
+      static_cast<std::size_t>(window::rows.dilation), static_cast<std::size_t>(window::cols.dilation),
+      static_cast<std::size_t>(window::rows.before), static_cast<std::size_t>(window::cols.before),
+      static_cast<std::size_t>(window::rows.after), static_cast<std::size_t>(window::cols.after)};
+
+  static std::string name() {
+    std::string out = "Conv2D<" + std::to_string(Filters) + ", " + window::describe();
+    if constexpr (!has_bias) out += ", NoBias";
+    if constexpr (!std::is_same_v<initializer, Auto>) out += std::string(", ") + initializer::name;
+    return out + ">";
+  }
+
+  template <class T, AnyShape In>
+  struct parameters {
+    static constexpr std::size_t channels = In::dims[0];
+    static constexpr std::size_t kernel_height = static_cast<std::size_t>(KernelSize::height);
+    static constexpr std::size_t kernel_width = static_cast<std::size_t>(KernelSize::width);
+
+    Tensor<T, Shape<filters, channels, kernel_height, kernel_width>> weight;  // PyTorch's layout
+    Tensor<T, Shape<has_bias ? filters : 0>> bias;
+
+    T& w(std::size_t f, std::size_t c, std::size_t i, std::size_t j) noexcept {
+      return weight(f, c, i, j);
+    }
+    const T& w(std::size_t f, std::size_t c, std::size_t i, std::size_t j) const noexcept {
+      return weight(f, c, i, j);
+    }
+    T& b(std::size_t f) noexcept { return bias(f); }
+    const T& b(std::size_t f) const noexcept { return bias(f); }
+
+    auto arrays() noexcept {
+      if constexpr (has_bias) return std::tie(weight, bias);
+      else return std::tie(weight);
+    }
+    auto arrays() const noexcept {
+      if constexpr (has_bias) return std::tie(weight, bias);
+      else return std::tie(weight);
+    }
+    template <class F>
+    void for_each(F&& f) {
+      f("weight", weight);
+      if constexpr (has_bias) f("bias", bias);
+    }
+    template <class F>
+    void for_each(F&& f) const {
+      f("weight", weight);
+      if constexpr (has_bias) f("bias", bias);
+    }
+  };
+
+  // Scratch only: the forward pass's operand rows and output planes of one sample; in training the
+  // backward pass's padded inputs and output-gradient grids of the whole batch.
+  template <class T, AnyShape In, std::size_t B, mode M>
+  static constexpr workspace_request workspace = [] {
+    using plan = kernels::conv_plan<geometry<In>, T>;
+    std::size_t scratch = plan::forward_scratch;
+    if constexpr (M == mode::training) {
+      if (plan::template backward_scratch<B> > scratch) scratch = plan::template backward_scratch<B>;
+    }
+    return workspace_request{.scratch = scratch};
+  }();
+
+  template <AnyShape In>
+  static constexpr std::size_t forward_flops =
+      2 * geometry<In>.taps() * filters * geometry<In>.outputs() +
+      (has_bias ? filters * geometry<In>.outputs() : 0);
+  template <AnyShape In>  // dW and dX, each a multiply-add per tap and output; db a sum
+  static constexpr std::size_t backward_flops =
+      4 * geometry<In>.taps() * filters * geometry<In>.outputs() +
+      (has_bias ? filters * geometry<In>.outputs() : 0);
+
+  // Weights drawn with fan_in = channels * kh * kw and fan_out = filters * kh * kw (PyTorch's
+  // fans); Auto is He before a rectifier, else Glorot. Bias 0.
+  template <class Ctx>
+  static void initialize(Ctx& ctx) {
+    using In = typename Ctx::in_shape;
+    using T = typename Ctx::value_type;
+    constexpr std::size_t fan_in = geometry<In>.taps();
+    constexpr std::size_t fan_out = filters * geometry<In>.kh * geometry<In>.kw;
+    for (auto& v : ctx.params.weight.flat()) {
+      double d;
+      if constexpr (std::is_same_v<initializer, Auto>) {
+        d = ctx.before_rectifier ? He::draw(ctx.rng, fan_in, fan_out)
+                                 : Glorot::draw(ctx.rng, fan_in, fan_out);
+      } else {
+        d = initializer::draw(ctx.rng, fan_in, fan_out);
+      }
+      v = static_cast<T>(d);
+    }
+  }
+
+  template <class Ctx>
+  static void forward(Ctx& ctx) {
+    using In = typename Ctx::in_shape;
+    const auto& p = ctx.params;
+    kernels::conv_forward<geometry<In>, Ctx::batch>(ctx.x, ctx.ldx, p.weight.data(),
+                                                    has_bias ? p.bias.data() : nullptr, ctx.z,
+                                                    ctx.y, ctx.ldy, ctx.scratch, ctx.epilogue);
+  }
+
+  template <class Ctx>
+  static void backward(Ctx& ctx) {
+    using In = typename Ctx::in_shape;
+    kernels::conv_backward<geometry<In>, Ctx::batch>(
+        ctx.x, ctx.ldx, ctx.params.weight.data(), ctx.dy, ctx.y, ctx.z, ctx.ldy, ctx.prologue,
+        ctx.grads.weight.data(), has_bias ? ctx.grads.bias.data() : nullptr, ctx.dx, ctx.ld_dx,
+        ctx.scratch);
+  }
+};
+
+}  // namespace nerve
