@@ -84,7 +84,7 @@ struct AvgPool : layer {
   struct rejects_parameters {
     static_assert(window::positive || meta::dependent_false<At>,
                   "AvgPool needs a kernel and a stride of at least 1 in each direction: a zero or "
-                  "negative size makes no window; write e.g. AvgPool<2> or AvgPool<3, Stride<2>>");
+                  "negative size makes no window (write e.g. AvgPool<2> or AvgPool<3, Stride<2>>)");
     static_assert(!window::positive || window::padding_within_half || meta::dependent_false<At>,
                   "AvgPool's padding must be at least 0 and at most half its kernel on each side "
                   "(PyTorch's rule, pad <= kernel / 2), so that every window holds a value of the "
@@ -108,7 +108,7 @@ struct AvgPool : layer {
     static_assert(!is_image<In> || meta::dependent_false<Got>,
                   "AvgPool's window does not fit its input: the kernel is larger than the "
                   "height or width of the (padded) image named in the 'In instantiation of' "
-                  "line; use a smaller kernel, pad the image, or pool an earlier, larger map");
+                  "line: use a smaller kernel, pad the image, or pool an earlier, larger map");
   };
 
   template <AnyShape In>

@@ -86,7 +86,7 @@ struct MaxPool : layer {
   struct rejects_parameters {
     static_assert(window::positive || meta::dependent_false<At>,
                   "MaxPool needs a kernel and a stride of at least 1 in each direction: a zero or "
-                  "negative size makes no window; write e.g. MaxPool<2> or MaxPool<3, Stride<2>>");
+                  "negative size makes no window (write e.g. MaxPool<2> or MaxPool<3, Stride<2>>)");
     static_assert(!window::positive || window::padding_within_half || meta::dependent_false<At>,
                   "MaxPool's padding must be at least 0 and at most half its kernel on each side "
                   "(PyTorch's rule, pad <= kernel / 2), so that every window holds a value of the "
@@ -110,7 +110,7 @@ struct MaxPool : layer {
     static_assert(!is_image<In> || meta::dependent_false<Got>,
                   "MaxPool's window does not fit its input: the kernel is larger than the "
                   "height or width of the (padded) image named in the 'In instantiation of' "
-                  "line; use a smaller kernel, pad the image, or pool an earlier, larger map");
+                  "line: use a smaller kernel, pad the image, or pool an earlier, larger map");
   };
 
   template <AnyShape In>
@@ -137,7 +137,7 @@ struct MaxPool : layer {
     using Out = output_shape<In>;
     static_assert(In::size <= detail::exact_positions<T>,
                   "MaxPool keeps each maximum's position as a value of the network's scalar "
-                  "type, exact below 2^24 in float: this image has more values per sample; use "
+                  "type, exact below 2^24 in float: this image has more values per sample: use "
                   "BasicNetwork<double, ...> or a smaller image");
     constexpr std::size_t C = In::dims[0], H = In::dims[1], W = In::dims[2];
     constexpr std::size_t OH = Out::dims[1], OW = Out::dims[2];
