@@ -1,6 +1,6 @@
 // bench/main.cpp: nerve_bench's main. Runs every registered "<workload>/<peer>" benchmark with
 // repetitions, then prints one table: the median time of each peer per workload, each peer's
-// ratio to nerve (to eigen while nerve is missing), the FMA peak and W3's share of it.
+// ratio to nerve (to eigen while nerve is missing), the FMA peak and W3's and W4's share of it.
 //
 // Medians, not means: the machine is shared and a repetition that another process interrupted
 // is an outlier, not information. CPU time, not wall time, for the same reason.
@@ -14,10 +14,11 @@
 #include <map>
 #include <memory>  // std::unique_ptr
 #include <string>
+#include <utility>  // std::pair
 #include <vector>
 
 #include "peers.hpp"      // verify_and_register_*, register_peak, measure_fma_peak_gflops
-#include "workloads.hpp"  // workload_names, train_step_flops
+#include "workloads.hpp"  // workload_names, train_step_flops, lenet_*_flops
 
 namespace nerve::bench {
 namespace {
@@ -131,11 +132,18 @@ void print_times(const Collector& c, std::ostream& os, int repetitions,
   }
 }
 
-// The ceiling, and how close the training step comes to it.
+// The ceiling, and how close the training steps and the LeNet come to it.
 void print_peak(const Collector& c, std::ostream& os, const std::vector<std::string>& peers) {
-  bool any_w3 = false;
-  for (const auto& p : peers) {
-    any_w3 = any_w3 || c.time_ns("W3b32/" + p) > 0 || c.time_ns("W3b1/" + p) > 0;
+  // The workloads whose FLOPs are counted (workloads.hpp), in table order.
+  const std::vector<std::pair<std::string, double>> counted{
+      {"W3b32", train_step_flops(32)},
+      {"W3b1", train_step_flops(1)},
+      {"W4", lenet_forward_flops()},
+      {"W4b32", lenet_train_step_flops(lenet_batch)},
+  };
+  bool any = false;
+  for (const auto& [w, flops] : counted) {
+    for (const auto& p : peers) any = any || c.time_ns(w + "/" + p) > 0;
   }
   double peak = c.flops("peak/fma") / 1e9;
   const char* how = "median of the peak/fma benchmark";
@@ -147,22 +155,23 @@ void print_peak(const Collector& c, std::ostream& os, const std::vector<std::str
   std::snprintf(buf, sizeof buf, "\nFMA peak, one core (%s): %.1f GFLOP/s (%s)\n",
                 fma_peak_description(), peak, how);
   os << buf;
-  if (!any_w3) return;
+  if (!any) return;
   os << "\n| workload | peer | GFLOP/s | % of peak |\n|---|---|---:|---:|\n";
-  for (int batch : {32, 1}) {
-    const std::string w = "W3b" + std::to_string(batch);
+  for (const auto& [w, flops] : counted) {
     for (const auto& p : peers) {
       const double t = c.time_ns(w + "/" + p);
       if (t <= 0) continue;
-      const double gflops = train_step_flops(batch) / t;  // FLOP per ns == GFLOP/s
+      const double gflops = flops / t;  // FLOP per ns == GFLOP/s
       std::snprintf(buf, sizeof buf, "| %s | %s | %.1f | %.1f%% |\n", w.c_str(), p.c_str(), gflops,
                     100.0 * gflops / peak);
       os << buf;
     }
   }
   std::snprintf(buf, sizeof buf,
-                "\n(W3 counts %.0f FLOP per sample: forward, dW2, dh, dW1 as multiply-adds x 2.)\n",
-                train_step_flops(1));
+                "\n(W3 counts %.0f FLOP per sample: forward, dW2, dh, dW1 as multiply-adds x 2. "
+                "W4 counts %.0f per image; W4b32 %.0f per image: forward, every weight gradient, "
+                "every input gradient but conv 1's.)\n",
+                train_step_flops(1), lenet_forward_flops(), lenet_train_step_flops(1));
   os << buf;
 }
 
@@ -218,12 +227,15 @@ int main(int argc, char** argv) {
   register_peak();
 #ifdef NERVE_BENCH_HAVE_NERVE
   verify_and_register_nerve();
+  verify_and_register_lenet_nerve();
 #endif
 #ifdef NERVE_BENCH_HAVE_EIGEN
   verify_and_register_eigen();
+  verify_and_register_lenet_eigen();
 #endif
 #ifdef NERVE_BENCH_HAVE_TORCH
   verify_and_register_torch();
+  verify_and_register_lenet_torch();
 #endif
 
   benchmark::BenchmarkReporter* display = benchmark::CreateDefaultDisplayReporter();

@@ -11,6 +11,10 @@ namespace nerve::bench {
 void verify_and_register_eigen();  // workloads_eigen.cpp (NERVE_BENCH_EIGEN)
 void verify_and_register_torch();  // workloads_torch.cpp (NERVE_BENCH_TORCH)
 void verify_and_register_nerve();  // workloads_nerve.cpp (once nerve's Network/Trainer exist)
+// The LeNet rows (W4, W4b32), one translation unit per peer: workloads_lenet_<peer>.cpp.
+void verify_and_register_lenet_eigen();  // NERVE_BENCH_EIGEN
+void verify_and_register_lenet_torch();  // NERVE_BENCH_TORCH
+void verify_and_register_lenet_nerve();  // registers nothing while nerve has no Conv2D/MaxPool
 
 // "peak/fma": the single-core FMA throughput the workloads are compared with (peak.cpp).
 void register_peak();

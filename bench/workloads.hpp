@@ -1,4 +1,4 @@
-// bench/workloads.hpp: the three workloads every peer runs, their sizes, their FLOP counts, and
+// bench/workloads.hpp: the workloads every peer runs, their sizes, their FLOP counts, and
 // the deterministic parameters and data all peers start from.
 //
 // Every peer copies the same parameters (made here) into its own layout, so the plain-loop
@@ -28,7 +28,7 @@ inline constexpr float learning_rate = 0.01f;
 inline constexpr int batch_pool = 8;
 
 // Multiply-adds counted as 2 FLOPs; element-wise work (bias, activation, softmax) is not counted.
-// A training step is: forward (W1 x, W2 h), backward (dW2 = dz2 h^T, dh = W2^T dz2,
+// W3's training step is: forward (W1 x, W2 h), backward (dW2 = dz2 h^T, dh = W2^T dz2,
 // dW1 = dz1 x^T). No gradient flows to the input, so there is no W1^T dz1.
 constexpr double train_step_flops(int batch) {
   return 2.0 * batch * (2.0 * mlp_in * mlp_hidden + 3.0 * mlp_hidden * mlp_out);
@@ -106,9 +106,85 @@ inline BatchPool make_batch_pool(int batch, unsigned seed = 1234) {
           make_labels(batch * batch_pool, seed + 1)};
 }
 
+// W4 and W4b32: LeNet on one 28x28 grey image, images in CHW (PyTorch's layout):
+//   conv 5x5 x6 (valid, stride 1) + bias + ReLU -> (6, 24, 24), max pool 2x2 stride 2 -> (6, 12, 12),
+//   conv 5x5 x16 + bias + ReLU -> (16, 8, 8), max pool 2 -> (16, 4, 4), flatten (channel-major,
+//   PyTorch's order) -> 256, dense 120 ReLU, dense 84 ReLU, dense 10;
+// W4 ends in softmax (batch-1 inference), W4b32 is one SGD step (learning_rate) on the mean
+// softmax cross-entropy of 32 images.
+inline constexpr int lenet_channels = 1;
+inline constexpr int lenet_side = 28;  // input height and width
+inline constexpr int lenet_in = lenet_channels * lenet_side * lenet_side;  // 784
+inline constexpr int lenet_kernel = 5;
+inline constexpr int lenet_c1 = 6, lenet_c2 = 16;  // filters of the two convolutions
+inline constexpr int lenet_side1 = lenet_side - lenet_kernel + 1;  // 24: conv 1's output
+inline constexpr int lenet_pool1 = lenet_side1 / 2;                 // 12
+inline constexpr int lenet_side2 = lenet_pool1 - lenet_kernel + 1;  // 8: conv 2's output
+inline constexpr int lenet_pool2 = lenet_side2 / 2;                 // 4
+inline constexpr int lenet_flat = lenet_c2 * lenet_pool2 * lenet_pool2;  // 256
+inline constexpr int lenet_h1 = 120, lenet_h2 = 84, lenet_out = 10;
+inline constexpr int lenet_batch = 32;
+
+// Multiply-adds of each LeNet layer for one sample (2 FLOPs each, as above; bias, ReLU, pooling
+// and softmax are not counted).
+inline constexpr double lenet_conv1_macs =
+    double(lenet_c1) * lenet_side1 * lenet_side1 * lenet_channels * lenet_kernel * lenet_kernel;
+inline constexpr double lenet_conv2_macs =
+    double(lenet_c2) * lenet_side2 * lenet_side2 * lenet_c1 * lenet_kernel * lenet_kernel;
+inline constexpr double lenet_dense_macs =
+    double(lenet_flat) * lenet_h1 + double(lenet_h1) * lenet_h2 + double(lenet_h2) * lenet_out;
+// W4: 172,800 + 307,200 + 83,280 = 563,280 FLOP.
+constexpr double lenet_forward_flops() {
+  return 2.0 * (lenet_conv1_macs + lenet_conv2_macs + lenet_dense_macs);
+}
+// W4b32: per sample the forward, every layer's weight gradient (as many multiply-adds as its
+// forward) and every layer's input gradient except the first convolution's (no gradient flows to
+// the image): 2 x forward - conv 1 = 953,760 FLOP per sample, 30.5 MFLOP per step of 32.
+constexpr double lenet_train_step_flops(int batch) {
+  return batch * (2.0 * lenet_forward_flops() - 2.0 * lenet_conv1_macs);
+}
+
+// One convolution's parameters in PyTorch's layout: weight[f][c][kh][kw] row-major (the layout
+// of torch::nn::Conv2d::weight), bias[f].
+struct ConvParams {
+  int in = 0, out = 0, kernel = 0;  // input channels, filters, kernel side
+  std::vector<float> weight;        // weight[((f * in + c) * kernel + kh) * kernel + kw]
+  std::vector<float> bias;          // bias[f]
+};
+
+// Uniform in +-1/sqrt(in * kernel^2), torch::nn::Conv2d's default bound for weight and bias.
+inline ConvParams make_conv(int in, int out, int kernel, std::mt19937& rng) {
+  ConvParams p{in, out, kernel, std::vector<float>(std::size_t(out) * in * kernel * kernel),
+               std::vector<float>(out)};
+  const float bound = 1.0f / std::sqrt(float(in * kernel * kernel));
+  std::uniform_real_distribution<float> u(-bound, bound);
+  for (auto& w : p.weight) w = u(rng);
+  for (auto& b : p.bias) b = u(rng);
+  return p;
+}
+
+// The LeNet (W4, W4b32).
+struct LeNetParams {
+  ConvParams c1, c2;
+  DenseParams f1, f2, f3;
+};
+inline LeNetParams make_lenet_params(unsigned seed = 4) {
+  std::mt19937 rng(seed);
+  LeNetParams p;
+  p.c1 = make_conv(lenet_channels, lenet_c1, lenet_kernel, rng);
+  p.c2 = make_conv(lenet_c1, lenet_c2, lenet_kernel, rng);
+  p.f1 = make_dense(lenet_flat, lenet_h1, rng);
+  p.f2 = make_dense(lenet_h1, lenet_h2, rng);
+  p.f3 = make_dense(lenet_h2, lenet_out, rng);
+  return p;
+}
+// W4b32's batches: 784 inputs per sample like W3's (lenet_in == mlp_in), other data.
+static_assert(lenet_in == mlp_in && lenet_out == mlp_out);
+inline BatchPool make_lenet_batch_pool(int batch) { return make_batch_pool(batch, 4321); }
+
 // Benchmark names are "<workload>/<peer>"; these are the workloads, in table order.
 inline const std::vector<std::string>& workload_names() {
-  static const std::vector<std::string> names{"W1", "W2", "W3b32", "W3b1"};
+  static const std::vector<std::string> names{"W1", "W2", "W3b32", "W3b1", "W4", "W4b32"};
   return names;
 }
 

@@ -1,0 +1,373 @@
+// bench/workloads_lenet_eigen.cpp: the LeNet (W4, W4b32) written by hand in Eigen 3.4 with
+// im2col + GEMM, as a careful engineer would:
+//   - every buffer allocated once, in the constructor; Eigen::Map over the caller's images;
+//   - im2col as a column-major matrix P of (pixels x patch): column k = (c, kh, kw) is filled by
+//     copying contiguous runs of the input rows, and the convolution is one GEMM
+//     O (pixels x filters) = P (pixels x patch) * Wt (patch x filters), where Wt is PyTorch's
+//     [out][in][kh][kw] weight read as it is (row-major F x patch == column-major patch x F), and
+//     O's column f is filter f's output map: CHW without a transpose. The long dimension (pixels,
+//     B * 576 and B * 64) is the GEMM's row dimension, the one Eigen's kernel tiles by 48 floats
+//     (the filter counts, 6 and 16, would waste most of such a tile);
+//   - at batch 32 the whole batch is one GEMM per convolution (pixel rows are (sample, y, x));
+//     activations of the convolutions are channel-major over the batch ([c][sample][y][x]) so
+//     the next im2col copies contiguous runs again;
+//   - bias and ReLU are applied after the max pool, on a quarter of the values
+//     (relu(max(z) + b) == max(relu(z + b))), in the same pass; pool 2 writes the flattened
+//     features straight into the dense layers' input (256 x B, samples as columns, PyTorch's
+//     channel-major flatten order);
+//   - dense layers as W3's peer (fixed sizes, noalias(), SGD folded into the gradient products,
+//     each layer's input gradient taken before its weights change);
+//   - backward: the pool routes each gradient to its window's winner (kept as a 2-bit index in
+//     the forward pass) when the pooled output was positive, writing every element of the
+//     convolution's gradient once (no zeroing pass); dP = dO * Wt^T, then col2im adds it into
+//     the previous map's gradient; Wt -= lr * P^T dO.
+// Batch 1 (W4) uses fixed-size matrices throughout; batch 32 (W4b32) uses dynamic row counts (the
+// im2col of conv 1 is 1.8 MB) so that Eigen blocks its GEMMs for the caches.
+#include <benchmark/benchmark.h>  // benchmark::State, RegisterBenchmark, DoNotOptimize
+
+#include <Eigen/Core>  // Eigen::Matrix, Eigen::Map
+
+#include <algorithm>  // std::copy_n, std::fill, std::max
+#include <cmath>      // std::log
+#include <cstddef>    // std::ptrdiff_t, std::size_t
+#include <cstdint>    // std::uint32_t, std::uint8_t
+#include <memory>     // std::make_unique
+#include <vector>
+
+#include "peers.hpp"      // verify_and_register_lenet_eigen
+#include "reference.hpp"  // nerve::bench::reference::verify_lenet
+#include "workloads.hpp"  // sizes, parameters, data
+
+namespace nerve::bench {
+namespace {
+
+using Eigen::Dynamic;
+using std::ptrdiff_t;
+
+constexpr int K = lenet_kernel;
+constexpr int S0 = lenet_side, S1 = lenet_side1, Q1 = lenet_pool1, S2 = lenet_side2,
+              Q2 = lenet_pool2;
+constexpr int C0 = lenet_channels, F1 = lenet_c1, F2 = lenet_c2;
+constexpr int patch1 = C0 * K * K, patch2 = F1 * K * K;  // 25, 150
+constexpr int flat = lenet_flat, h1 = lenet_h1, h2 = lenet_h2, out = lenet_out;
+
+// im2col for a valid, stride-1 convolution of C planes of Side x Side: P(b * O*O + y * O + x, k)
+// = plane(c, b)[(y + u) * Side + x + v] for k = (c * K + u) * K + v, O = Side - K + 1, with
+// plane(c, b) = in + c * sc + b * sb. P is column-major with `rows` = B * O*O rows.
+template <int C, int Side>
+void im2col(const float* in, ptrdiff_t sc, ptrdiff_t sb, int batch, float* P) {
+  constexpr int O = Side - K + 1;
+  const ptrdiff_t rows = ptrdiff_t(batch) * O * O;
+  for (int c = 0; c < C; ++c) {
+    for (int u = 0; u < K; ++u) {
+      for (int v = 0; v < K; ++v) {
+        float* col = P + ((c * K + u) * K + v) * rows;
+        for (int b = 0; b < batch; ++b) {
+          const float* src = in + c * sc + b * sb + u * Side + v;
+          float* dst = col + ptrdiff_t(b) * O * O;
+          for (int y = 0; y < O; ++y) std::copy_n(src + y * Side, O, dst + y * O);
+        }
+      }
+    }
+  }
+}
+
+// col2im: the adjoint of im2col, added into dx (planes as above, zeroed by the caller).
+template <int C, int Side>
+void col2im(const float* dP, ptrdiff_t sc, ptrdiff_t sb, int batch, float* dx) {
+  constexpr int O = Side - K + 1;
+  const ptrdiff_t rows = ptrdiff_t(batch) * O * O;
+  for (int c = 0; c < C; ++c) {
+    for (int u = 0; u < K; ++u) {
+      for (int v = 0; v < K; ++v) {
+        const float* col = dP + ((c * K + u) * K + v) * rows;
+        for (int b = 0; b < batch; ++b) {
+          float* dst = dx + c * sc + b * sb + u * Side + v;
+          const float* src = col + ptrdiff_t(b) * O * O;
+          for (int y = 0; y < O; ++y) {
+            for (int x = 0; x < O; ++x) dst[y * Side + x] += src[y * O + x];
+          }
+        }
+      }
+    }
+  }
+}
+
+// Max pool 2x2 stride 2 of one S x S map of pre-activations z, then + bias and ReLU:
+// out[i * os + j] = max(max(window) + bias, 0). With Keep, arg[...] gets the window position of
+// the winner (0..3: row-major in the window).
+template <int S, bool Keep>
+inline void pool_bias_relu(const float* z, float bias, float* out, std::uint8_t* arg) {
+  constexpr int Q = S / 2;
+  for (int i = 0; i < Q; ++i) {
+    const float* r0 = z + 2 * i * S;
+    const float* r1 = r0 + S;
+    for (int j = 0; j < Q; ++j) {
+      const float a = r0[2 * j], b = r0[2 * j + 1], c = r1[2 * j], d = r1[2 * j + 1];
+      if constexpr (Keep) {
+        // The first largest, as PyTorch picks (ties have probability zero here anyway).
+        float m = a;
+        std::uint8_t k = 0;
+        if (b > m) m = b, k = 1;
+        if (c > m) m = c, k = 2;
+        if (d > m) m = d, k = 3;
+        out[i * Q + j] = std::max(m + bias, 0.0f);
+        arg[i * Q + j] = k;
+      } else {
+        out[i * Q + j] = std::max(std::max(std::max(a, b), std::max(c, d)) + bias, 0.0f);
+      }
+    }
+  }
+}
+
+// The pool's backward: dz gets dy at each window's winner when the pooled output was positive
+// (ReLU's derivative), zero elsewhere; every element of dz is written.
+template <int S>
+inline void pool_relu_backward(const float* dy, const float* y, const std::uint8_t* arg,
+                               float* dz) {
+  constexpr int Q = S / 2;
+  for (int i = 0; i < Q; ++i) {
+    float* r0 = dz + 2 * i * S;
+    float* r1 = r0 + S;
+    for (int j = 0; j < Q; ++j) {
+      const float g = y[i * Q + j] > 0.0f ? dy[i * Q + j] : 0.0f;
+      const int k = arg[i * Q + j];
+      r0[2 * j] = k == 0 ? g : 0.0f;
+      r0[2 * j + 1] = k == 1 ? g : 0.0f;
+      r1[2 * j] = k == 2 ? g : 0.0f;
+      r1[2 * j + 1] = k == 3 ? g : 0.0f;
+    }
+  }
+}
+
+// Rows of a convolution's matrices: fixed at batch 1, dynamic at batch 32 (too large for
+// Eigen's fixed-size storage, and Eigen blocks dynamic GEMMs for the caches).
+constexpr int rows_of(int batch, int per_sample) { return batch == 1 ? per_sample : Dynamic; }
+
+template <int B>
+class LeNet {
+  static constexpr int R1 = rows_of(B, S1 * S1), R2 = rows_of(B, S2 * S2);
+  static constexpr bool keep = B > 1;  // only the training step runs backward
+
+ public:
+  explicit LeNet(const LeNetParams& p)
+      : p1_(B * S1 * S1, patch1),
+        o1_(B * S1 * S1, F1),
+        m1_(std::size_t(F1) * B * Q1 * Q1),
+        p2_(B * S2 * S2, patch2),
+        o2_(B * S2 * S2, F2) {
+    // PyTorch's [out][in][kh][kw], row-major F x patch, is column-major patch x F: a plain copy.
+    wc1_ = Eigen::Map<const Eigen::Matrix<float, patch1, F1>>(p.c1.weight.data());
+    bc1_ = Eigen::Map<const Eigen::Matrix<float, F1, 1>>(p.c1.bias.data());
+    wc2_ = Eigen::Map<const Eigen::Matrix<float, patch2, F2>>(p.c2.weight.data());
+    bc2_ = Eigen::Map<const Eigen::Matrix<float, F2, 1>>(p.c2.bias.data());
+    load(w1_, b1_, p.f1);
+    load(w2_, b2_, p.f2);
+    load(w3_, b3_, p.f3);
+    if constexpr (keep) {
+      arg1_.resize(m1_.size());
+      arg2_.resize(std::size_t(F2) * B * Q2 * Q2);
+      dm1_.resize(m1_.size());
+      do1_.resize(B * S1 * S1, F1);
+      do2_.resize(B * S2 * S2, F2);
+      dp2_.resize(B * S2 * S2, patch2);
+    }
+  }
+
+  // W4: softmax of the logits of one image (B == 1).
+  const Eigen::Matrix<float, out, 1>& infer(const float* x) {
+    static_assert(B == 1);
+    forward(x);
+    auto z = z3_.col(0);
+    z = (z.array() - z.maxCoeff()).exp();
+    z /= z.sum();
+    return z3_;
+  }
+
+  // W4b32: one SGD step on B images (NCHW, 784 floats each); returns the mean loss before it.
+  float step(const float* x, const std::uint32_t* labels) {
+    forward(x);
+    // Softmax cross-entropy per sample; z3_ becomes dL/dz3 = (p - onehot) / B.
+    float loss = 0;
+    for (int s = 0; s < B; ++s) {
+      auto z = z3_.col(s);
+      const float m = z.maxCoeff();
+      const float label_logit = z(labels[s]) - m;
+      z = (z.array() - m).exp();
+      const float sum = z.sum();
+      loss += std::log(sum) - label_logit;
+      z *= 1.0f / (sum * B);
+      z(labels[s]) -= 1.0f / B;
+    }
+    constexpr float lr = learning_rate;
+    // Dense layers: input gradient from the old weights, then the update.
+    dh2_.noalias() = w3_.transpose() * z3_;
+    w3_.noalias() -= lr * z3_ * h2_.transpose();
+    b3_.noalias() -= lr * z3_.rowwise().sum();
+    dh2_ = (h2_.array() > 0.0f).select(dh2_, 0.0f);
+    dh1_.noalias() = w2_.transpose() * dh2_;
+    w2_.noalias() -= lr * dh2_ * h1_.transpose();
+    b2_.noalias() -= lr * dh2_.rowwise().sum();
+    dh1_ = (h1_.array() > 0.0f).select(dh1_, 0.0f);
+    dx3_.noalias() = w1_.transpose() * dh1_;
+    w1_.noalias() -= lr * dh1_ * x3_.transpose();
+    b1_.noalias() -= lr * dh1_.rowwise().sum();
+    // Pool 2 and ReLU back to conv 2's output, [f][sample][8][8].
+    for (int f = 0; f < F2; ++f) {
+      for (int b = 0; b < B; ++b) {
+        const ptrdiff_t at = ptrdiff_t(b) * flat + f * Q2 * Q2;
+        pool_relu_backward<S2>(dx3_.data() + at, x3_.data() + at, arg2_.data() + at,
+                               do2_.data() + (ptrdiff_t(f) * B + b) * S2 * S2);
+      }
+    }
+    // Conv 2: input gradient through the old weights (dP2 = dO2 Wc2^T, col2im), then the update.
+    dp2_.noalias() = do2_ * wc2_.transpose();
+    std::fill(dm1_.begin(), dm1_.end(), 0.0f);
+    col2im<F1, Q1>(dp2_.data(), ptrdiff_t(B) * Q1 * Q1, Q1 * Q1, B, dm1_.data());
+    wc2_.noalias() -= lr * p2_.transpose() * do2_;
+    bc2_.noalias() -= lr * do2_.colwise().sum().transpose();
+    // Pool 1 and ReLU back to conv 1's output, then conv 1's update (no gradient to the image).
+    for (int f = 0; f < F1; ++f) {
+      for (int b = 0; b < B; ++b) {
+        const ptrdiff_t plane = ptrdiff_t(f) * B + b;
+        pool_relu_backward<S1>(dm1_.data() + plane * Q1 * Q1, m1_.data() + plane * Q1 * Q1,
+                               arg1_.data() + plane * Q1 * Q1,
+                               do1_.data() + plane * S1 * S1);
+      }
+    }
+    wc1_.noalias() -= lr * p1_.transpose() * do1_;
+    bc1_.noalias() -= lr * do1_.colwise().sum().transpose();
+    return loss / B;
+  }
+
+  LeNetParams params() const {
+    LeNetParams p;
+    p.c1 = save_conv(wc1_, bc1_, C0);
+    p.c2 = save_conv(wc2_, bc2_, F1);
+    p.f1 = save(w1_, b1_);
+    p.f2 = save(w2_, b2_);
+    p.f3 = save(w3_, b3_);
+    return p;
+  }
+
+ private:
+  template <class Matrix, class Vector>
+  static void load(Matrix& w, Vector& b, const DenseParams& p) {
+    w = Eigen::Map<const Eigen::Matrix<float, Dynamic, Dynamic, Eigen::RowMajor>>(p.weight.data(),
+                                                                                  p.out, p.in);
+    b = Eigen::Map<const Eigen::VectorXf>(p.bias.data(), p.out);
+  }
+  template <class Matrix, class Vector>
+  static DenseParams save(const Matrix& w, const Vector& b) {
+    DenseParams p{int(w.cols()), int(w.rows()), std::vector<float>(w.size()),
+                  std::vector<float>(b.data(), b.data() + b.size())};
+    Eigen::Map<Eigen::Matrix<float, Dynamic, Dynamic, Eigen::RowMajor>>(p.weight.data(), w.rows(),
+                                                                        w.cols()) = w;
+    return p;
+  }
+  template <class Matrix, class Vector>
+  static ConvParams save_conv(const Matrix& wt, const Vector& b, int in) {
+    return {in, int(wt.cols()), K, std::vector<float>(wt.data(), wt.data() + wt.size()),
+            std::vector<float>(b.data(), b.data() + b.size())};
+  }
+
+  void forward(const float* x) {
+    // Conv 1 (one GEMM for the batch), then pool + bias + ReLU into m1_ ([c][sample][12][12]).
+    im2col<C0, S0>(x, S0 * S0, lenet_in, B, p1_.data());
+    o1_.noalias() = p1_ * wc1_;
+    for (int f = 0; f < F1; ++f) {
+      for (int b = 0; b < B; ++b) {
+        const ptrdiff_t plane = ptrdiff_t(f) * B + b;
+        pool_bias_relu<S1, keep>(o1_.data() + plane * S1 * S1, bc1_(f),
+                                 m1_.data() + plane * Q1 * Q1,
+                                 keep ? arg1_.data() + plane * Q1 * Q1 : nullptr);
+      }
+    }
+    // Conv 2, then pool + bias + ReLU straight into the dense input (256 x B, flatten order).
+    im2col<F1, Q1>(m1_.data(), ptrdiff_t(B) * Q1 * Q1, Q1 * Q1, B, p2_.data());
+    o2_.noalias() = p2_ * wc2_;
+    for (int f = 0; f < F2; ++f) {
+      for (int b = 0; b < B; ++b) {
+        const ptrdiff_t at = ptrdiff_t(b) * flat + f * Q2 * Q2;
+        pool_bias_relu<S2, keep>(o2_.data() + (ptrdiff_t(f) * B + b) * S2 * S2, bc2_(f),
+                                 x3_.data() + at, keep ? arg2_.data() + at : nullptr);
+      }
+    }
+    // Dense layers.
+    h1_.noalias() = w1_ * x3_;
+    h1_ = (h1_.colwise() + b1_).cwiseMax(0.0f);
+    h2_.noalias() = w2_ * h1_;
+    h2_ = (h2_.colwise() + b2_).cwiseMax(0.0f);
+    z3_.noalias() = w3_ * h2_;
+    z3_.colwise() += b3_;
+  }
+
+  // Convolutions: weights as patch x filters (column-major), the maps as pixels x filters.
+  Eigen::Matrix<float, patch1, F1> wc1_;
+  Eigen::Matrix<float, F1, 1> bc1_;
+  Eigen::Matrix<float, patch2, F2> wc2_;
+  Eigen::Matrix<float, F2, 1> bc2_;
+  Eigen::Matrix<float, R1, patch1> p1_;
+  Eigen::Matrix<float, R1, F1> o1_, do1_;
+  std::vector<float> m1_, dm1_;  // [c][sample][12][12]
+  std::vector<std::uint8_t> arg1_, arg2_;
+  Eigen::Matrix<float, R2, patch2> p2_, dp2_;
+  Eigen::Matrix<float, R2, F2> o2_, do2_;
+  // Dense layers, samples as columns.
+  Eigen::Matrix<float, h1, flat> w1_;  // 120 KiB
+  Eigen::Matrix<float, h1, 1> b1_;
+  Eigen::Matrix<float, h2, h1> w2_;
+  Eigen::Matrix<float, h2, 1> b2_;
+  Eigen::Matrix<float, out, h2> w3_;
+  Eigen::Matrix<float, out, 1> b3_;
+  Eigen::Matrix<float, flat, B> x3_, dx3_;
+  Eigen::Matrix<float, h1, B> h1_, dh1_;
+  Eigen::Matrix<float, h2, B> h2_, dh2_;
+  Eigen::Matrix<float, out, B> z3_;
+};
+
+void bm_w4(benchmark::State& state) {
+  auto net = std::make_unique<LeNet<1>>(make_lenet_params());
+  const auto x = make_inputs(1, lenet_in, 5);
+  for (auto _ : state) {
+    const auto& y = net->infer(x.data());
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+}
+
+void bm_w4b32(benchmark::State& state) {
+  auto net = std::make_unique<LeNet<lenet_batch>>(make_lenet_params());
+  const BatchPool pool = make_lenet_batch_pool(lenet_batch);
+  int k = 0;
+  for (auto _ : state) {
+    float loss = net->step(pool.inputs(k), pool.targets(k));
+    benchmark::DoNotOptimize(loss);
+    benchmark::ClobberMemory();
+    k = (k + 1) % batch_pool;
+  }
+}
+
+}  // namespace
+
+void verify_and_register_lenet_eigen() {
+  auto net = std::make_unique<LeNet<1>>(make_lenet_params());
+  reference::verify_lenet(
+      "eigen",
+      [&](const float* x) {
+        const auto& y = net->infer(x);
+        return std::vector<float>(y.begin(), y.end());
+      },
+      [](const LeNetParams& p) {
+        struct Trainer {
+          std::unique_ptr<LeNet<lenet_batch>> net;
+          float step(const float* x, const std::uint32_t* y) { return net->step(x, y); }
+          LeNetParams params() const { return net->params(); }
+        };
+        return Trainer{std::make_unique<LeNet<lenet_batch>>(p)};
+      });
+  benchmark::RegisterBenchmark("W4/eigen", bm_w4)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("W4b32/eigen", bm_w4b32)->Unit(benchmark::kMicrosecond);
+}
+
+}  // namespace nerve::bench
