@@ -429,17 +429,3 @@ TEMPLATE_TEST_CASE("GlobalAvgPool: the mean of each plane, and its gradient",
   check(std::integral_constant<std::size_t, 3>{}, std::integral_constant<std::size_t, 13>{},
         std::integral_constant<std::size_t, 11>{});
 }
-
-TEST_CASE("MaxPool: inference writes no positions; the trainer's memory plan holds them",
-          "[pooling][max_pool]") {
-  // The kept memory exists only in the differentiated plan; inference runs without it.
-  using Net = Network<Input<3, 8, 8>, MaxPool<2>, Flatten, Dense<4>, Softmax>;
-  using NoPool = Network<Input<3, 4, 4>, Flatten, Dense<4>, Softmax>;
-  STATIC_REQUIRE(Net::inference_bytes<1> >= NoPool::inference_bytes<1>);
-  Net net{Seed{2}};
-  const auto x = uniform_values<float>(3 * 64, 10, -1.0, 1.0);
-  const auto y = net(x.data());
-  float total = 0;
-  for (std::size_t j = 0; j < 4; ++j) total += y(j);
-  CHECK(total == Approx(1.0f));
-}

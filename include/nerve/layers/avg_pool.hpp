@@ -37,9 +37,7 @@ inline void avg_pool_plane(const T* x, T* y) noexcept {
     for (std::size_t ow = 0; ow < OW; ++ow) {
       const auto cols = Win::cols_of(ow, W);
       T sum = 0;
-      for (std::size_t h = rows.begin; h < rows.end; ++h) {
-        for (std::size_t w = cols.begin; w < cols.end; ++w) sum += x[h * W + w];
-      }
+      Win::template for_each_position<W>(rows, cols, [&](std::size_t p) { sum += x[p]; });
       y[oh * OW + ow] = sum / area;  // as PyTorch: a division, not a product by 1 / area
     }
   }
@@ -55,9 +53,7 @@ inline void avg_pool_plane_backward(const T* dy, T* dx) noexcept {
     for (std::size_t ow = 0; ow < OW; ++ow) {
       const auto cols = Win::cols_of(ow, W);
       const T share = dy[oh * OW + ow] / area;
-      for (std::size_t h = rows.begin; h < rows.end; ++h) {
-        for (std::size_t w = cols.begin; w < cols.end; ++w) dx[h * W + w] += share;
-      }
+      Win::template for_each_position<W>(rows, cols, [&](std::size_t p) { dx[p] += share; });
     }
   }
 }

@@ -49,15 +49,13 @@ inline void max_pool_plane(const T* x, T* y, T* at, std::size_t base) noexcept {
       const auto cols = Win::cols_of(ow, W);
       T best = -std::numeric_limits<T>::infinity();
       std::size_t where = rows.begin * W + cols.begin;  // the first value, if all are -inf
-      for (std::size_t h = rows.begin; h < rows.end; ++h) {
-        for (std::size_t w = cols.begin; w < cols.end; ++w) {
-          const T v = x[h * W + w];
-          if (v > best || v != v) {  // strictly larger: the first maximum wins; NaN wins
-            best = v;
-            where = h * W + w;
-          }
+      Win::template for_each_position<W>(rows, cols, [&](std::size_t p) {
+        const T v = x[p];
+        if (v > best || v != v) {  // strictly larger: the first maximum wins; NaN wins
+          best = v;
+          where = p;
         }
-      }
+      });
       y[oh * OW + ow] = best;
       if (at != nullptr) at[oh * OW + ow] = static_cast<T>(base + where);
     }

@@ -131,6 +131,25 @@ struct pool_window {
             static_cast<std::size_t>(std::min(start + kernel_width, static_cast<long>(width)))};
   }
 
+  // f(position) for each input position h * W + w of the window (rows, cols), in window order
+  // (row by row). A window wholly inside the plane (all of them without padding) runs loops of
+  // compile-time length, which the compiler unrolls.
+  template <std::size_t W, class F>
+  static constexpr void for_each_position(range rows, range cols, F&& f) {
+    constexpr auto KH = static_cast<std::size_t>(kernel_height);
+    constexpr auto KW = static_cast<std::size_t>(kernel_width);
+    if (rows.end - rows.begin == KH && cols.end - cols.begin == KW) {
+      const std::size_t first = rows.begin * W + cols.begin;
+      for (std::size_t i = 0; i < KH; ++i) {
+        for (std::size_t j = 0; j < KW; ++j) f(first + i * W + j);
+      }
+    } else {
+      for (std::size_t h = rows.begin; h < rows.end; ++h) {
+        for (std::size_t w = cols.begin; w < cols.end; ++w) f(h * W + w);
+      }
+    }
+  }
+
   // "2", "3, Stride<2>", "Kernel<3, 2>, Stride<1>, Pad<1, 0>": the arguments as written, the
   // stride only where it is not the kernel, the padding only where there is one.
   static std::string arguments() {
