@@ -1,28 +1,32 @@
 // bench/workloads_lenet_eigen.cpp: the LeNet (W4, W4b32) written by hand in Eigen 3.4 with
-// im2col + GEMM, as a careful engineer would:
-//   - every buffer allocated once, in the constructor; Eigen::Map over the caller's images;
-//   - im2col as a column-major matrix P of (pixels x patch): column k = (c, kh, kw) is filled by
-//     copying contiguous runs of the input rows, and the convolution is one GEMM
-//     O (pixels x filters) = P (pixels x patch) * Wt (patch x filters), where Wt is PyTorch's
-//     [out][in][kh][kw] weight read as it is (row-major F x patch == column-major patch x F), and
-//     O's column f is filter f's output map: CHW without a transpose. The long dimension (pixels,
-//     B * 576 and B * 64) is the GEMM's row dimension, the one Eigen's kernel tiles by 48 floats
-//     (the filter counts, 6 and 16, would waste most of such a tile);
-//   - at batch 32 the whole batch is one GEMM per convolution (pixel rows are (sample, y, x));
-//     activations of the convolutions are channel-major over the batch ([c][sample][y][x]) so
-//     the next im2col copies contiguous runs again;
+// im2col + GEMM, as a careful engineer would, and then profiled (phase timers, one core) and
+// improved where the profile pointed:
+//   - every buffer allocated once, in the constructor (Eigen's GEMM may still allocate its own
+//     packing blocks for the large batch-32 products); Eigen::Map over the caller's images;
+//   - maps are stored [channel][y][x][sample], the batch innermost (CHW at batch 1); the batch of
+//     NCHW images is transposed once (100 KB). im2col is a column-major matrix P of
+//     (pixels x patch) whose column k = (c, kh, kw) is filled by copying runs of O x B floats, and
+//     each convolution is one GEMM O (pixels x filters) = P (pixels x patch) * Wt (patch x
+//     filters) for the whole batch, where Wt is PyTorch's [out][in][kh][kw] weight read as it is
+//     (row-major F x patch == column-major patch x F) and O's column f is filter f's map. The long
+//     dimension (B * 576 and B * 64 pixels) is the GEMM's row dimension, the one Eigen's kernel
+//     tiles by 48 floats (the filter counts, 6 and 16, would waste most of such a tile);
 //   - bias and ReLU are applied after the max pool, on a quarter of the values
-//     (relu(max(z) + b) == max(relu(z + b))), in the same pass; pool 2 writes the flattened
-//     features straight into the dense layers' input (256 x B, samples as columns, PyTorch's
-//     channel-major flatten order);
+//     (relu(max(z) + b) == max(relu(z + b))), in the same pass; the pool is branch-free and
+//     element-wise over the B samples of each window position, so g++ vectorizes it (the first
+//     version pooled CHW maps with branches: 500 of 1,660 us per step went to pooling; now 40);
+//     pool 2 writes the flattened features straight into the dense layers' input (256 x B,
+//     row-major, PyTorch's channel-major flatten order);
 //   - dense layers as W3's peer (fixed sizes, noalias(), SGD folded into the gradient products,
 //     each layer's input gradient taken before its weights change);
-//   - backward: the pool routes each gradient to its window's winner (kept as a 2-bit index in
-//     the forward pass) when the pooled output was positive, writing every element of the
-//     convolution's gradient once (no zeroing pass); dP = dO * Wt^T, then col2im adds it into
-//     the previous map's gradient; Wt -= lr * P^T dO.
-// Batch 1 (W4) uses fixed-size matrices throughout; batch 32 (W4b32) uses dynamic row counts (the
-// im2col of conv 1 is 1.8 MB) so that Eigen blocks its GEMMs for the caches.
+//   - backward: the pool routes each gradient to its window's winner (kept in the forward pass)
+//     when the pooled output was positive, writing every element of the convolution's gradient
+//     once (no zeroing pass); dP = dO * Wt^T, then col2im adds it into the previous map's
+//     gradient; the weight gradient P^T dO in whichever form measured fastest (below);
+//   - batch 1 (W4) has fixed-size matrices throughout (conv 2 was also tried as 150 rank-1
+//     updates of its 4 KB output: 3.5 us against 4.3 alone, but 7.5 us inside the pass, so it
+//     stays a GEMM); batch 32 (W4b32) has dynamic row counts (conv 1's im2col is 1.8 MB) so that
+//     Eigen blocks its GEMMs for the caches.
 #include <benchmark/benchmark.h>  // benchmark::State, RegisterBenchmark, DoNotOptimize
 
 #include <Eigen/Core>  // Eigen::Matrix, Eigen::Map
@@ -30,7 +34,7 @@
 #include <algorithm>  // std::copy_n, std::fill, std::max
 #include <cmath>      // std::log
 #include <cstddef>    // std::ptrdiff_t, std::size_t
-#include <cstdint>    // std::uint32_t, std::uint8_t
+#include <cstdint>    // std::uint32_t
 #include <memory>     // std::make_unique
 #include <vector>
 
@@ -51,91 +55,100 @@ constexpr int C0 = lenet_channels, F1 = lenet_c1, F2 = lenet_c2;
 constexpr int patch1 = C0 * K * K, patch2 = F1 * K * K;  // 25, 150
 constexpr int flat = lenet_flat, h1 = lenet_h1, h2 = lenet_h2, out = lenet_out;
 
-// im2col for a valid, stride-1 convolution of C planes of Side x Side: P(b * O*O + y * O + x, k)
-// = plane(c, b)[(y + u) * Side + x + v] for k = (c * K + u) * K + v, O = Side - K + 1, with
-// plane(c, b) = in + c * sc + b * sb. P is column-major with `rows` = B * O*O rows.
-template <int C, int Side>
-void im2col(const float* in, ptrdiff_t sc, ptrdiff_t sb, int batch, float* P) {
+// Maps are stored [channel][y][x][sample]: the batch is the innermost axis (at batch 1 this is
+// PyTorch's CHW). Then im2col copies runs of whole image rows times the batch, and pooling
+// is element-wise over contiguous runs of B samples, which the compiler vectorizes (pooling a
+// CHW map needs stride-2 access, which it does not).
+
+// im2col for a valid, stride-1 convolution of C maps of Side x Side x B (plane c at in + c *
+// Side * Side * B): P((y * O + x) * B + b, k) = in[c][y + u][x + v][b] for k = (c * K + u) * K + v,
+// O = Side - K + 1. P is column-major, O * O * B rows; each (k, y) is one run of O * B floats.
+template <int C, int Side, int B>
+void im2col(const float* __restrict in, float* __restrict P) {
   constexpr int O = Side - K + 1;
-  const ptrdiff_t rows = ptrdiff_t(batch) * O * O;
+  constexpr ptrdiff_t rows = ptrdiff_t(O) * O * B, run = ptrdiff_t(O) * B;
   for (int c = 0; c < C; ++c) {
     for (int u = 0; u < K; ++u) {
       for (int v = 0; v < K; ++v) {
         float* col = P + ((c * K + u) * K + v) * rows;
-        for (int b = 0; b < batch; ++b) {
-          const float* src = in + c * sc + b * sb + u * Side + v;
-          float* dst = col + ptrdiff_t(b) * O * O;
-          for (int y = 0; y < O; ++y) std::copy_n(src + y * Side, O, dst + y * O);
-        }
+        const float* src = in + ((ptrdiff_t(c) * Side + u) * Side + v) * B;
+        for (int y = 0; y < O; ++y) std::copy_n(src + y * Side * B, run, col + y * run);
       }
     }
   }
 }
 
-// col2im: the adjoint of im2col, added into dx (planes as above, zeroed by the caller).
-template <int C, int Side>
-void col2im(const float* dP, ptrdiff_t sc, ptrdiff_t sb, int batch, float* dx) {
+// col2im: the adjoint of im2col, added into dx (zeroed by the caller).
+template <int C, int Side, int B>
+void col2im(const float* __restrict dP, float* __restrict dx) {
   constexpr int O = Side - K + 1;
-  const ptrdiff_t rows = ptrdiff_t(batch) * O * O;
+  constexpr ptrdiff_t rows = ptrdiff_t(O) * O * B, run = ptrdiff_t(O) * B;
   for (int c = 0; c < C; ++c) {
     for (int u = 0; u < K; ++u) {
       for (int v = 0; v < K; ++v) {
         const float* col = dP + ((c * K + u) * K + v) * rows;
-        for (int b = 0; b < batch; ++b) {
-          float* dst = dx + c * sc + b * sb + u * Side + v;
-          const float* src = col + ptrdiff_t(b) * O * O;
-          for (int y = 0; y < O; ++y) {
-            for (int x = 0; x < O; ++x) dst[y * Side + x] += src[y * O + x];
-          }
+        float* dst = dx + ((ptrdiff_t(c) * Side + u) * Side + v) * B;
+        for (int y = 0; y < O; ++y) {
+          float* d = dst + y * Side * B;
+          const float* s = col + y * run;
+          for (ptrdiff_t e = 0; e < run; ++e) d[e] += s[e];
         }
       }
     }
   }
 }
 
-// Max pool 2x2 stride 2 of one S x S map of pre-activations z, then + bias and ReLU:
-// out[i * os + j] = max(max(window) + bias, 0). With Keep, arg[...] gets the window position of
-// the winner (0..3: row-major in the window).
-template <int S, bool Keep>
-inline void pool_bias_relu(const float* z, float bias, float* out, std::uint8_t* arg) {
+// Max pool 2x2 stride 2 of one S x S x B map of pre-activations z, then + bias and ReLU:
+// out[i][j][b] = max(max(window) + bias, 0). With Keep, arg[i][j][b] gets the window position of
+// the winner as a float (0..3, row-major in the window; the first largest, as PyTorch picks).
+// Branch-free selects (the winner is random: branches would be mispredicted) over the B
+// samples of each window position.
+template <int S, int B, bool Keep>
+inline void pool_bias_relu(const float* __restrict z, float bias, float* __restrict out,
+                           float* __restrict arg) {
   constexpr int Q = S / 2;
   for (int i = 0; i < Q; ++i) {
-    const float* r0 = z + 2 * i * S;
-    const float* r1 = r0 + S;
     for (int j = 0; j < Q; ++j) {
-      const float a = r0[2 * j], b = r0[2 * j + 1], c = r1[2 * j], d = r1[2 * j + 1];
-      if constexpr (Keep) {
-        // The first largest, as PyTorch picks (ties have probability zero here anyway).
-        float m = a;
-        std::uint8_t k = 0;
-        if (b > m) m = b, k = 1;
-        if (c > m) m = c, k = 2;
-        if (d > m) m = d, k = 3;
-        out[i * Q + j] = std::max(m + bias, 0.0f);
-        arg[i * Q + j] = k;
-      } else {
-        out[i * Q + j] = std::max(std::max(std::max(a, b), std::max(c, d)) + bias, 0.0f);
+      const float* pa = z + (2 * i * S + 2 * j) * B;
+      const float* pb = pa + B;
+      const float* pc = pa + S * B;
+      const float* pd = pc + B;
+      float* o = out + (i * Q + j) * B;
+      for (int s = 0; s < B; ++s) {
+        const float a = pa[s], b = pb[s], c = pc[s], d = pd[s];
+        const float top = b > a ? b : a, bottom = d > c ? d : c;
+        const float m = (bottom > top ? bottom : top) + bias;
+        o[s] = m > 0.0f ? m : 0.0f;
+        if constexpr (Keep) {
+          const float k_top = b > a ? 1.0f : 0.0f, k_bottom = d > c ? 3.0f : 2.0f;
+          arg[(i * Q + j) * B + s] = bottom > top ? k_bottom : k_top;
+        }
       }
     }
   }
 }
 
 // The pool's backward: dz gets dy at each window's winner when the pooled output was positive
-// (ReLU's derivative), zero elsewhere; every element of dz is written.
-template <int S>
-inline void pool_relu_backward(const float* dy, const float* y, const std::uint8_t* arg,
-                               float* dz) {
+// (ReLU's derivative), zero elsewhere; every element of dz is written (no zeroing pass).
+template <int S, int B>
+inline void pool_relu_backward(const float* __restrict dy, const float* __restrict y,
+                               const float* __restrict arg, float* __restrict dz) {
   constexpr int Q = S / 2;
   for (int i = 0; i < Q; ++i) {
-    float* r0 = dz + 2 * i * S;
-    float* r1 = r0 + S;
     for (int j = 0; j < Q; ++j) {
-      const float g = y[i * Q + j] > 0.0f ? dy[i * Q + j] : 0.0f;
-      const int k = arg[i * Q + j];
-      r0[2 * j] = k == 0 ? g : 0.0f;
-      r0[2 * j + 1] = k == 1 ? g : 0.0f;
-      r1[2 * j] = k == 2 ? g : 0.0f;
-      r1[2 * j + 1] = k == 3 ? g : 0.0f;
+      float* pa = dz + (2 * i * S + 2 * j) * B;
+      float* pb = pa + B;
+      float* pc = pa + S * B;
+      float* pd = pc + B;
+      const int o = (i * Q + j) * B;
+      for (int s = 0; s < B; ++s) {
+        const float g = y[o + s] > 0.0f ? dy[o + s] : 0.0f;
+        const float k = arg[o + s];
+        pa[s] = k == 0.0f ? g : 0.0f;
+        pb[s] = k == 1.0f ? g : 0.0f;
+        pc[s] = k == 2.0f ? g : 0.0f;
+        pd[s] = k == 3.0f ? g : 0.0f;
+      }
     }
   }
 }
@@ -212,28 +225,28 @@ class LeNet {
     dx3_.noalias() = w1_.transpose() * dh1_;
     w1_.noalias() -= lr * dh1_ * x3_.transpose();
     b1_.noalias() -= lr * dh1_.rowwise().sum();
-    // Pool 2 and ReLU back to conv 2's output, [f][sample][8][8].
+    // Pool 2 and ReLU back to conv 2's output.
     for (int f = 0; f < F2; ++f) {
-      for (int b = 0; b < B; ++b) {
-        const ptrdiff_t at = ptrdiff_t(b) * flat + f * Q2 * Q2;
-        pool_relu_backward<S2>(dx3_.data() + at, x3_.data() + at, arg2_.data() + at,
-                               do2_.data() + (ptrdiff_t(f) * B + b) * S2 * S2);
-      }
+      const ptrdiff_t at = ptrdiff_t(f) * Q2 * Q2 * B;
+      pool_relu_backward<S2, B>(dx3_.data() + at, x3_.data() + at, arg2_.data() + at,
+                                do2_.data() + ptrdiff_t(f) * S2 * S2 * B);
     }
     // Conv 2: input gradient through the old weights (dP2 = dO2 Wc2^T, col2im), then the update.
     dp2_.noalias() = do2_ * wc2_.transpose();
     std::fill(dm1_.begin(), dm1_.end(), 0.0f);
-    col2im<F1, Q1>(dp2_.data(), ptrdiff_t(B) * Q1 * Q1, Q1 * Q1, B, dm1_.data());
-    wc2_.noalias() -= lr * p2_.transpose() * do2_;
+    col2im<F1, Q1, B>(dp2_.data(), dm1_.data());
+    // dWc2^T = dO2^T P2 (16 x 150) and then the transposed update: measured 1.7x faster than
+    // Wc2 -= lr * P2^T dO2 (124 against 207 us at batch 32, Eigen's kernel tiles the 150 rows
+    // better than the 16); for conv 1 (25 x 6) the two forms and per-sample chunks measured the
+    // same within noise.
+    gc2_.noalias() = do2_.transpose() * p2_;
+    wc2_ -= lr * gc2_.transpose();
     bc2_.noalias() -= lr * do2_.colwise().sum().transpose();
     // Pool 1 and ReLU back to conv 1's output, then conv 1's update (no gradient to the image).
     for (int f = 0; f < F1; ++f) {
-      for (int b = 0; b < B; ++b) {
-        const ptrdiff_t plane = ptrdiff_t(f) * B + b;
-        pool_relu_backward<S1>(dm1_.data() + plane * Q1 * Q1, m1_.data() + plane * Q1 * Q1,
-                               arg1_.data() + plane * Q1 * Q1,
-                               do1_.data() + plane * S1 * S1);
-      }
+      const ptrdiff_t at = ptrdiff_t(f) * Q1 * Q1 * B;
+      pool_relu_backward<S1, B>(dm1_.data() + at, m1_.data() + at, arg1_.data() + at,
+                                do1_.data() + ptrdiff_t(f) * S1 * S1 * B);
     }
     wc1_.noalias() -= lr * p1_.transpose() * do1_;
     bc1_.noalias() -= lr * do1_.colwise().sum().transpose();
@@ -272,26 +285,33 @@ class LeNet {
   }
 
   void forward(const float* x) {
-    // Conv 1 (one GEMM for the batch), then pool + bias + ReLU into m1_ ([c][sample][12][12]).
-    im2col<C0, S0>(x, S0 * S0, lenet_in, B, p1_.data());
-    o1_.noalias() = p1_ * wc1_;
-    for (int f = 0; f < F1; ++f) {
-      for (int b = 0; b < B; ++b) {
-        const ptrdiff_t plane = ptrdiff_t(f) * B + b;
-        pool_bias_relu<S1, keep>(o1_.data() + plane * S1 * S1, bc1_(f),
-                                 m1_.data() + plane * Q1 * Q1,
-                                 keep ? arg1_.data() + plane * Q1 * Q1 : nullptr);
-      }
+    // The caller's images (B rows of 784) as [y][x][sample]: one transpose of 100 KB at batch 32.
+    const float* image = x;
+    if constexpr (B > 1) {
+      x0_.noalias() = Eigen::Map<const Eigen::Matrix<float, lenet_in, B>>(x).transpose();
+      image = x0_.data();
     }
-    // Conv 2, then pool + bias + ReLU straight into the dense input (256 x B, flatten order).
-    im2col<F1, Q1>(m1_.data(), ptrdiff_t(B) * Q1 * Q1, Q1 * Q1, B, p2_.data());
+    // Conv 1 (one GEMM for the batch), then pool + bias + ReLU into m1_.
+    im2col<C0, S0, B>(image, p1_.data());
+    if constexpr (B == 1) {
+      // 576 x 25 x 6, coefficient-based: 3.1 us against 3.3 for the GEMM, measured alone.
+      o1_.noalias() = p1_.lazyProduct(wc1_);
+    } else {
+      o1_.noalias() = p1_ * wc1_;
+    }
+    for (int f = 0; f < F1; ++f) {
+      pool_bias_relu<S1, B, keep>(o1_.data() + ptrdiff_t(f) * S1 * S1 * B, bc1_(f),
+                                  m1_.data() + ptrdiff_t(f) * Q1 * Q1 * B,
+                                  keep ? arg1_.data() + ptrdiff_t(f) * Q1 * Q1 * B : nullptr);
+    }
+    // Conv 2, then pool + bias + ReLU straight into the dense input: [f][i][j][sample] is the
+    // row-major 256 x B matrix of flattened features, in PyTorch's order.
+    im2col<F1, Q1, B>(m1_.data(), p2_.data());
     o2_.noalias() = p2_ * wc2_;
     for (int f = 0; f < F2; ++f) {
-      for (int b = 0; b < B; ++b) {
-        const ptrdiff_t at = ptrdiff_t(b) * flat + f * Q2 * Q2;
-        pool_bias_relu<S2, keep>(o2_.data() + (ptrdiff_t(f) * B + b) * S2 * S2, bc2_(f),
-                                 x3_.data() + at, keep ? arg2_.data() + at : nullptr);
-      }
+      pool_bias_relu<S2, B, keep>(o2_.data() + ptrdiff_t(f) * S2 * S2 * B, bc2_(f),
+                                  x3_.data() + ptrdiff_t(f) * Q2 * Q2 * B,
+                                  keep ? arg2_.data() + ptrdiff_t(f) * Q2 * Q2 * B : nullptr);
     }
     // Dense layers.
     h1_.noalias() = w1_ * x3_;
@@ -307,10 +327,12 @@ class LeNet {
   Eigen::Matrix<float, F1, 1> bc1_;
   Eigen::Matrix<float, patch2, F2> wc2_;
   Eigen::Matrix<float, F2, 1> bc2_;
+  Eigen::Matrix<float, F2, patch2> gc2_;  // conv 2's weight gradient, transposed
   Eigen::Matrix<float, R1, patch1> p1_;
   Eigen::Matrix<float, R1, F1> o1_, do1_;
-  std::vector<float> m1_, dm1_;  // [c][sample][12][12]
-  std::vector<std::uint8_t> arg1_, arg2_;
+  Eigen::Matrix<float, B, lenet_in> x0_;  // the images as [y][x][sample] (batch > 1)
+  std::vector<float> m1_, dm1_;            // [c][y][x][sample], 6 x 12 x 12 x B
+  std::vector<float> arg1_, arg2_;         // the pools' winners (0..3), laid out as their outputs
   Eigen::Matrix<float, R2, patch2> p2_, dp2_;
   Eigen::Matrix<float, R2, F2> o2_, do2_;
   // Dense layers, samples as columns.
@@ -320,7 +342,7 @@ class LeNet {
   Eigen::Matrix<float, h2, 1> b2_;
   Eigen::Matrix<float, out, h2> w3_;
   Eigen::Matrix<float, out, 1> b3_;
-  Eigen::Matrix<float, flat, B> x3_, dx3_;
+  Eigen::Matrix<float, flat, B, B == 1 ? Eigen::ColMajor : Eigen::RowMajor> x3_, dx3_;
   Eigen::Matrix<float, h1, B> h1_, dh1_;
   Eigen::Matrix<float, h2, B> h2_, dh2_;
   Eigen::Matrix<float, out, B> z3_;
