@@ -96,14 +96,25 @@ void require_close(const std::vector<double>& want, const T* got, const char* wh
   REQUIRE(worst < tolerance<T>());
 }
 
+using expr::x;
+// Swish's derivative needs the pre-activation z (ReLU's is read off its output): the forward pass
+// must keep z for this one.
+using Swish = Activation<x * expr::sigmoid(x)>;
+double sigmoid(double v) { return 1 / (1 + std::exp(-v)); }
+
 // Builds Network<Input<C, H, W>, Conv, Act...>, sets its parameters, and checks forward and the
-// gradients for a batch of B against the loops above. Act is nothing or ReLU (then the reference's
-// dz is dy where the pre-activation is positive).
+// gradients for a batch of B against the loops above. Act is nothing, ReLU or Swish, applied to
+// the reference's z, and its derivative to dy.
 template <class T, std::size_t B, class Conv, class In, class... Act>
 void check_against_loops(std::uint64_t seed) {
   using Net = BasicNetwork<T, Input<long(In::dims[0]), long(In::dims[1]), long(In::dims[2])>, Conv, Act...>;
   constexpr auto G = Conv::template geometry<In>;
-  constexpr bool relu = sizeof...(Act) == 1;
+  constexpr bool relu = (std::is_same_v<Act, ReLU> || ...);
+  constexpr bool swish = (std::is_same_v<Act, Swish> || ...);
+  auto f = [&](double z) { return relu ? (z > 0 ? z : 0) : swish ? z * sigmoid(z) : z; };
+  auto df = [&](double z) {
+    return relu ? (z > 0 ? 1.0 : 0.0) : swish ? sigmoid(z) * (1 + z * (1 - sigmoid(z))) : 1.0;
+  };
   Net net{Seed{seed}};
   auto& p = net.template parameters<1>();
   const auto w = uniform(p.weight.size, seed + 1);
@@ -120,8 +131,7 @@ void check_against_loops(std::uint64_t seed) {
 
   auto z = reference_forward<G>(x, wt, bt, B);
   auto y = z;
-  if (relu)
-    for (auto& v : y) v = v > 0 ? v : 0;
+  for (auto& v : y) v = f(v);
 
   std::vector<T> X(x.begin(), x.end());
   const auto dy = uniform(y.size(), seed + 4);
@@ -137,7 +147,7 @@ void check_against_loops(std::uint64_t seed) {
   }
 
   std::vector<double> dz(dy.begin(), dy.end());
-  for (std::size_t i = 0; i < dz.size(); ++i) dz[i] = double(T(dz[i])) * (relu && !(z[i] > 0) ? 0 : 1);
+  for (std::size_t i = 0; i < dz.size(); ++i) dz[i] = double(T(dz[i])) * df(z[i]);
   std::vector<double> dw, db, dx;
   reference_backward<G>(x, wt, dz, B, dw, db, dx);
   const auto& g = std::get<1>(ws->parameter_gradients);
@@ -152,6 +162,7 @@ void check_all(std::uint64_t seed) {
   check_against_loops<double, 3, Conv, In>(seed + 10);
   check_against_loops<float, 3, Conv, In, ReLU>(seed + 20);
   check_against_loops<double, 1, Conv, In, ReLU>(seed + 30);
+  check_against_loops<double, 3, Conv, In, Swish>(seed + 40);
 }
 
 }  // namespace
@@ -204,6 +215,7 @@ TEST_CASE("Conv2D: strides (im2col) and dilation", "[conv2d]") {
   check_all<Conv2D<5, Kernel<3, 3>, Stride<2>>, Shape<3, 9, 8>>(400);
   check_all<Conv2D<4, Kernel<3, 3>, Stride<2>, Pad<1>>, Shape<2, 7, 9>>(410);
   check_all<Conv2D<3, Kernel<2, 3>, Stride<3, 2>>, Shape<2, 10, 7>>(420);
+  check_all<Conv2D<3, Kernel<3, 3>, Stride<2>, Pad<0, 1, 2, 3>>, Shape<2, 7, 6>>(425);  // asymmetric
   check_all<Conv2D<3, Kernel<3, 3>, Dilation<2>>, Shape<2, 9, 8>>(430);
   check_all<Conv2D<3, Kernel<3, 3>, Dilation<2, 1>, Stride<2>, Pad<1>>, Shape<2, 9, 8>>(440);
 }
