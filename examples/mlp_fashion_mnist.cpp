@@ -19,7 +19,7 @@
 
 using namespace nerve;
 
-using Mlp = Network<Input<28, 28, 1>, Flatten,
+using Mlp = Network<Input<1, 28, 28>, Flatten,
                     Dense<256>, ReLU,
                     Dense<128>, ReLU,
                     Dense<10>, Softmax>;

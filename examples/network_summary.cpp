@@ -6,7 +6,7 @@
 using namespace nerve;
 
 using Mlp = Network<Input<784>, Dense<128>, ReLU, Dense<10>, Softmax>;
-using Deep = Network<Input<28, 28, 1>, Flatten, Dense<256>, Tanh, Dense<128>, LeakyReLU<0.1>,
+using Deep = Network<Input<1, 28, 28>, Flatten, Dense<256>, Tanh, Dense<128>, LeakyReLU<0.1>,
                      Dense<10, NoBias>, Sigmoid>;
 
 // Shapes and sizes are compile-time values: a budget can be checked before the program exists.

@@ -1,14 +1,14 @@
 // expect: Dense takes a rank-1 input (a vector): insert Flatten before this Dense
 // A LeNet-like net whose Flatten was forgotten: the error names the Dense at position 3, not the
-// first layer, and the (28, 28, 1) image it got.
+// first layer, and the (1, 28, 28) image it got.
 #include <nerve/nerve.hpp>
 using namespace nerve;
 
 #ifndef NERVE_FIXED
-using Net = Network<Input<28, 28, 1>, ReLU, Tanh,
+using Net = Network<Input<1, 28, 28>, ReLU, Tanh,
                     Dense<120>, ReLU, Dense<84>, ReLU, Dense<10>, Softmax>;
 #else
-using Net = Network<Input<28, 28, 1>, ReLU, Tanh, Flatten,
+using Net = Network<Input<1, 28, 28>, ReLU, Tanh, Flatten,
                     Dense<120>, ReLU, Dense<84>, ReLU, Dense<10>, Softmax>;
 #endif
 

@@ -1,4 +1,4 @@
-// expect: Input<> needs at least one dimension, e.g. Input<784> or Input<28, 28, 1>
+// expect: Input<> needs at least one dimension, e.g. Input<784> or Input<1, 28, 28>
 // Input<> names no sample shape at all.
 #include <nerve/nerve.hpp>
 using namespace nerve;

@@ -40,7 +40,7 @@ TEST_CASE("negative: Input needs positive dimensions, at least one", "[network][
   STATIC_REQUIRE_FALSE(Input<-4, -4>::valid_parameters);
   STATIC_REQUIRE_FALSE(Input<28, -1>::valid_parameters);
   STATIC_REQUIRE_FALSE(Input<>::valid_parameters);
-  STATIC_REQUIRE(Input<28, 28, 1>::valid_parameters);
+  STATIC_REQUIRE(Input<1, 28, 28>::valid_parameters);
   STATIC_REQUIRE(Input<1>::valid_parameters);
   // An invalid Input starts no fold, so no layer after it is checked against a made-up shape.
   STATIC_REQUIRE(std::is_same_v<shapes_of<Input<28, 0, 1>, Flatten, Dense<10>>,
@@ -61,13 +61,13 @@ TEST_CASE("negative: Dense and Softmax refuse a rank-3 shape", "[network][negati
   STATIC_REQUIRE(layer_accepts<ReLU, Shape<4, 4, 16>>());
 
   // The first refusal makes every later shape invalid_shape: one mistake, one error.
-  using Broken = shapes_of<Input<28, 28, 1>, ReLU, Tanh, Dense<120>, ReLU, Dense<84>, ReLU,
+  using Broken = shapes_of<Input<1, 28, 28>, ReLU, Tanh, Dense<120>, ReLU, Dense<84>, ReLU,
                            Dense<10>, Softmax>;
   STATIC_REQUIRE(std::is_same_v<
-                 Broken, type_list<Shape<28, 28, 1>, Shape<28, 28, 1>, Shape<28, 28, 1>,
+                 Broken, type_list<Shape<1, 28, 28>, Shape<1, 28, 28>, Shape<1, 28, 28>,
                                    invalid_shape, invalid_shape, invalid_shape, invalid_shape,
                                    invalid_shape, invalid_shape>>);
-  using Fixed = Network<Input<28, 28, 1>, ReLU, Tanh, Flatten, Dense<120>, ReLU, Dense<84>, ReLU,
+  using Fixed = Network<Input<1, 28, 28>, ReLU, Tanh, Flatten, Dense<120>, ReLU, Dense<84>, ReLU,
                         Dense<10>, Softmax>;
   STATIC_REQUIRE(Fixed::well_formed);
   STATIC_REQUIRE(Fixed::shape_after<3> == Shape<784>{});

@@ -21,9 +21,9 @@ TEST_CASE("Network: the MLP of the README folds to the right shapes", "[network]
 }
 
 TEST_CASE("Network: Flatten, bias-free Dense and every activation", "[network]") {
-  using Net = Network<Input<28, 28, 1>, Flatten, Dense<64, NoBias>, LeakyReLU<0.2f>, Dense<32>,
+  using Net = Network<Input<1, 28, 28>, Flatten, Dense<64, NoBias>, LeakyReLU<0.2f>, Dense<32>,
                       Sigmoid, Dense<7>, Tanh, Softmax>;
-  STATIC_REQUIRE(Net::shape_after<0> == Shape<28, 28, 1>{});
+  STATIC_REQUIRE(Net::shape_after<0> == Shape<1, 28, 28>{});
   STATIC_REQUIRE(Net::shape_after<1> == Shape<784>{});
   STATIC_REQUIRE(Net::shape_after<2> == Shape<64>{});
   STATIC_REQUIRE(Net::output_shape == Shape<7>{});

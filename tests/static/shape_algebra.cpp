@@ -10,8 +10,8 @@ TEST_CASE("Shape: rank, size and dims are compile-time values", "[shape]") {
   STATIC_REQUIRE(Shape<>::size == 1);
   STATIC_REQUIRE(Shape<7>::rank == 1);
   STATIC_REQUIRE(Shape<7>::size == 7);
-  STATIC_REQUIRE(Shape<28, 28, 1>::rank == 3);
-  STATIC_REQUIRE(Shape<28, 28, 1>::size == 784);
+  STATIC_REQUIRE(Shape<1, 28, 28>::rank == 3);
+  STATIC_REQUIRE(Shape<1, 28, 28>::size == 784);
   STATIC_REQUIRE(Shape<2, 3, 4>::dims[1] == 3);
   STATIC_REQUIRE(rank(Shape<2, 3>{}) == 2);
   STATIC_REQUIRE(size(Shape<2, 3>{}) == 6);

@@ -41,7 +41,7 @@ void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::fre
 using namespace nerve;
 
 TEST_CASE("no allocation: batch-1 inference after construction", "[allocation]") {
-  using Net = Network<Input<28, 28, 1>, Flatten, Dense<128>, ReLU, Dense<33>, Tanh, Dense<10>, Softmax>;
+  using Net = Network<Input<1, 28, 28>, Flatten, Dense<128>, ReLU, Dense<33>, Tanh, Dense<10>, Softmax>;
   Net net{Seed{1}};
   Net::input_type x;
   x.fill(0.5f);

@@ -1,5 +1,5 @@
 // nerve/io/fashion_mnist.hpp: Fashion-MNIST (Zalando's 28x28 grey clothing images, 10 classes,
-// 60000 for training, 10000 for testing) as LabelledData<float, Shape<28, 28, 1>>, pixels in [0, 1].
+// 60000 for training, 10000 for testing) as LabelledData<float, Shape<1, 28, 28>>, pixels in [0, 1].
 //
 // The files are read from, in this order: Options::directory if set, the folder named by the
 // environment variable NERVE_FASHION_MNIST_DIR if set, else /usr/share/datasets/fashion-mnist
@@ -26,7 +26,7 @@
 
 namespace nerve::fashion_mnist {
 
-using Image = Shape<28, 28, 1>;
+using Image = Shape<1, 28, 28>;
 using Data = LabelledData<float, Image>;
 
 inline constexpr std::size_t classes = 10;

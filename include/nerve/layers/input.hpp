@@ -18,7 +18,7 @@ struct Input : layer {
 
   template <class At>
   struct rejects_parameters {
-    static_assert(sizeof...(Dims) > 0, "Input<> needs at least one dimension, e.g. Input<784> or Input<28, 28, 1>");
+    static_assert(sizeof...(Dims) > 0, "Input<> needs at least one dimension, e.g. Input<784> or Input<1, 28, 28>");
     static_assert(((Dims > 0) && ...),
                   "every dimension of Input<...> must be at least 1: a zero or negative size "
                   "cannot hold a sample");
