@@ -22,9 +22,12 @@ struct Arguments {
   std::optional<std::string> csv;
   std::uint64_t seed = 42;
   bool quick = false;
+  std::optional<double> learning_rate;  // the optimizer's first learning rate
+  std::optional<double> decay;          // its factor after every epoch
 };
 
-// --epochs N, --limit N, --csv FILE, --seed S, --quick (the example says what quick means).
+// --epochs N, --limit N, --csv FILE, --seed S, --quick (the example says what quick means),
+// --learning-rate R and --decay F (the learning rate's factor after each epoch).
 inline Arguments parse(int argc, char** argv, std::size_t default_epochs) {
   Arguments a;
   a.epochs = default_epochs;
@@ -39,8 +42,11 @@ inline Arguments parse(int argc, char** argv, std::size_t default_epochs) {
     else if (flag == "--csv") a.csv = value();
     else if (flag == "--seed") a.seed = std::stoull(value());
     else if (flag == "--quick") a.quick = true;
+    else if (flag == "--learning-rate") a.learning_rate = std::stod(value());
+    else if (flag == "--decay") a.decay = std::stod(value());
     else throw std::invalid_argument("unknown argument " + flag +
-                                     " (use --epochs N, --limit N, --csv FILE, --seed S, --quick)");
+                                     " (use --epochs N, --limit N, --csv FILE, --seed S, --quick, "
+                                     "--learning-rate R, --decay F)");
   }
   if (a.epochs == 0) throw std::invalid_argument("--epochs must be at least 1");
   return a;

@@ -46,12 +46,13 @@ int main(int argc, char** argv) try {
   LeNet::explain();
   std::puts("");
 
-  auto trainer = make_trainer<CrossEntropy, Adam, Batch<32>>(net, Adam{.learning_rate = 2e-3});
+  auto trainer = make_trainer<CrossEntropy, Adam, Batch<32>>(
+      net, Adam{.learning_rate = args.learning_rate.value_or(2e-3)});
   FitOptions options;
   options.shuffle_seed = Seed{args.seed};
   if (args.csv) options.csv = *args.csv;
   // Learning-rate decay after every epoch: large steps first, small ones to settle.
-  const double decay = args.epochs <= 4 ? 0.6 : 0.85;
+  const double decay = args.decay.value_or(args.epochs <= 4 ? 0.6 : 0.85);
   options.on_epoch = [&](const EpochSummary&) { trainer.optimizer().learning_rate *= decay; };
   const auto history = trainer.fit(train, Epochs{args.epochs}, options, &test);
 

@@ -133,3 +133,26 @@ TEST_CASE("no allocation: a training step through layers with parameters of thei
   counting = false;
   CHECK(allocations == 0);
 }
+
+TEST_CASE("no allocation: a CNN (Conv2D, BatchNorm, MaxPool, AvgPool, GlobalAvgPool, Dropout) in inference and training",
+          "[allocation][conv2d]") {
+  using Net = Network<Input<1, 12, 12>, Conv2D<4, Kernel<3, 3>, Same>, BatchNorm<>, ReLU, MaxPool<2>,
+                      Conv2D<6, Kernel<3, 3>, Stride<2>, Pad<1>>, ReLU, AvgPool<3, Stride<1>, Pad<1>>,
+                      Dropout<0.25>, GlobalAvgPool, Dense<3>, Softmax>;
+  Net net{Seed{3}};
+  Trainer<Net, CrossEntropy, Adam, Batch<4>> trainer(net);
+  std::vector<float> X(4 * 144);
+  for (std::size_t i = 0; i < X.size(); ++i) X[i] = static_cast<float>(i % 13) / 13.0f;
+  const std::uint32_t labels[4] = {0, 1, 2, 1};
+  trainer.step(X.data(), labels);
+  allocations = 0;
+  counting = true;
+  float sum = 0;
+  for (int i = 0; i < 10; ++i) {
+    trainer.step(X.data(), labels);
+    sum += net(X.data())(1);
+  }
+  counting = false;
+  CHECK(allocations == 0);
+  CHECK(std::isfinite(sum));
+}
