@@ -187,11 +187,10 @@ TEST_CASE("Conv2D: shapes follow PyTorch's rule", "[conv2d]") {
   STATIC_REQUIRE(LeNet1::parameter_count == 6 * 25 + 6);
   STATIC_REQUIRE(Network<Input<3, 8, 8>, Conv2D<4, Kernel<3, 3>, NoBias>>::parameter_count == 4 * 27);
   // the algorithm each stride gets
-  STATIC_REQUIRE(kernels::choose_conv_algorithm<Conv2D<6, Kernel<5, 5>>::geometry<Shape<1, 28, 28>>> ==
+  STATIC_REQUIRE(Conv2D<6, Kernel<5, 5>>::geometry<Shape<1, 28, 28>>.algorithm ==
                  kernels::conv_algorithm::direct);
-  STATIC_REQUIRE(
-      kernels::choose_conv_algorithm<Conv2D<6, Kernel<3, 3>, Stride<2>>::geometry<Shape<1, 9, 9>>> ==
-      kernels::conv_algorithm::im2col);
+  STATIC_REQUIRE(Conv2D<6, Kernel<3, 3>, Stride<2>>::geometry<Shape<1, 9, 9>>.algorithm ==
+                 kernels::conv_algorithm::im2col);
 }
 
 TEST_CASE("Conv2D: valid, stride 1 (direct), one channel, odd sizes", "[conv2d]") {
@@ -224,4 +223,29 @@ TEST_CASE("Conv2D: a kernel as large as the input, and no bias", "[conv2d]") {
   check_all<Conv2D<7, Kernel<5, 4>>, Shape<3, 5, 4>>(500);  // one output per filter
   check_all<Conv2D<3, Kernel<3, 3>, NoBias, Same>, Shape<4, 6, 6>>(510);
   check_all<Conv2D<1, Kernel<1, 1>>, Shape<1, 1, 1>>(520);  // the smallest convolution
+}
+
+TEST_CASE("Conv2D: the direct and the im2col forward agree on stride-1 shapes", "[conv2d]") {
+  // The layer picks direct for stride 1; im2col must give the same values there (bench/ compares
+  // their speed on these shapes).
+  auto both = []<kernels::conv_geometry G>() {
+    constexpr kernels::conv_geometry direct = [] { auto g = G; g.algorithm = kernels::conv_algorithm::direct; return g; }();
+    constexpr kernels::conv_geometry im2col = [] { auto g = G; g.algorithm = kernels::conv_algorithm::im2col; return g; }();
+    constexpr std::size_t B = 2, in = G.channels * G.height * G.width, out = G.filters * G.outputs();
+    const auto x = uniform(B * in, 1), w = uniform(G.filters * G.taps(), 2), b = uniform(G.filters, 3);
+    std::vector<float> X(x.begin(), x.end()), Wt(w.begin(), w.end()), bias(b.begin(), b.end());
+    std::vector<float> y1(B * out), y2(B * out), z1(B * out), z2(B * out);
+    alignas(64) static float s1[kernels::conv_plan<direct, float>::forward_scratch];
+    alignas(64) static float s2[kernels::conv_plan<im2col, float>::forward_scratch];
+    kernels::conv_forward<direct, B>(X.data(), in, Wt.data(), bias.data(), z1.data(), y1.data(), out, s1, kernels::Identity{});
+    kernels::conv_forward<im2col, B>(X.data(), in, Wt.data(), bias.data(), z2.data(), y2.data(), out, s2, kernels::Identity{});
+    const auto want = reference_forward<G>(x, std::vector<double>(Wt.begin(), Wt.end()),
+                                           std::vector<double>(bias.begin(), bias.end()), B);
+    require_close<float>(want, y1.data(), "direct");
+    require_close<float>(want, y2.data(), "im2col");
+    require_close<float>(want, z1.data(), "direct z");
+  };
+  both.operator()<Conv2D<6, Kernel<5, 5>>::geometry<Shape<1, 28, 28>>>();
+  both.operator()<Conv2D<16, Kernel<5, 5>>::geometry<Shape<6, 12, 12>>>();
+  both.operator()<Conv2D<5, Kernel<3, 3>, Same, Dilation<2>>::geometry<Shape<3, 7, 9>>>();
 }

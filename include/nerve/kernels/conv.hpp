@@ -39,7 +39,8 @@ enum class conv_algorithm {
   im2col   // an im2col matrix of every output's taps (any stride): K x P values written first
 };
 
-// A convolution's sizes, all known at compile time (a structural type: a template argument).
+// A convolution's sizes and its forward algorithm, all known at compile time (a structural type:
+// a template argument).
 struct conv_geometry {
   std::size_t channels, height, width;  // input C, H, W
   std::size_t filters;                  // F
@@ -47,6 +48,7 @@ struct conv_geometry {
   std::size_t sh, sw;                   // stride
   std::size_t dh, dw;                   // dilation
   std::size_t pt, pl, pb, pr;           // padding: top, left, bottom, right
+  conv_algorithm algorithm = conv_algorithm::im2col;
 
   constexpr std::size_t hp() const { return height + pt + pb; }  // padded input
   constexpr std::size_t wp() const { return width + pl + pr; }
@@ -59,13 +61,14 @@ struct conv_geometry {
   constexpr bool padded() const { return pt + pl + pb + pr > 0; }
 };
 
-// The algorithm each shape gets. Direct needs stride 1; it then computes OH * Wp outputs per plane
+// The algorithm a shape gets. Direct needs stride 1; it then computes OH * Wp outputs per plane
 // instead of OH * OW but writes nothing per tap, while im2col writes K values per output before
 // the product reads them again. Measured (docs/design.md, "Convolution"): direct wins for every
 // stride-1 shape tried, from LeNet's 5x5 layers to 3x3 'same' layers of 64 filters.
-template <conv_geometry G>
-inline constexpr conv_algorithm choose_conv_algorithm =
-    G.unit_stride() ? conv_algorithm::direct : conv_algorithm::im2col;
+constexpr conv_geometry with_chosen_algorithm(conv_geometry g) {
+  g.algorithm = g.unit_stride() ? conv_algorithm::direct : conv_algorithm::im2col;
+  return g;
+}
 
 namespace detail {
 
@@ -149,8 +152,10 @@ inline constexpr auto tap_offsets = [] {
 // The scratch layout of one convolution (elements of T, every region 64-byte aligned).
 template <conv_geometry G, class T>
 struct conv_plan {
+  static_assert(G.algorithm == conv_algorithm::im2col || G.unit_stride(),
+                "the direct convolution needs stride 1");
   static constexpr std::size_t L = lanes<T>;
-  static constexpr conv_algorithm algorithm = choose_conv_algorithm<G>;
+  static constexpr conv_algorithm algorithm = G.algorithm;
   static constexpr std::size_t K = G.taps();
   static constexpr std::size_t P = G.outputs();
 
@@ -230,6 +235,7 @@ NERVE_INLINE void im2col(const T* NERVE_RESTRICT x, T* NERVE_RESTRICT col) noexc
 //   X: B rows ldx apart (C x H x W each); Y, Z: B rows ldy apart (F x OH x OW each).
 //   Wt: F x K (PyTorch's [out, in, kh, kw]); bias: F values or null.
 //   scratch: conv_plan<G, T>::forward_scratch elements, 64-byte aligned.
+//   G.algorithm: how (with_chosen_algorithm picks it per shape; bench/ compares both).
 template <conv_geometry G, std::size_t B, class T, class Arch = xsimd::default_arch,
           class Epilogue>
 void conv_forward(const T* X, std::size_t ldx, const T* Wt, const T* bias, T* Z, T* Y,

@@ -122,15 +122,15 @@ struct Conv2D : layer {
   using output_shape =
       Shape<filters, window_out_height<window, In>, window_out_width<window, In>>;
 
-  // The kernel geometry for input In (an image the window fits).
+  // The kernel geometry for input In (an image the window fits), with its forward algorithm.
   template <AnyShape In>
-  static constexpr kernels::conv_geometry geometry{
+  static constexpr kernels::conv_geometry geometry = kernels::with_chosen_algorithm({
       In::dims[0], In::dims[1], In::dims[2], filters,
       static_cast<std::size_t>(KernelSize::height), static_cast<std::size_t>(KernelSize::width),
       static_cast<std::size_t>(window::rows.stride), static_cast<std::size_t>(window::cols.stride),
       static_cast<std::size_t>(window::rows.dilation), static_cast<std::size_t>(window::cols.dilation),
       static_cast<std::size_t>(window::rows.before), static_cast<std::size_t>(window::cols.before),
-      static_cast<std::size_t>(window::rows.after), static_cast<std::size_t>(window::cols.after)};
+      static_cast<std::size_t>(window::rows.after), static_cast<std::size_t>(window::cols.after)});
 
   static std::string name() {
     std::string out = "Conv2D<" + std::to_string(Filters) + ", " + window::describe();
