@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# nerve's main job: builds the examples, then trains the MLP on Fashion-MNIST and measures it.
-# Arguments go to the example: scripts/run.sh --epochs 3
+# nerve's main job: builds the examples, then trains LeNet-5 on Fashion-MNIST and measures it.
+# With no arguments the quick setting (5 epochs, above 89% test accuracy in well under a minute
+# of training on 2 cores); arguments go to the example instead: scripts/run.sh (full: --epochs 15).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -8,4 +9,7 @@ build=${NERVE_BUILD_DIR:-build/release}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DNERVE_BUILD_TESTS=OFF \
       -DNERVE_BUILD_EXAMPLES=ON -DNERVE_BUILD_BENCH=OFF
 cmake --build "$build" -j "$(nproc)"
-"$build/examples/mlp_fashion_mnist" "$@"
+if (($#)); then
+  exec "$build/examples/lenet_fashion_mnist" "$@"
+fi
+exec "$build/examples/lenet_fashion_mnist" --quick

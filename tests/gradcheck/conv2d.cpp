@@ -31,6 +31,13 @@ TEST_CASE("gradcheck: Conv2D valid, stride 1, then a second Conv2D (one channel,
                      Conv2D<2, Kernel<2, 3>>, Flatten, Dense<3>, Softmax>>(1);
 }
 
+TEST_CASE("gradcheck: Conv2D on wide planes (the direct algorithm), padded and dilated",
+          "[gradcheck][conv2d]") {
+  check<BasicNetwork<double, Input<2, 4, 19>, Conv2D<3, Kernel<3, 3>, Same>, Tanh,
+                     Conv2D<2, Kernel<2, 3>, Pad<1, 0, 0, 1>, Dilation<1, 2>>, Flatten, Dense<3>,
+                     Softmax>>(11);
+}
+
 TEST_CASE("gradcheck: Conv2D with Same and asymmetric padding, many channels, ReLU and MaxPool",
           "[gradcheck][conv2d]") {
   check<BasicNetwork<double, Input<3, 6, 5>, Conv2D<4, Kernel<4, 4>, Same>, Tanh,

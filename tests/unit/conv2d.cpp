@@ -2,8 +2,8 @@
 // gradients of a given output gradient (through the network's input_gradient, which runs the
 // layer's backward pass), in float and double, for odd sizes, strides, paddings, dilations, a
 // kernel as large as the input, one channel and many, batches of 1 and 3, with and without an
-// activation fused after the convolution. Both forward algorithms (direct and im2col) are hit:
-// stride 1 takes the direct path, strides above 1 the im2col path.
+// activation fused after the convolution. Both forward algorithms are hit: the direct one takes
+// stride-1 shapes whose planes are wide against the kernel, im2col the others.
 #include <catch2/catch.hpp>
 
 #include <nerve/layers/conv2d.hpp>
@@ -193,7 +193,25 @@ TEST_CASE("Conv2D: shapes follow PyTorch's rule", "[conv2d]") {
                  kernels::conv_algorithm::im2col);
 }
 
-TEST_CASE("Conv2D: valid, stride 1 (direct), one channel, odd sizes", "[conv2d]") {
+// Which algorithm the shapes below get (kernels::with_chosen_algorithm).
+template <class Conv, class In>
+constexpr kernels::conv_algorithm algorithm_of = Conv::template geometry<In>.algorithm;
+
+TEST_CASE("Conv2D: the direct algorithm (stride 1, wide planes)", "[conv2d]") {
+  using Wide = Conv2D<4, Kernel<3, 3>>;
+  using WideSame = Conv2D<5, Kernel<3, 3>, Same>;
+  using WidePadded = Conv2D<3, Kernel<5, 3>, Pad<1, 0, 2, 1>, Dilation<1, 2>>;
+  STATIC_REQUIRE(algorithm_of<Wide, Shape<2, 5, 20>> == kernels::conv_algorithm::direct);
+  STATIC_REQUIRE(algorithm_of<WideSame, Shape<3, 6, 13>> == kernels::conv_algorithm::direct);
+  STATIC_REQUIRE(algorithm_of<WidePadded, Shape<2, 7, 23>> == kernels::conv_algorithm::direct);
+  check_all<Wide, Shape<2, 5, 20>>(600);
+  check_all<WideSame, Shape<3, 6, 13>>(610);
+  check_all<WidePadded, Shape<2, 7, 23>>(620);
+  check_all<Conv2D<6, Kernel<5, 5>, Pad<2>>, Shape<1, 28, 28>>(630);  // LeNet's first layer
+}
+
+TEST_CASE("Conv2D: valid, stride 1, one channel, odd sizes (im2col: narrow planes)", "[conv2d]") {
+  STATIC_REQUIRE(algorithm_of<Conv2D<3, Kernel<3, 3>>, Shape<1, 7, 5>> == kernels::conv_algorithm::im2col);
   check_all<Conv2D<3, Kernel<3, 3>>, Shape<1, 7, 5>>(100);
   check_all<Conv2D<6, Kernel<5, 5>>, Shape<1, 12, 12>>(110);
 }

@@ -61,12 +61,15 @@ struct conv_geometry {
   constexpr bool padded() const { return pt + pl + pb + pr > 0; }
 };
 
-// The algorithm a shape gets. Direct needs stride 1; it then computes OH * Wp outputs per plane
-// instead of OH * OW but writes nothing per tap, while im2col writes K values per output before
-// the product reads them again. Measured (docs/design.md, "Convolution"): direct wins for every
-// stride-1 shape tried, from LeNet's 5x5 layers to 3x3 'same' layers of 64 filters.
+// The algorithm a shape gets. Direct needs stride 1; it computes OH * Wp outputs per plane instead
+// of OH * OW (the extra Wp - OW columns of each row are dropped) but writes nothing per tap, while
+// im2col writes K values per output before the product reads them again. So direct wins while the
+// dropped columns are few: measured on the examples' shapes (docs/design.md, "Convolution"),
+// direct is faster up to about a quarter of extra columns (LeNet's first layer: 28 for 24; a
+// 3x3 'same' layer: 30 for 28), and im2col from about a half (LeNet's second: 12 for 8).
 constexpr conv_geometry with_chosen_algorithm(conv_geometry g) {
-  g.algorithm = g.unit_stride() ? conv_algorithm::direct : conv_algorithm::im2col;
+  const bool few_dropped = 4 * (g.wp() - g.out_w()) <= g.out_w();
+  g.algorithm = g.unit_stride() && few_dropped ? conv_algorithm::direct : conv_algorithm::im2col;
   return g;
 }
 

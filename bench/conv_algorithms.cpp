@@ -1,0 +1,66 @@
+// bench/conv_algorithms.cpp: the two forward algorithms of kernels/conv.hpp (direct and im2col)
+// on the stride-1 shapes of the examples, at batch 1 and 32, so that the choice the layer makes
+// at compile time (with_chosen_algorithm) rests on a measurement. docs/design.md quotes a run.
+//
+//   taskset -c 1 build/bench/nerve_conv_algorithms --benchmark_repetitions=5 \
+//       --benchmark_report_aggregates_only=true
+#include <benchmark/benchmark.h>
+
+#include <nerve/kernels/conv.hpp>
+#include <nerve/kernels/epilogue.hpp>
+#include <nerve/tensor/tensor.hpp>
+
+#include <cstddef>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+using nerve::kernels::conv_algorithm;
+using nerve::kernels::conv_geometry;
+
+// C, H, W, F, kernel, padding (stride 1, no dilation)
+constexpr conv_geometry shape(std::size_t c, std::size_t h, std::size_t w, std::size_t f,
+                              std::size_t k, std::size_t pad, conv_algorithm a) {
+  return conv_geometry{c, h, w, f, k, k, 1, 1, 1, 1, pad, pad, pad, pad, a};
+}
+
+template <conv_geometry G, std::size_t B>
+void forward(benchmark::State& state) {
+  constexpr std::size_t in = G.channels * G.height * G.width, out = G.filters * G.outputs();
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(-1, 1);
+  std::vector<float> x(B * in), w(G.filters * G.taps()), b(G.filters), y(B * out);
+  for (auto& v : x) v = u(rng);
+  for (auto& v : w) v = u(rng);
+  for (auto& v : b) v = u(rng);
+  nerve::Tensor<float, nerve::Shape<nerve::kernels::conv_plan<G, float>::forward_scratch>> scratch;  // aligned
+  const nerve::kernels::Identity f;
+  for (auto _ : state) {
+    nerve::kernels::conv_forward<G, B>(x.data(), in, w.data(), b.data(), static_cast<float*>(nullptr), y.data(), out,
+                                       scratch.data(), f);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      2.0 * G.taps() * G.filters * G.outputs() * B, benchmark::Counter::kIsIterationInvariantRate,
+      benchmark::Counter::kIs1000);
+}
+
+#define NERVE_CONV_SHAPE(name, c, h, w, f, k, pad)                                                  \
+  BENCHMARK_TEMPLATE(forward, shape(c, h, w, f, k, pad, conv_algorithm::direct), 1)->Name(name "/b1/direct"); \
+  BENCHMARK_TEMPLATE(forward, shape(c, h, w, f, k, pad, conv_algorithm::im2col), 1)->Name(name "/b1/im2col"); \
+  BENCHMARK_TEMPLATE(forward, shape(c, h, w, f, k, pad, conv_algorithm::direct), 32)->Name(name "/b32/direct"); \
+  BENCHMARK_TEMPLATE(forward, shape(c, h, w, f, k, pad, conv_algorithm::im2col), 32)->Name(name "/b32/im2col");
+
+NERVE_CONV_SHAPE("lenet1_1x28x28_6x5x5", 1, 28, 28, 6, 5, 0)
+NERVE_CONV_SHAPE("lenet1pad_1x28x28_6x5x5_pad2", 1, 28, 28, 6, 5, 2)
+NERVE_CONV_SHAPE("lenet2_6x12x12_16x5x5", 6, 12, 12, 16, 5, 0)
+NERVE_CONV_SHAPE("lenet2pad_6x14x14_16x5x5", 6, 14, 14, 16, 5, 0)
+NERVE_CONV_SHAPE("cnn1_1x28x28_32x3x3_same", 1, 28, 28, 32, 3, 1)
+NERVE_CONV_SHAPE("cnn2_32x14x14_64x3x3_same", 32, 14, 14, 64, 3, 1)
+
+}  // namespace
+
+BENCHMARK_MAIN();
