@@ -14,12 +14,14 @@
 #include <cstddef>     // std::size_t
 #include <cstdint>     // std::uint32_t, std::uint64_t
 #include <cstdio>      // std::snprintf
+#include <functional>  // std::invoke
 #include <optional>
 #include <ranges>      // std::ranges::input_range, range_reference_t
 #include <span>
 #include <stdexcept>   // std::invalid_argument, std::out_of_range
 #include <string>
 #include <string_view>
+#include <type_traits>  // std::invoke_result_t
 #include <unordered_map>
 #include <utility>     // std::pair
 #include <vector>
@@ -70,17 +72,29 @@ class Vocabulary {
     return build(std::span<const std::string_view>(&text, 1), options);
   }
 
-  // The symbols of many texts (strings, string_views, or a view projecting them, e.g.
-  // corpus.fortunes | std::views::transform(&fortunes::Fortune::text)).
+  // The symbols of many texts: a range of strings or string_views.
   template <std::ranges::input_range Texts>
     requires std::convertible_to<std::ranges::range_reference_t<Texts>, std::string_view>
   static Vocabulary build(Texts&& texts, const VocabularyOptions& options = {}) {
+    return build(texts, [](std::string_view t) { return t; }, options);
+  }
+
+  // The symbols of the text of each item: projection(item) is a string or string_view, e.g.
+  // build(corpus.fortunes, &fortunes::Fortune::text).
+  template <std::ranges::input_range Items, class Projection>
+    requires std::convertible_to<
+        std::invoke_result_t<Projection&, std::ranges::range_reference_t<Items>>, std::string_view>
+  static Vocabulary build(Items&& items, Projection projection,
+                          const VocabularyOptions& options = {}) {
     if (options.max_size && *options.max_size == 0) {
       throw std::invalid_argument(
           "Vocabulary::build: max_size is 0, but the unknown symbol needs an id: use 1 or more");
     }
     Counter counter;
-    for (auto&& t : texts) counter.add(std::string_view(t), options.unit, "Vocabulary::build");
+    for (auto&& item : items) {
+      counter.add(std::string_view(std::invoke(projection, item)), options.unit,
+                  "Vocabulary::build");
+    }
     std::vector<std::pair<char32_t, std::uint64_t>> seen = counter.items();
 
     // The most frequent first (equal counts by symbol), then the order asked for.
