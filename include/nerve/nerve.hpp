@@ -38,6 +38,8 @@
 #include "nerve/loss/mse.hpp"
 #include "nerve/optim/adam.hpp"
 #include "nerve/optim/sgd.hpp"
+#include "nerve/train/sampling.hpp"
+#include "nerve/train/split.hpp"
 #include "nerve/train/trainer.hpp"
 #include "nerve/network/network.hpp"
 #include "nerve/shape/shape.hpp"
