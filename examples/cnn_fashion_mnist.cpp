@@ -1,5 +1,5 @@
 // Trains a deeper CNN on Fashion-MNIST (two 3x3 conv blocks of 32 and 64 filters with BatchNorm
-// and max pooling, then dropout and two dense layers) and measures it: the network's summary and
+// and max pooling, then dropout 0.25 and two dense layers) and measures it: the network's summary and
 // fusion plan, progress and test accuracy per epoch, time per epoch, the test confusion matrix and
 // batch-1 inference latency.
 //
@@ -24,8 +24,8 @@ using namespace nerve;
 using Cnn = Network<Input<1, 28, 28>,
                     Conv2D<32, Kernel<3, 3>, Same>, BatchNorm<>, ReLU, MaxPool<2>,  // (32, 14, 14)
                     Conv2D<64, Kernel<3, 3>, Same>, BatchNorm<>, ReLU, MaxPool<2>,  // (64, 7, 7)
-                    Flatten, Dropout<0.4>,
-                    Dense<128>, ReLU, Dropout<0.3>,
+                    Flatten, Dropout<0.25>,
+                    Dense<128>, ReLU, Dropout<0.25>,
                     Dense<10>, Softmax>;
 
 static_assert(Cnn::output_shape == Shape<10>{});
