@@ -94,9 +94,9 @@ TEST_CASE("fashion_mnist: files from another folder (plain or gzipped) with pixe
       INFO("image " << i << " pixel " << k);
       REQUIRE(test.samples()[i * 784 + k] == static_cast<float>((i * 51 + k) % 256) / 255.0f);
     }
-  CHECK(test.sample(0)(0, 5, 0) == 5 / 255.0f);
-  CHECK(test.sample(1)(7, 8, 0) == 1.0f);  // pixel 7 * 28 + 8 = 204: 51 + 204 = 255 -> exactly 1
-  CHECK(test.sample(1)(1, 0, 0) == static_cast<float>((51 + 28) % 256) / 255.0f);
+  CHECK(test.sample(0)(0, 0, 5) == 5 / 255.0f);
+  CHECK(test.sample(1)(0, 7, 8) == 1.0f);  // pixel 7 * 28 + 8 = 204: 51 + 204 = 255 -> exactly 1
+  CHECK(test.sample(1)(0, 1, 0) == static_cast<float>((51 + 28) % 256) / 255.0f);
 
   const auto train = fashion_mnist::train({.directory = dir.path(), .limit = 1});
   REQUIRE(train.size() == 1);
