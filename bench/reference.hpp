@@ -98,10 +98,12 @@ inline double train_step(MlpParams& p, const float* x, const std::uint32_t* labe
 
 // ---- W4, W4b32: the LeNet. Images are (channels, side, side), row-major, in double. ----
 
-// act(conv(x) + b), valid, stride 1: (p.in, side, side) -> (p.out, side - k + 1, side - k + 1).
+// act(conv(x) + b), stride 1, `pad` zeros on every side (0: valid):
+// (p.in, side, side) -> (p.out, o, o), o = side + 2 pad - k + 1. Taps that fall in the padding
+// are skipped (they multiply zeros).
 inline std::vector<double> conv2d(const ConvParams& p, const std::vector<double>& x, int side,
-                                  Activation act) {
-  const int k = p.kernel, o = side - k + 1;
+                                  int pad, Activation act) {
+  const int k = p.kernel, o = side + 2 * pad - k + 1;
   std::vector<double> out(std::size_t(p.out) * o * o);
   for (int f = 0; f < p.out; ++f) {
     for (int i = 0; i < o; ++i) {
@@ -109,9 +111,13 @@ inline std::vector<double> conv2d(const ConvParams& p, const std::vector<double>
         double z = p.bias[f];
         for (int c = 0; c < p.in; ++c) {
           for (int u = 0; u < k; ++u) {
+            const int y = i + u - pad;
+            if (y < 0 || y >= side) continue;
             for (int v = 0; v < k; ++v) {
+              const int xx = j + v - pad;
+              if (xx < 0 || xx >= side) continue;
               z += double(p.weight[((std::size_t(f) * p.in + c) * k + u) * k + v]) *
-                   x[(std::size_t(c) * side + i + u) * side + j + v];
+                   x[(std::size_t(c) * side + y) * side + xx];
             }
           }
         }
@@ -151,15 +157,15 @@ inline std::vector<double> max_pool2(const std::vector<double>& x, int channels,
 
 // Everything one LeNet forward pass keeps for its backward pass.
 struct LeNetActivations {
-  std::vector<double> x, a1, m1, a2, m2, h1, h2, prob;  // m2 is the flattened 256
+  std::vector<double> x, a1, m1, a2, m2, h1, h2, prob;  // m2 is the flattened 400
   std::vector<std::size_t> from1, from2;                // max pools' winners
 };
 inline LeNetActivations lenet_activations(const LeNetParams& p, const float* image) {
   LeNetActivations a;
   a.x = to_double(image, lenet_in);
-  a.a1 = conv2d(p.c1, a.x, lenet_side, Activation::relu);
+  a.a1 = conv2d(p.c1, a.x, lenet_side, lenet_pad1, Activation::relu);
   a.m1 = max_pool2(a.a1, lenet_c1, lenet_side1, &a.from1);
-  a.a2 = conv2d(p.c2, a.m1, lenet_pool1, Activation::relu);
+  a.a2 = conv2d(p.c2, a.m1, lenet_pool1, 0, Activation::relu);
   a.m2 = max_pool2(a.a2, lenet_c2, lenet_side2, &a.from2);
   a.h1 = dense(p.f1, a.m2, Activation::relu);
   a.h2 = dense(p.f2, a.h1, Activation::relu);
@@ -188,12 +194,12 @@ inline std::vector<double> dense_backward(const DenseParams& p, const std::vecto
 }
 
 // Gradients of one convolution from dz (the gradient of its pre-activation), accumulated;
-// returns dx when `want_dx`.
+// returns dx (side x side: nothing flows to the padding) when `want_dx`.
 inline std::vector<double> conv2d_backward(const ConvParams& p, const std::vector<double>& x,
-                                           int side, const std::vector<double>& dz,
+                                           int side, int pad, const std::vector<double>& dz,
                                            std::vector<double>& gw, std::vector<double>& gb,
                                            bool want_dx) {
-  const int k = p.kernel, o = side - k + 1;
+  const int k = p.kernel, o = side + 2 * pad - k + 1;
   std::vector<double> dx(want_dx ? std::size_t(p.in) * side * side : 0, 0.0);
   for (int f = 0; f < p.out; ++f) {
     for (int i = 0; i < o; ++i) {
@@ -202,9 +208,13 @@ inline std::vector<double> conv2d_backward(const ConvParams& p, const std::vecto
         gb[f] += g;
         for (int c = 0; c < p.in; ++c) {
           for (int u = 0; u < k; ++u) {
+            const int y = i + u - pad;
+            if (y < 0 || y >= side) continue;
             for (int v = 0; v < k; ++v) {
+              const int xx = j + v - pad;
+              if (xx < 0 || xx >= side) continue;
               const std::size_t w = ((std::size_t(f) * p.in + c) * k + u) * k + v;
-              const std::size_t at = (std::size_t(c) * side + i + u) * side + j + v;
+              const std::size_t at = (std::size_t(c) * side + y) * side + xx;
               gw[w] += g * x[at];
               if (want_dx) dx[at] += double(p.weight[w]) * g;
             }
@@ -252,9 +262,9 @@ inline double lenet_train_step(LeNetParams& p, const float* x, const std::uint32
     auto dh1 = relu_mask(dense_backward(p.f2, a.h1, dh2, gf2w, gf2b), a.h1);
     auto dm2 = dense_backward(p.f1, a.m2, dh1, gf1w, gf1b);
     auto da2 = max_pool2_relu_backward(dm2, a.from2, a.a2);
-    auto dm1 = conv2d_backward(p.c2, a.m1, lenet_pool1, da2, gc2w, gc2b, true);
+    auto dm1 = conv2d_backward(p.c2, a.m1, lenet_pool1, 0, da2, gc2w, gc2b, true);
     auto da1 = max_pool2_relu_backward(dm1, a.from1, a.a1);
-    conv2d_backward(p.c1, a.x, lenet_side, da1, gc1w, gc1b, false);
+    conv2d_backward(p.c1, a.x, lenet_side, lenet_pad1, da1, gc1w, gc1b, false);
   }
   auto update = [lr](std::vector<float>& w, const std::vector<double>& g) {
     for (std::size_t k = 0; k < w.size(); ++k) w[k] = float(w[k] - lr * g[k]);

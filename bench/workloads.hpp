@@ -106,22 +106,26 @@ inline BatchPool make_batch_pool(int batch, unsigned seed = 1234) {
           make_labels(batch * batch_pool, seed + 1)};
 }
 
-// W4 and W4b32: LeNet on one 28x28 grey image, images in CHW (PyTorch's layout):
-//   conv 5x5 x6 (valid, stride 1) + bias + ReLU -> (6, 24, 24), max pool 2x2 stride 2 -> (6, 12, 12),
-//   conv 5x5 x16 + bias + ReLU -> (16, 8, 8), max pool 2 -> (16, 4, 4), flatten (channel-major,
-//   PyTorch's order) -> 256, dense 120 ReLU, dense 84 ReLU, dense 10;
+// W4 and W4b32: LeNet (examples/lenet_fashion_mnist.cpp's network, issue 7) on one 28x28 grey
+// image, images in CHW (PyTorch's layout):
+//   conv 5x5 x6 (padding 2, stride 1: LeNet-5's 32x32 geometry) + bias + ReLU -> (6, 28, 28),
+//   max pool 2x2 stride 2 -> (6, 14, 14), conv 5x5 x16 (valid) + bias + ReLU -> (16, 10, 10),
+//   max pool 2 -> (16, 5, 5), flatten (channel-major, PyTorch's order) -> 400, dense 120 ReLU,
+//   dense 84 ReLU, dense 10;
 // W4 ends in softmax (batch-1 inference), W4b32 is one SGD step (learning_rate) on the mean
 // softmax cross-entropy of 32 images.
 inline constexpr int lenet_channels = 1;
 inline constexpr int lenet_side = 28;  // input height and width
 inline constexpr int lenet_in = lenet_channels * lenet_side * lenet_side;  // 784
 inline constexpr int lenet_kernel = 5;
+inline constexpr int lenet_pad1 = 2;  // conv 1's zero padding on every side; conv 2 has none
 inline constexpr int lenet_c1 = 6, lenet_c2 = 16;  // filters of the two convolutions
-inline constexpr int lenet_side1 = lenet_side - lenet_kernel + 1;  // 24: conv 1's output
-inline constexpr int lenet_pool1 = lenet_side1 / 2;                 // 12
-inline constexpr int lenet_side2 = lenet_pool1 - lenet_kernel + 1;  // 8: conv 2's output
-inline constexpr int lenet_pool2 = lenet_side2 / 2;                 // 4
-inline constexpr int lenet_flat = lenet_c2 * lenet_pool2 * lenet_pool2;  // 256
+inline constexpr int lenet_padded = lenet_side + 2 * lenet_pad1;    // 32: conv 1's padded input
+inline constexpr int lenet_side1 = lenet_padded - lenet_kernel + 1;  // 28: conv 1's output
+inline constexpr int lenet_pool1 = lenet_side1 / 2;                  // 14
+inline constexpr int lenet_side2 = lenet_pool1 - lenet_kernel + 1;   // 10: conv 2's output
+inline constexpr int lenet_pool2 = lenet_side2 / 2;                  // 5
+inline constexpr int lenet_flat = lenet_c2 * lenet_pool2 * lenet_pool2;  // 400
 inline constexpr int lenet_h1 = 120, lenet_h2 = 84, lenet_out = 10;
 inline constexpr int lenet_batch = 32;
 
@@ -133,16 +137,18 @@ inline constexpr double lenet_conv2_macs =
     double(lenet_c2) * lenet_side2 * lenet_side2 * lenet_c1 * lenet_kernel * lenet_kernel;
 inline constexpr double lenet_dense_macs =
     double(lenet_flat) * lenet_h1 + double(lenet_h1) * lenet_h2 + double(lenet_h2) * lenet_out;
-// W4: 172,800 + 307,200 + 83,280 = 563,280 FLOP.
+// W4: 235,200 + 480,000 + 117,840 = 833,040 FLOP (the zeros of conv 1's padding are counted:
+// every one of its 28 x 28 outputs is a full 5x5 product, as a GEMM over the padded image does).
 constexpr double lenet_forward_flops() {
   return 2.0 * (lenet_conv1_macs + lenet_conv2_macs + lenet_dense_macs);
 }
 // W4b32: per sample the forward, every layer's weight gradient (as many multiply-adds as its
 // forward) and every layer's input gradient except the first convolution's (no gradient flows to
-// the image): 2 x forward - conv 1 = 953,760 FLOP per sample, 30.5 MFLOP per step of 32.
+// the image): 2 x forward - conv 1 = 1,430,880 FLOP per sample, 45.8 MFLOP per step of 32.
 constexpr double lenet_train_step_flops(int batch) {
   return batch * (2.0 * lenet_forward_flops() - 2.0 * lenet_conv1_macs);
 }
+static_assert(lenet_forward_flops() == 833040.0 && lenet_train_step_flops(1) == 1430880.0);
 
 // One convolution's parameters in PyTorch's layout: weight[f][c][kh][kw] row-major (the layout
 // of torch::nn::Conv2d::weight), bias[f].

@@ -3,30 +3,38 @@
 // improved where the profile pointed:
 //   - every buffer allocated once, in the constructor (Eigen's GEMM may still allocate its own
 //     packing blocks for the large batch-32 products); Eigen::Map over the caller's images;
+//   - conv 1's padding (2 on every side): the images are copied into the interior of a padded
+//     32 x 32 buffer whose border was zeroed once in the constructor and is never written, so
+//     im2col and the GEMM run exactly as for a valid convolution of a 32 x 32 image (the copy is
+//     the same pass as the batch transpose below, which the valid LeNet needed too);
 //   - maps are stored [channel][y][x][sample], the batch innermost (CHW at batch 1); the batch of
-//     NCHW images is transposed once (100 KB). im2col is a column-major matrix P of
-//     (pixels x patch) whose column k = (c, kh, kw) is filled by copying runs of O x B floats, and
-//     each convolution is one GEMM O (pixels x filters) = P (pixels x patch) * Wt (patch x
-//     filters) for the whole batch, where Wt is PyTorch's [out][in][kh][kw] weight read as it is
-//     (row-major F x patch == column-major patch x F) and O's column f is filter f's map. The long
-//     dimension (B * 576 and B * 64 pixels) is the GEMM's row dimension, the one Eigen's kernel
-//     tiles by 48 floats (the filter counts, 6 and 16, would waste most of such a tile);
+//     NCHW images is transposed once (100 KB, into the padded buffer). im2col is a column-major
+//     matrix P of (pixels x patch) whose column k = (c, kh, kw) is filled by copying runs of
+//     O x B floats, and each convolution is one GEMM O (pixels x filters) = P (pixels x patch) *
+//     Wt (patch x filters) for the whole batch, where Wt is PyTorch's [out][in][kh][kw] weight
+//     read as it is (row-major F x patch == column-major patch x F) and O's column f is filter
+//     f's map. The long dimension (B * 784 and B * 100 pixels) is the GEMM's row dimension, the
+//     one Eigen's kernel tiles by 48 floats (the filter counts, 6 and 16, would waste most of
+//     such a tile);
 //   - bias and ReLU are applied after the max pool, on a quarter of the values
 //     (relu(max(z) + b) == max(relu(z + b))), in the same pass; the pool is branch-free and
 //     element-wise over the B samples of each window position, so g++ vectorizes it (the first
 //     version pooled CHW maps with branches: 500 of 1,660 us per step went to pooling; now 40);
-//     pool 2 writes the flattened features straight into the dense layers' input (256 x B,
+//     pool 2 writes the flattened features straight into the dense layers' input (400 x B,
 //     row-major, PyTorch's channel-major flatten order);
-//   - dense layers as W3's peer (fixed sizes, noalias(), SGD folded into the gradient products,
-//     each layer's input gradient taken before its weights change);
+//   - dense layers as W3's peer (fixed sizes but the first weight's column count, noalias(),
+//     SGD folded into the gradient products, each layer's input gradient taken before its
+//     weights change);
 //   - backward: the pool routes each gradient to its window's winner (kept in the forward pass)
 //     when the pooled output was positive, writing every element of the convolution's gradient
 //     once (no zeroing pass); dP = dO * Wt^T, then col2im adds it into the previous map's
 //     gradient; the weight gradient P^T dO in whichever form measured fastest (below);
-//   - batch 1 (W4) has fixed-size matrices throughout (conv 2 was also tried as 150 rank-1
-//     updates of its 4 KB output: 3.5 us against 4.3 alone, but 7.5 us inside the pass, so it
-//     stays a GEMM); batch 32 (W4b32) has dynamic row counts (conv 1's im2col is 1.8 MB) so that
-//     Eigen blocks its GEMMs for the caches.
+//   - batch 1 (W4) has fixed-size matrices throughout, except the first dense layer's weight
+//     (120 x 400, 188 KiB: over Eigen's 128 KiB limit for fixed-size objects, so its column count
+//     is dynamic); conv 2 was also tried as 150 rank-1 updates of its output: 3.5 us against 4.3
+//     alone, but 7.5 us inside the pass, so it stays a GEMM (measured on the valid LeNet, 28x28
+//     input without padding); batch 32 (W4b32) has dynamic row counts (conv 1's im2col is
+//     2.5 MB) so that Eigen blocks its GEMMs for the caches.
 #include <benchmark/benchmark.h>  // benchmark::State, RegisterBenchmark, DoNotOptimize
 
 #include <Eigen/Core>  // Eigen::Matrix, Eigen::Map
@@ -49,8 +57,8 @@ using Eigen::Dynamic;
 using std::ptrdiff_t;
 
 constexpr int K = lenet_kernel;
-constexpr int S0 = lenet_side, S1 = lenet_side1, Q1 = lenet_pool1, S2 = lenet_side2,
-              Q2 = lenet_pool2;
+constexpr int S0 = lenet_side, P0 = lenet_padded, pad = lenet_pad1, S1 = lenet_side1,
+              Q1 = lenet_pool1, S2 = lenet_side2, Q2 = lenet_pool2;
 constexpr int C0 = lenet_channels, F1 = lenet_c1, F2 = lenet_c2;
 constexpr int patch1 = C0 * K * K, patch2 = F1 * K * K;  // 25, 150
 constexpr int flat = lenet_flat, h1 = lenet_h1, h2 = lenet_h2, out = lenet_out;
@@ -168,7 +176,9 @@ class LeNet {
         o1_(B * S1 * S1, F1),
         m1_(std::size_t(F1) * B * Q1 * Q1),
         p2_(B * S2 * S2, patch2),
-        o2_(B * S2 * S2, F2) {
+        o2_(B * S2 * S2, F2),
+        xp_(std::size_t(C0) * P0 * P0 * B, 0.0f),  // the border stays zero
+        w1_(h1, flat) {
     // PyTorch's [out][in][kh][kw], row-major F x patch, is column-major patch x F: a plain copy.
     wc1_ = Eigen::Map<const Eigen::Matrix<float, patch1, F1>>(p.c1.weight.data());
     bc1_ = Eigen::Map<const Eigen::Matrix<float, F1, 1>>(p.c1.bias.data());
@@ -285,16 +295,26 @@ class LeNet {
   }
 
   void forward(const float* x) {
-    // The caller's images (B rows of 784) as [y][x][sample]: one transpose of 100 KB at batch 32.
-    const float* image = x;
-    if constexpr (B > 1) {
-      x0_.noalias() = Eigen::Map<const Eigen::Matrix<float, lenet_in, B>>(x).transpose();
-      image = x0_.data();
+    // The caller's images (B rows of C0 x 28 x 28) into the interior of the padded
+    // [c][y][x][sample] buffer (32 x 32 per channel, border zero): at batch 32 the transpose of
+    // 100 KB, row by row; at batch 1, 28 copies of 28 floats.
+    const Eigen::Map<const Eigen::Matrix<float, C0 * S0 * S0, B>> images(x);  // column s: image s
+    for (int c = 0; c < C0; ++c) {
+      for (int y = 0; y < S0; ++y) {
+        float* dst = xp_.data() + ((ptrdiff_t(c) * P0 + y + pad) * P0 + pad) * B;
+        if constexpr (B == 1) {
+          std::copy_n(x + (c * S0 + y) * S0, S0, dst);
+        } else {
+          Eigen::Map<Eigen::Matrix<float, B, S0>> row(dst);  // [x][sample]
+          row = images.template middleRows<S0>((c * S0 + y) * S0).transpose();
+        }
+      }
     }
     // Conv 1 (one GEMM for the batch), then pool + bias + ReLU into m1_.
-    im2col<C0, S0, B>(image, p1_.data());
+    im2col<C0, P0, B>(xp_.data(), p1_.data());
     if constexpr (B == 1) {
-      // 576 x 25 x 6, coefficient-based: 3.1 us against 3.3 for the GEMM, measured alone.
+      // 784 x 25 x 6, coefficient-based (on the valid LeNet, 576 x 25 x 6: 3.1 us against 3.3
+      // for the GEMM, measured alone).
       o1_.noalias() = p1_.lazyProduct(wc1_);
     } else {
       o1_.noalias() = p1_ * wc1_;
@@ -305,7 +325,7 @@ class LeNet {
                                   keep ? arg1_.data() + ptrdiff_t(f) * Q1 * Q1 * B : nullptr);
     }
     // Conv 2, then pool + bias + ReLU straight into the dense input: [f][i][j][sample] is the
-    // row-major 256 x B matrix of flattened features, in PyTorch's order.
+    // row-major 400 x B matrix of flattened features, in PyTorch's order.
     im2col<F1, Q1, B>(m1_.data(), p2_.data());
     o2_.noalias() = p2_ * wc2_;
     for (int f = 0; f < F2; ++f) {
@@ -330,13 +350,13 @@ class LeNet {
   Eigen::Matrix<float, F2, patch2> gc2_;  // conv 2's weight gradient, transposed
   Eigen::Matrix<float, R1, patch1> p1_;
   Eigen::Matrix<float, R1, F1> o1_, do1_;
-  Eigen::Matrix<float, B, lenet_in> x0_;  // the images as [y][x][sample] (batch > 1)
-  std::vector<float> m1_, dm1_;            // [c][y][x][sample], 6 x 12 x 12 x B
+  std::vector<float> m1_, dm1_;            // [c][y][x][sample], 6 x 14 x 14 x B
   std::vector<float> arg1_, arg2_;         // the pools' winners (0..3), laid out as their outputs
   Eigen::Matrix<float, R2, patch2> p2_, dp2_;
   Eigen::Matrix<float, R2, F2> o2_, do2_;
+  std::vector<float> xp_;  // the padded images, [c][y][x][sample], C0 x 32 x 32 x B
   // Dense layers, samples as columns.
-  Eigen::Matrix<float, h1, flat> w1_;  // 120 KiB
+  Eigen::Matrix<float, h1, Dynamic> w1_;  // 120 x 400 (188 KiB: too large for fixed size)
   Eigen::Matrix<float, h1, 1> b1_;
   Eigen::Matrix<float, h2, h1> w2_;
   Eigen::Matrix<float, h2, 1> b2_;

@@ -34,7 +34,8 @@ namespace nerve::bench {
 namespace {
 
 using LeNet = Network<Input<lenet_channels, lenet_side, lenet_side>,
-                      Conv2D<lenet_c1, Kernel<lenet_kernel, lenet_kernel>>, ReLU, MaxPool<2>,
+                      Conv2D<lenet_c1, Kernel<lenet_kernel, lenet_kernel>, Pad<lenet_pad1>>, ReLU,
+                      MaxPool<2>,
                       Conv2D<lenet_c2, Kernel<lenet_kernel, lenet_kernel>>, ReLU, MaxPool<2>,
                       Flatten, Dense<lenet_h1>, ReLU, Dense<lenet_h2>, ReLU, Dense<lenet_out>,
                       Softmax>;

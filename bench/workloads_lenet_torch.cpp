@@ -18,8 +18,8 @@
 namespace nerve::bench {
 namespace {
 
-torch::nn::Conv2d make_conv2d(const ConvParams& p) {
-  torch::nn::Conv2d layer(torch::nn::Conv2dOptions(p.in, p.out, p.kernel));
+torch::nn::Conv2d make_conv2d(const ConvParams& p, int pad) {
+  torch::nn::Conv2d layer(torch::nn::Conv2dOptions(p.in, p.out, p.kernel).padding(pad));
   torch::NoGradGuard no_grad;
   layer->weight.copy_(torch::from_blob(const_cast<float*>(p.weight.data()),
                                        {p.out, p.in, p.kernel, p.kernel}));
@@ -51,12 +51,12 @@ struct LeNetImpl : torch::nn::Module {
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
   torch::nn::Linear fc1{nullptr}, fc2{nullptr}, fc3{nullptr};
   explicit LeNetImpl(const LeNetParams& p)
-      : conv1(register_module("conv1", make_conv2d(p.c1))),
-        conv2(register_module("conv2", make_conv2d(p.c2))),
+      : conv1(register_module("conv1", make_conv2d(p.c1, lenet_pad1))),
+        conv2(register_module("conv2", make_conv2d(p.c2, 0))),
         fc1(register_module("fc1", make_linear(p.f1))),
         fc2(register_module("fc2", make_linear(p.f2))),
         fc3(register_module("fc3", make_linear(p.f3))) {}
-  // x: (N, 1, 28, 28) -> logits (N, 10).
+  // x: (N, 1, 28, 28) -> logits (N, 10); conv1 pads by 2 (nn.Conv2d(1, 6, 5, padding=2)).
   torch::Tensor logits(torch::Tensor x) {
     x = torch::max_pool2d(torch::relu(conv1(x)), 2);
     x = torch::max_pool2d(torch::relu(conv2(x)), 2);
