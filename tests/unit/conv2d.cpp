@@ -267,3 +267,37 @@ TEST_CASE("Conv2D: the direct and the im2col forward agree on stride-1 shapes", 
   both.operator()<Conv2D<16, Kernel<5, 5>>::geometry<Shape<6, 12, 12>>>();
   both.operator()<Conv2D<5, Kernel<3, 3>, Same, Dilation<2>>::geometry<Shape<3, 7, 9>>>();
 }
+
+TEST_CASE("Conv2D: the grid and the columns input gradients agree", "[conv2d]") {
+  // The layer picks one per shape (LeNet's second layer takes the columns, wide planes the grid);
+  // both must give the plain loops' dx, at stride 1 and 2, with padding and dilation.
+  STATIC_REQUIRE(Conv2D<16, Kernel<5, 5>>::geometry<Shape<6, 14, 14>>.input_gradient ==
+                 kernels::conv_input_gradient::columns);
+  STATIC_REQUIRE(Conv2D<4, Kernel<3, 3>>::geometry<Shape<2, 5, 20>>.input_gradient ==
+                 kernels::conv_input_gradient::grid);
+  auto both = []<kernels::conv_geometry G>() {
+    constexpr std::size_t B = 3, in = G.channels * G.height * G.width, out = G.filters * G.outputs();
+    const auto x = uniform(B * in, 4), w = uniform(G.filters * G.taps(), 5), dy = uniform(B * out, 6);
+    std::vector<float> X(x.begin(), x.end()), Wt(w.begin(), w.end()), dY(dy.begin(), dy.end());
+    std::vector<double> xd(X.begin(), X.end()), wd(Wt.begin(), Wt.end()), dz(dY.begin(), dY.end());
+    std::vector<double> dw, db, dx;
+    reference_backward<G>(xd, wd, dz, B, dw, db, dx);
+    auto run = [&]<kernels::conv_input_gradient F>() {
+      constexpr kernels::conv_geometry g = [] { auto h = G; h.input_gradient = F; return h; }();
+      std::vector<float> dW(Wt.size()), dB(G.filters), dX(B * in, -7.0f);
+      nerve::Tensor<float, Shape<kernels::conv_plan<g, float>::template backward_scratch<B>>> scratch;
+      kernels::conv_backward<g, B>(X.data(), in, Wt.data(), dY.data(), dY.data(), dY.data(), out,
+                                   kernels::PassGradient{}, dW.data(), dB.data(), dX.data(), in,
+                                   scratch.data());
+      require_close<float>(dx, dX.data(), F == kernels::conv_input_gradient::grid ? "grid dx" : "columns dx");
+      require_close<float>(dw, dW.data(), "dW");
+      require_close<float>(db, dB.data(), "db");
+    };
+    run.template operator()<kernels::conv_input_gradient::grid>();
+    run.template operator()<kernels::conv_input_gradient::columns>();
+  };
+  both.operator()<Conv2D<16, Kernel<5, 5>>::geometry<Shape<6, 14, 14>>>();
+  both.operator()<Conv2D<4, Kernel<3, 3>, Same>::geometry<Shape<3, 6, 13>>>();
+  both.operator()<Conv2D<5, Kernel<3, 2>, Stride<2>, Pad<1, 0, 2, 1>>::geometry<Shape<2, 9, 8>>>();
+  both.operator()<Conv2D<3, Kernel<3, 3>, Dilation<2>, Stride<2, 1>>::geometry<Shape<2, 11, 9>>>();
+}

@@ -39,8 +39,16 @@ enum class conv_algorithm {
   im2col   // an im2col matrix of every output's taps (any stride): K x P values written first
 };
 
-// A convolution's sizes and its forward algorithm, all known at compile time (a structural type:
-// a template argument).
+// How the backward pass forms the input gradient.
+enum class conv_input_gradient {
+  grid,    // a correlation of the output gradient, placed on the padded input grid, with the
+           // flipped kernel: no scatter, but every grid position times every tap
+  columns  // dcol = W^T dZ (taps x outputs, exactly the products needed), then col2im adds each
+           // column back under its taps: a scalar scatter of K values per output
+};
+
+// A convolution's sizes and its algorithms, all known at compile time (a structural type: a
+// template argument).
 struct conv_geometry {
   std::size_t channels, height, width;  // input C, H, W
   std::size_t filters;                  // F
@@ -49,6 +57,7 @@ struct conv_geometry {
   std::size_t dh, dw;                   // dilation
   std::size_t pt, pl, pb, pr;           // padding: top, left, bottom, right
   conv_algorithm algorithm = conv_algorithm::im2col;
+  conv_input_gradient input_gradient = conv_input_gradient::grid;
 
   constexpr std::size_t hp() const { return height + pt + pb; }  // padded input
   constexpr std::size_t wp() const { return width + pl + pr; }
@@ -67,9 +76,21 @@ struct conv_geometry {
 // dropped columns are few: measured on the examples' shapes (docs/design.md, "Convolution"),
 // direct is faster up to about a quarter of extra columns (LeNet's first layer: 28 for 24; a
 // 3x3 'same' layer: 30 for 28), and im2col from about a half (LeNet's second: 12 for 8).
+//
+// The input gradient: the grid form multiplies every padded input position by every tap (F KH KW
+// C Hp Wp multiply-adds), the columns form only the products the forward pass made (F K P) but
+// then scatters K P values one at a time (counted here as 8 multiply-adds each). Where the planes
+// are small against the kernel (LeNet's second layer: 144 grid positions for 64 outputs), the
+// columns win; on large planes the grid does.
 constexpr conv_geometry with_chosen_algorithm(conv_geometry g) {
   const bool few_dropped = 4 * (g.wp() - g.out_w()) <= g.out_w();
   g.algorithm = g.unit_stride() && few_dropped ? conv_algorithm::direct : conv_algorithm::im2col;
+  const std::size_t L = 16;  // a cache line of floats: the rounding both forms pay
+  const std::size_t grid_cost = g.filters * g.kh * g.kw * g.channels * ((g.plane() + L - 1) / L * L);
+  const std::size_t column_cost =
+      g.filters * g.taps() * ((g.outputs() + L - 1) / L * L) + 8 * g.taps() * g.outputs();
+  g.input_gradient =
+      column_cost < grid_cost ? conv_input_gradient::columns : conv_input_gradient::grid;
   return g;
 }
 
@@ -183,10 +204,15 @@ struct conv_plan {
   static constexpr std::size_t grid_positions = round_up(grid_rows * G.wp(), L);
   static constexpr std::size_t plane_stride = round_up(G.plane(), L);
   // Backward: every sample's padded input and dZ grid (the weight gradient sums over the batch
-  // in registers), then one sample's padded input gradient.
+  // in registers), then one sample's input gradient: on the padded grid, or dZ in exact layout
+  // and the taps x outputs columns of W^T dZ.
+  static constexpr std::size_t output_stride = round_up(P, L);  // Pv
+  static constexpr std::size_t input_gradient_scratch =
+      G.input_gradient == conv_input_gradient::grid ? G.channels * plane_stride
+                                                    : (G.filters + K) * output_stride;
   template <std::size_t B>
   static constexpr std::size_t backward_scratch =
-      B * (source + G.filters * grid_stride) + G.channels * plane_stride;
+      B * (source + G.filters * grid_stride) + input_gradient_scratch;
 };
 
 namespace detail {
@@ -394,6 +420,98 @@ inline constexpr auto input_gradient_offsets = [] {
   return t;
 }();
 
+// dx of one sample (dense C x H x W) from its dZ grid g, by the grid form: every padded input
+// position t of channel c sums w[f][c][i][j] g_f[t - i dh Wp - j dw]; then the interior is copied
+// out. dxp: C x plane_stride scratch.
+template <conv_geometry G, class Arch, class T>
+NERVE_INLINE void input_gradient_on_grid(const T* Wt, const T* g, T* dxp, T* dx) noexcept {
+  using plan = conv_plan<G, T>;
+  constexpr std::size_t W = width<T, Arch>;
+  constexpr std::size_t S = G.filters * G.kh * G.kw;
+  constexpr std::size_t NV = plan::plane_stride / W;
+  constexpr auto& offsets = input_gradient_offsets<G, T>;
+  offset_product<G.channels, NV, S, Arch>(
+      Wt, G.kh * G.kw, offsets.a.data(), g, offsets.b.data(),
+      [&]<std::size_t R, std::size_t V>(std::size_t r0, std::size_t v0,
+                                        simd<T, Arch>(&acc)[R][V]) NERVE_TILE_LAMBDA {
+        static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
+          static_for<V>([&](auto v) NERVE_TILE_LAMBDA {
+            acc[r][v].store_aligned(dxp + (r0 + r) * plan::plane_stride + (v0 + v) * W);
+          });
+        });
+      });
+  for (std::size_t c = 0; c < G.channels; ++c)
+    for (std::size_t i = 0; i < G.height; ++i)
+      std::copy_n(dxp + c * plan::plane_stride + (i + G.pt) * G.wp() + G.pl, G.width,
+                  dx + (c * G.height + i) * G.width);
+}
+
+// Offsets of the columns form: row k of dcol = W^T dZ sums, over filters f, w[f][k] times row f
+// of dZ (exact layout, Pv apart).
+template <conv_geometry G, class T>
+inline constexpr auto column_offsets = [] {
+  using plan = conv_plan<G, T>;
+  struct tables {
+    std::array<std::uint32_t, G.filters> a{}, b{};
+  } t;
+  for (std::size_t f = 0; f < G.filters; ++f) {
+    t.a[f] = static_cast<std::uint32_t>(f * G.taps());
+    t.b[f] = static_cast<std::uint32_t>(f * plan::output_stride);
+  }
+  return t;
+}();
+
+// dx of one sample by the columns form: dZ gathered from the grid into exact layout, dcol =
+// W^T dZ (one tile product, K rows), then col2im: each column value added to the input under its
+// tap (the adjoint of im2col, with the same in-row spans). scratch: (F + K) x Pv.
+template <conv_geometry G, class Arch, class T>
+NERVE_INLINE void input_gradient_by_columns(const T* Wt, const T* g, T* scratch, T* dx) noexcept {
+  using plan = conv_plan<G, T>;
+  constexpr std::size_t W = width<T, Arch>;
+  constexpr std::size_t Pv = plan::output_stride, OW = G.out_w();
+  T* dz = scratch;
+  T* dcol = scratch + G.filters * Pv;
+  for (std::size_t f = 0; f < G.filters; ++f) {
+    const T* from = g + f * plan::grid_stride + plan::margin;
+    T* to = dz + f * Pv;
+    for (std::size_t oh = 0; oh < G.out_h(); ++oh) {
+      if constexpr (G.sw == 1) {
+        std::copy_n(from + oh * G.sh * G.wp(), OW, to + oh * OW);
+      } else {
+        for (std::size_t ow = 0; ow < OW; ++ow) to[oh * OW + ow] = from[oh * G.sh * G.wp() + ow * G.sw];
+      }
+    }
+    std::fill(to + plan::P, to + Pv, T(0));
+  }
+  constexpr auto& offsets = column_offsets<G, T>;
+  offset_product<G.taps(), Pv / W, G.filters, Arch>(
+      Wt, 1, offsets.a.data(), dz, offsets.b.data(),
+      [&]<std::size_t R, std::size_t V>(std::size_t r0, std::size_t v0,
+                                        simd<T, Arch>(&acc)[R][V]) NERVE_TILE_LAMBDA {
+        static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
+          static_for<V>([&](auto v) NERVE_TILE_LAMBDA {
+            acc[r][v].store_aligned(dcol + (r0 + r) * Pv + (v0 + v) * W);
+          });
+        });
+      });
+  std::fill_n(dx, G.channels * G.height * G.width, T(0));
+  constexpr long sw = static_cast<long>(G.sw), ow_count = static_cast<long>(OW);
+  const auto ceil_div = [](long a, long b) { return a <= 0 ? 0 : (a + b - 1) / b; };
+  for (std::size_t s = 0; s < G.taps(); ++s) {
+    const std::size_t c = s / (G.kh * G.kw), i = s / G.kw % G.kh, j = s % G.kw;
+    const long shift = static_cast<long>(j * G.dw) - static_cast<long>(G.pl);
+    const long lo = std::min(ceil_div(-shift, sw), ow_count);
+    const long hi = std::max(lo, std::min(ceil_div(static_cast<long>(G.width) - shift, sw), ow_count));
+    for (std::size_t oh = 0; oh < G.out_h(); ++oh) {
+      const long ih = static_cast<long>(oh * G.sh + i * G.dh) - static_cast<long>(G.pt);
+      if (ih < 0 || ih >= static_cast<long>(G.height)) continue;
+      T* row = dx + (c * G.height + static_cast<std::size_t>(ih)) * G.width;
+      const T* col = dcol + s * Pv + oh * OW;
+      for (long ow = lo; ow < hi; ++ow) row[ow * sw + shift] += col[ow];
+    }
+  }
+}
+
 }  // namespace detail
 
 // Backward, B samples: from dY, the weight gradient dW (F x K, written), the bias gradient db (F,
@@ -406,10 +524,8 @@ void conv_backward(const T* X, std::size_t ldx, const T* Wt, const T* dY, const 
                    std::size_t ldy, const Prologue& p, T* dW, T* db, T* dX, std::size_t ld_dx,
                    T* scratch) noexcept {
   using plan = conv_plan<G, T>;
-  constexpr std::size_t W = width<T, Arch>;
   T* src = scratch;
   T* grid = src + B * plan::source;
-  T* dxp = grid + B * G.filters * plan::grid_stride;
   std::fill_n(grid, B * G.filters * plan::grid_stride, T(0));
   T db_sum[G.filters] = {};
   for (std::size_t n = 0; n < B; ++n) {
@@ -420,27 +536,14 @@ void conv_backward(const T* X, std::size_t ldx, const T* Wt, const T* dY, const 
   if (db) std::copy_n(db_sum, G.filters, db);
   detail::weight_gradient<G, B, Arch>(src, grid, dW);
   if (!dX) return;
-  // dX of each sample on the padded grid, then its interior into the sample's row.
-  constexpr std::size_t S = G.filters * G.kh * G.kw;
-  constexpr std::size_t NV = plan::plane_stride / W;
-  constexpr auto& offsets = detail::input_gradient_offsets<G, T>;
+  T* dxs = grid + B * G.filters * plan::grid_stride;  // the input gradient's scratch
   for (std::size_t n = 0; n < B; ++n) {
-    detail::offset_product<G.channels, NV, S, Arch>(
-        Wt, G.kh * G.kw, offsets.a.data(), grid + n * G.filters * plan::grid_stride,
-        offsets.b.data(),
-        [&]<std::size_t R, std::size_t V>(std::size_t r0, std::size_t v0,
-                                          simd<T, Arch>(&acc)[R][V]) NERVE_TILE_LAMBDA {
-          detail::static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
-            detail::static_for<V>([&](auto v) NERVE_TILE_LAMBDA {
-              acc[r][v].store_aligned(dxp + (r0 + r) * plan::plane_stride + (v0 + v) * W);
-            });
-          });
-        });
-    T* dx = dX + n * ld_dx;
-    for (std::size_t c = 0; c < G.channels; ++c)
-      for (std::size_t i = 0; i < G.height; ++i)
-        std::copy_n(dxp + c * plan::plane_stride + (i + G.pt) * G.wp() + G.pl, G.width,
-                    dx + (c * G.height + i) * G.width);
+    const T* g = grid + n * G.filters * plan::grid_stride;
+    if constexpr (G.input_gradient == conv_input_gradient::grid) {
+      detail::input_gradient_on_grid<G, Arch>(Wt, g, dxs, dX + n * ld_dx);
+    } else {
+      detail::input_gradient_by_columns<G, Arch>(Wt, g, dxs, dX + n * ld_dx);
+    }
   }
 }
 
