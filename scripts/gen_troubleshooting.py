@@ -42,6 +42,14 @@ SECTIONS = [
     ("Writing your own layer", ["layer_without_backward", "contraction_without_backward",
                                 "layer_misspelled_initialize", "parameters_on_elementwise_layer"]),
     ("Layer options", ["dropout_rate_one"]),
+    ("Convolutions", ["conv2d_kernel_larger_than_input", "conv2d_on_vector", "conv2d_missing_kernel",
+                      "conv2d_unknown_option", "conv2d_zero_filters", "conv2d_stride_zero",
+                      "conv2d_same_with_stride"]),
+    ("Pooling", ["max_pool_window_too_large", "max_pool_stride_zero", "max_pool_padding_too_large",
+                 "max_pool_same_with_stride", "avg_pool_kernel_zero", "avg_pool_rank1_input",
+                 "global_avg_pool_on_vector"]),
+    ("Batch normalisation", ["batch_norm_on_rank2", "batch_norm_momentum_out_of_range",
+                             "batch_norm_negative_eps", "batch_norm_training_batch_1"]),
 ]
 
 # Mistakes whose error comes from the compiler, not from nerve: snippets compiled the same way.
