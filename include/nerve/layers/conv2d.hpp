@@ -16,13 +16,13 @@
 
 #include <cstddef>  // std::size_t
 #include <string>
-#include <tuple>  // std::tie
 #include <type_traits>
 
 #include "nerve/init/initializer.hpp"      // nerve::Auto, Glorot, He, is_initializer
 #include "nerve/kernels/conv.hpp"          // nerve::kernels::conv_forward, conv_backward
 #include "nerve/layers/dense.hpp"          // nerve::WithBias, NoBias
 #include "nerve/layers/layer.hpp"          // nerve::layer
+#include "nerve/layers/weight_and_bias.hpp"  // nerve::weight_and_bias_arrays
 #include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
 #include "nerve/shape/shape.hpp"           // nerve::Shape
 #include "nerve/shape/window.hpp"          // nerve::Kernel, Stride, Dilation, Valid, window2d
@@ -139,42 +139,21 @@ struct Conv2D : layer {
     return out + ">";
   }
 
+  // weight (filters, channels, kh, kw) as PyTorch's Conv2d.weight, bias (filters).
   template <class T, AnyShape In>
-  struct parameters {
-    static constexpr std::size_t channels = In::dims[0];
-    static constexpr std::size_t kernel_height = static_cast<std::size_t>(KernelSize::height);
-    static constexpr std::size_t kernel_width = static_cast<std::size_t>(KernelSize::width);
-
-    Tensor<T, Shape<filters, channels, kernel_height, kernel_width>> weight;  // PyTorch's layout
-    Tensor<T, Shape<has_bias ? filters : 0>> bias;
-
+  struct parameters
+      : weight_and_bias_arrays<T,
+                               Shape<filters, In::dims[0], static_cast<std::size_t>(KernelSize::height),
+                                     static_cast<std::size_t>(KernelSize::width)>,
+                               Shape<filters>, has_bias> {
     T& w(std::size_t f, std::size_t c, std::size_t i, std::size_t j) noexcept {
-      return weight(f, c, i, j);
+      return this->weight(f, c, i, j);
     }
     const T& w(std::size_t f, std::size_t c, std::size_t i, std::size_t j) const noexcept {
-      return weight(f, c, i, j);
+      return this->weight(f, c, i, j);
     }
-    T& b(std::size_t f) noexcept { return bias(f); }
-    const T& b(std::size_t f) const noexcept { return bias(f); }
-
-    auto arrays() noexcept {
-      if constexpr (has_bias) return std::tie(weight, bias);
-      else return std::tie(weight);
-    }
-    auto arrays() const noexcept {
-      if constexpr (has_bias) return std::tie(weight, bias);
-      else return std::tie(weight);
-    }
-    template <class F>
-    void for_each(F&& f) {
-      f("weight", weight);
-      if constexpr (has_bias) f("bias", bias);
-    }
-    template <class F>
-    void for_each(F&& f) const {
-      f("weight", weight);
-      if constexpr (has_bias) f("bias", bias);
-    }
+    T& b(std::size_t f) noexcept { return this->bias(f); }
+    const T& b(std::size_t f) const noexcept { return this->bias(f); }
   };
 
   // Scratch only: the forward pass's operand rows and output planes of one sample; in training the

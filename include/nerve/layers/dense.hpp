@@ -8,7 +8,7 @@
 
 #include <cstddef>  // std::size_t
 #include <string>
-#include <tuple>  // std::tie, std::get
+#include <tuple>  // std::get
 #include <type_traits>
 
 #include "nerve/init/initializer.hpp"      // nerve::Auto, Glorot, He
@@ -18,6 +18,7 @@
 #include "nerve/kernels/gemv.hpp"            // nerve::kernels::dense_forward
 #include "nerve/kernels/layout.hpp"        // nerve::kernels::padded
 #include "nerve/layers/layer.hpp"          // nerve::layer
+#include "nerve/layers/weight_and_bias.hpp"  // nerve::weight_and_bias_arrays
 #include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
 #include "nerve/shape/shape.hpp"           // nerve::Shape
 #include "nerve/tensor/tensor.hpp"         // nerve::Tensor
@@ -72,41 +73,18 @@ struct Dense : layer {
   }
 
   template <class T, AnyShape In>
-  struct parameters {
+  struct parameters : weight_and_bias_arrays<T, Shape<In::size, kernels::padded<units, T>>,
+                                             Shape<kernels::padded<units, T>>, has_bias> {
     static constexpr std::size_t inputs = In::size;
     static constexpr std::size_t outputs = units;
     static constexpr std::size_t padded_outputs = kernels::padded<units, T>;
-
-    Tensor<T, Shape<inputs, padded_outputs>> weight;  // packed: weight(k, m) = W[m][k]
-    Tensor<T, Shape<has_bias ? padded_outputs : 0>> bias;
+    // weight is packed: weight(k, m) = W[m][k]; bias has padded_outputs values.
 
     // W[m][k] in the usual (outputs x inputs) orientation.
-    T& w(std::size_t m, std::size_t k) noexcept { return weight(k, m); }
-    const T& w(std::size_t m, std::size_t k) const noexcept { return weight(k, m); }
-    T& b(std::size_t m) noexcept { return bias(m); }
-    const T& b(std::size_t m) const noexcept { return bias(m); }
-
-    // The trainable arrays as a tuple of references, in the order of for_each.
-    auto arrays() noexcept {
-      if constexpr (has_bias) return std::tie(weight, bias);
-      else return std::tie(weight);
-    }
-    auto arrays() const noexcept {
-      if constexpr (has_bias) return std::tie(weight, bias);
-      else return std::tie(weight);
-    }
-
-    // f(name, tensor) for each trainable array, in a fixed order (checkpoints rely on it).
-    template <class F>
-    void for_each(F&& f) {
-      f("weight", weight);
-      if constexpr (has_bias) f("bias", bias);
-    }
-    template <class F>
-    void for_each(F&& f) const {
-      f("weight", weight);
-      if constexpr (has_bias) f("bias", bias);
-    }
+    T& w(std::size_t m, std::size_t k) noexcept { return this->weight(k, m); }
+    const T& w(std::size_t m, std::size_t k) const noexcept { return this->weight(k, m); }
+    T& b(std::size_t m) noexcept { return this->bias(m); }
+    const T& b(std::size_t m) const noexcept { return this->bias(m); }
   };
 
   // dz, the gradient of the pre-activation, is scratch of the backward call.

@@ -20,6 +20,7 @@
 #include "nerve/config.hpp"         // NERVE_INLINE; xsimd
 #include "nerve/eval/evaluate.hpp"  // nerve::expr::evaluate, symbol_context
 #include "nerve/eval/pointwise.hpp" // nerve::expr::pointwise
+#include "nerve/layers/weight_and_bias.hpp"  // nerve::weight_and_bias_arrays
 #include "nerve/eval/lanes.hpp"     // nerve::expr::for_each_lane, load_lanes, store_lanes
 #include "nerve/expr/functions.hpp" // nerve::expr::functions
 #include "nerve/expr/node.hpp"      // nerve::expr::Var, Param
@@ -31,25 +32,10 @@ namespace nerve {
 // The (weight, bias) pair of an element-wise affine part, each of shape S, named as PyTorch names
 // them; weight starts at 1 and bias at 0 (reset()), as PyTorch's normalisation layers start.
 template <class T, AnyShape S>
-struct weight_and_bias {
-  Tensor<T, S> weight;
-  Tensor<T, S> bias;
-
+struct weight_and_bias : weight_and_bias_arrays<T, S, S> {
   void reset() noexcept {
-    weight.fill(1);
-    bias.fill(0);
-  }
-  auto arrays() noexcept { return std::tie(weight, bias); }
-  auto arrays() const noexcept { return std::tie(weight, bias); }
-  template <class F>
-  void for_each(F&& f) {
-    f("weight", weight);
-    f("bias", bias);
-  }
-  template <class F>
-  void for_each(F&& f) const {
-    f("weight", weight);
-    f("bias", bias);
+    this->weight.fill(1);
+    this->bias.fill(0);
   }
 };
 
