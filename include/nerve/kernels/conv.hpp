@@ -142,6 +142,45 @@ NERVE_INLINE void offset_product(const T* a, std::size_t lda, const std::uint32_
 
 // ---- operand rows -----------------------------------------------------------------------------
 
+// Tap s of a filter, s = (c KH + i) KW + j: input channel (or, for the input gradient's tables,
+// filter) c, kernel row i, kernel column j.
+struct tap_index {
+  std::size_t c, i, j;
+};
+template <conv_geometry G>
+constexpr tap_index tap_of(std::size_t s) noexcept {
+  return {s / (G.kh * G.kw), s / G.kw % G.kh, s % G.kw};
+}
+
+// For kernel column j: output column ow reads input column ow sw + shift, inside the row for
+// ow in [lo, hi) and in the padding elsewhere. im2col and col2im walk the same spans.
+struct column_span {
+  long lo, hi, shift;
+};
+template <conv_geometry G>
+constexpr column_span column_span_of(std::size_t j) noexcept {
+  constexpr long sw = static_cast<long>(G.sw), outputs = static_cast<long>(G.out_w());
+  const auto ceil_div = [](long a, long b) { return a <= 0 ? 0 : (a + b - 1) / b; };
+  const long shift = static_cast<long>(j * G.dw) - static_cast<long>(G.pl);
+  const long lo = std::min(ceil_div(-shift, sw), outputs);
+  const long hi = std::max(lo, std::min(ceil_div(static_cast<long>(G.width) - shift, sw), outputs));
+  return {lo, hi, shift};
+}
+
+// The tile consumer that stores each finished tile of offset_product as it is: row r, register v
+// at out + r * stride + v * width.
+template <class Arch, class T>
+NERVE_INLINE auto store_tiles(T* out, std::size_t stride) noexcept {
+  return [=]<std::size_t R, std::size_t V>(std::size_t r0, std::size_t v0,
+                                           simd<T, Arch>(&acc)[R][V]) NERVE_TILE_LAMBDA {
+    static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
+      static_for<V>([&](auto v) NERVE_TILE_LAMBDA {
+        acc[r][v].store_aligned(out + (r0 + r) * stride + (v0 + v) * width<T, Arch>);
+      });
+    });
+  };
+}
+
 // Offsets of the forward product: tap s = (c, i, j) of filter row f is w[f * K + s]; its operand
 // row starts at (direct) c * plane + i dh Wp + j dw in the padded input, or (im2col) s * Pv.
 template <conv_geometry G, class T, conv_algorithm A>
@@ -151,7 +190,7 @@ inline constexpr auto forward_offsets = [] {
     std::array<std::uint32_t, K> a{}, b{};
   } t;
   for (std::size_t s = 0; s < K; ++s) {
-    const std::size_t c = s / (G.kh * G.kw), i = s / G.kw % G.kh, j = s % G.kw;
+    const auto [c, i, j] = tap_of<G>(s);
     t.a[s] = static_cast<std::uint32_t>(s);
     t.b[s] = static_cast<std::uint32_t>(
         A == conv_algorithm::direct ? c * G.plane() + i * G.dh * G.wp() + j * G.dw
@@ -165,7 +204,7 @@ template <conv_geometry G>
 inline constexpr auto tap_offsets = [] {
   std::array<std::uint32_t, G.taps()> b{};
   for (std::size_t s = 0; s < G.taps(); ++s) {
-    const std::size_t c = s / (G.kh * G.kw), i = s / G.kw % G.kh, j = s % G.kw;
+    const auto [c, i, j] = tap_of<G>(s);
     b[s] = static_cast<std::uint32_t>(c * G.plane() + i * G.dh * G.wp() + j * G.dw);
   }
   return b;
@@ -239,8 +278,12 @@ template <conv_geometry G, class T>
 NERVE_INLINE void im2col(const T* NERVE_RESTRICT x, T* NERVE_RESTRICT col) noexcept {
   constexpr std::size_t Pv = round_up(G.outputs(), lanes<T>);
   for (std::size_t s = 0; s < G.taps(); ++s) {
-    const std::size_t c = s / (G.kh * G.kw), i = s / G.kw % G.kh, j = s % G.kw;
+    const auto [c, i, j] = tap_of<G>(s);
     T* row = col + s * Pv;
+    // The in-row span copied, the rest zeroed: branch-free (g++ 12 at -O3 mis-vectorized the
+    // loop with the bounds test inside).
+    const auto [lo, hi, shift] = column_span_of<G>(j);
+    constexpr long sw = static_cast<long>(G.sw);
     for (std::size_t oh = 0; oh < G.out_h(); ++oh) {
       const long ih = static_cast<long>(oh * G.sh + i * G.dh) - static_cast<long>(G.pt);
       T* out = row + oh * G.out_w();
@@ -249,16 +292,9 @@ NERVE_INLINE void im2col(const T* NERVE_RESTRICT x, T* NERVE_RESTRICT col) noexc
         continue;
       }
       const T* in = x + (c * G.height + static_cast<std::size_t>(ih)) * G.width;
-      // Outputs [lo, hi) read inside the row (iw = ow sw + j dw - pl in [0, W)); the rest are 0.
-      // (Branch-free: g++ 12 at -O3 mis-vectorized the loop with the bounds test inside.)
-      constexpr long sw = static_cast<long>(G.sw), ow_count = static_cast<long>(G.out_w());
-      const long shift = static_cast<long>(j * G.dw) - static_cast<long>(G.pl);  // iw at ow = 0
-      const auto ceil_div = [](long a, long b) { return a <= 0 ? 0 : (a + b - 1) / b; };
-      const long lo = std::min(ceil_div(-shift, sw), ow_count);
-      const long hi = std::max(lo, std::min(ceil_div(static_cast<long>(G.width) - shift, sw), ow_count));
       std::fill(out, out + lo, T(0));
       for (long ow = lo; ow < hi; ++ow) out[ow] = in[ow * sw + shift];
-      std::fill(out + hi, out + ow_count, T(0));
+      std::fill(out + hi, out + G.out_w(), T(0));
     }
     std::fill(row + G.outputs(), row + Pv, T(0));
   }
@@ -412,7 +448,7 @@ inline constexpr auto input_gradient_offsets = [] {
     std::array<std::uint32_t, S> a{}, b{};
   } t;
   for (std::size_t s = 0; s < S; ++s) {
-    const std::size_t f = s / (G.kh * G.kw), i = s / G.kw % G.kh, j = s % G.kw;
+    const auto [f, i, j] = tap_of<G>(s);
     t.a[s] = static_cast<std::uint32_t>(f * G.taps() + i * G.kw + j);
     t.b[s] = static_cast<std::uint32_t>(f * plan::grid_stride + plan::margin - i * G.dh * G.wp() -
                                         j * G.dw);
@@ -430,16 +466,8 @@ NERVE_INLINE void input_gradient_on_grid(const T* Wt, const T* g, T* dxp, T* dx)
   constexpr std::size_t S = G.filters * G.kh * G.kw;
   constexpr std::size_t NV = plan::plane_stride / W;
   constexpr auto& offsets = input_gradient_offsets<G, T>;
-  offset_product<G.channels, NV, S, Arch>(
-      Wt, G.kh * G.kw, offsets.a.data(), g, offsets.b.data(),
-      [&]<std::size_t R, std::size_t V>(std::size_t r0, std::size_t v0,
-                                        simd<T, Arch>(&acc)[R][V]) NERVE_TILE_LAMBDA {
-        static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
-          static_for<V>([&](auto v) NERVE_TILE_LAMBDA {
-            acc[r][v].store_aligned(dxp + (r0 + r) * plan::plane_stride + (v0 + v) * W);
-          });
-        });
-      });
+  offset_product<G.channels, NV, S, Arch>(Wt, G.kh * G.kw, offsets.a.data(), g, offsets.b.data(),
+                                          store_tiles<Arch>(dxp, plan::plane_stride));
   for (std::size_t c = 0; c < G.channels; ++c)
     for (std::size_t i = 0; i < G.height; ++i)
       std::copy_n(dxp + c * plan::plane_stride + (i + G.pt) * G.wp() + G.pl, G.width,
@@ -484,24 +512,13 @@ NERVE_INLINE void input_gradient_by_columns(const T* Wt, const T* g, T* scratch,
     std::fill(to + plan::P, to + Pv, T(0));
   }
   constexpr auto& offsets = column_offsets<G, T>;
-  offset_product<G.taps(), Pv / W, G.filters, Arch>(
-      Wt, 1, offsets.a.data(), dz, offsets.b.data(),
-      [&]<std::size_t R, std::size_t V>(std::size_t r0, std::size_t v0,
-                                        simd<T, Arch>(&acc)[R][V]) NERVE_TILE_LAMBDA {
-        static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
-          static_for<V>([&](auto v) NERVE_TILE_LAMBDA {
-            acc[r][v].store_aligned(dcol + (r0 + r) * Pv + (v0 + v) * W);
-          });
-        });
-      });
+  offset_product<G.taps(), Pv / W, G.filters, Arch>(Wt, 1, offsets.a.data(), dz, offsets.b.data(),
+                                                    store_tiles<Arch>(dcol, Pv));
   std::fill_n(dx, G.channels * G.height * G.width, T(0));
-  constexpr long sw = static_cast<long>(G.sw), ow_count = static_cast<long>(OW);
-  const auto ceil_div = [](long a, long b) { return a <= 0 ? 0 : (a + b - 1) / b; };
+  constexpr long sw = static_cast<long>(G.sw);
   for (std::size_t s = 0; s < G.taps(); ++s) {
-    const std::size_t c = s / (G.kh * G.kw), i = s / G.kw % G.kh, j = s % G.kw;
-    const long shift = static_cast<long>(j * G.dw) - static_cast<long>(G.pl);
-    const long lo = std::min(ceil_div(-shift, sw), ow_count);
-    const long hi = std::max(lo, std::min(ceil_div(static_cast<long>(G.width) - shift, sw), ow_count));
+    const auto [c, i, j] = tap_of<G>(s);
+    const auto [lo, hi, shift] = column_span_of<G>(j);
     for (std::size_t oh = 0; oh < G.out_h(); ++oh) {
       const long ih = static_cast<long>(oh * G.sh + i * G.dh) - static_cast<long>(G.pt);
       if (ih < 0 || ih >= static_cast<long>(G.height)) continue;
