@@ -10,6 +10,7 @@
 #include <nerve/layers/batch_norm.hpp>
 #include <nerve/nerve.hpp>
 
+#include "support/random_values.hpp"
 #include "support/check_gradients.hpp"
 
 #include <cmath>
@@ -22,18 +23,12 @@ using nerve_test::random_inputs;
 
 namespace {
 
+using nerve_test::perturb;
+
 constexpr double tolerance = 1e-5;  // relative; central differences with h = 1e-6 in double
 
 const std::uint32_t labels[3] = {0, 2, 1};
 
-// Every value of every array of entry I drawn from U(low, high).
-template <std::size_t I, class Net>
-void perturb(Net& net, double low, double high, std::uint64_t seed) {
-  Random rng(Seed{seed});
-  net.template parameters<I>().for_each([&](const char*, auto& t) {
-    for (std::size_t e = 0; e < t.size; ++e) t.data()[e] = rng.uniform(low, high);
-  });
-}
 
 // Weight in [0.5, 1.5], bias in [-0.5, 0.5]: the affine part is not the identity; and running
 // statistics away from (0, 1), for the inference checks.

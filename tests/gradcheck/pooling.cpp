@@ -11,24 +11,19 @@
 #include <nerve/layers/global_avg_pool.hpp>
 #include <nerve/layers/max_pool.hpp>
 
+#include "support/random_values.hpp"
 #include "support/check_gradients.hpp"
 
 using namespace nerve;
 
 namespace {
 
+using nerve_test::perturb;
+
 constexpr double tolerance = 1e-5;  // relative; central differences with h = 1e-6 in double
 
 const std::uint32_t labels[3] = {0, 2, 1};
 
-// Every value of every array of entry I drawn from U(low, high).
-template <std::size_t I, class Net>
-void perturb(Net& net, double low, double high, std::uint64_t seed) {
-  Random rng(Seed{seed});
-  net.template parameters<I>().for_each([&](const char*, auto& t) {
-    for (std::size_t e = 0; e < t.size; ++e) t.data()[e] = rng.uniform(low, high);
-  });
-}
 
 template <class Net, std::size_t B>
 void check(std::uint64_t seed) {

@@ -9,6 +9,8 @@
 #include <nerve/layers/batch_norm.hpp>
 #include <nerve/nerve.hpp>
 
+#include "support/random_values.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -22,13 +24,9 @@ using namespace nerve;
 
 namespace {
 
-template <class T>
-std::vector<T> uniform_values(std::size_t n, std::uint64_t seed, double low, double high) {
-  Random rng(Seed{seed});
-  std::vector<T> v(n);
-  for (auto& e : v) e = static_cast<T>(rng.uniform(low, high));
-  return v;
-}
+using nerve_test::uniform_values;
+using nerve_test::perturb_weight_and_bias;
+
 
 template <class T>
 constexpr double value_tolerance = std::is_same_v<T, float> ? 3e-5 : 1e-12;
@@ -96,16 +94,6 @@ std::vector<double> as_double(const T* p, std::size_t n) {
   return std::vector<double>(p, p + n);
 }
 
-// Random weight and bias for the BatchNorm at entry I.
-template <std::size_t I, class Net>
-void perturb_norm(Net& net, std::uint64_t seed) {
-  using T = typename Net::value_type;
-  auto& p = net.template parameters<I>();
-  const auto w = uniform_values<T>(p.weight.size, seed, 0.5, 1.5);
-  const auto b = uniform_values<T>(p.bias.size, seed + 1, -0.5, 0.5);
-  std::copy(w.begin(), w.end(), p.weight.data());
-  std::copy(b.begin(), b.end(), p.bias.data());
-}
 
 // A lone BatchNorm on In = Shape<Dims...>, batches of 4: training outputs and running statistics
 // over 3 steps, then inference outputs from the running statistics, against the plain loops.
@@ -118,7 +106,7 @@ void check_batch_norm_values() {
   constexpr std::size_t P = Norm::template plane<In>;
   const batch_layout l{B, C, P};
   Net net{Seed{1}};
-  perturb_norm<1>(net, 2);
+  perturb_weight_and_bias<1>(net, 2);
   const auto& p = net.template parameters<1>();
   const auto& s = net.template state<1>();
   INFO(Net::summary_string());
@@ -252,7 +240,7 @@ void check_training_gradients() {
   constexpr std::size_t P = BatchNorm<>::plane<In>;
   const batch_layout l{B, C, P};
   Net net{Seed{1}};
-  perturb_norm<1>(net, 50);
+  perturb_weight_and_bias<1>(net, 50);
   const auto& p = net.template parameters<1>();
   Trainer<Net, MeanSquaredError, SGD, Batch<B>> trainer(net);
   const auto X = uniform_values<T>(B * In::size, 51, -2.0, 3.0);
@@ -296,7 +284,7 @@ void check_inference_gradients() {
   constexpr std::size_t P = BatchNorm<>::plane<In>;
   const batch_layout l{B, C, P};
   Net net{Seed{1}};
-  perturb_norm<1>(net, 60);
+  perturb_weight_and_bias<1>(net, 60);
   auto& s = net.template state<1>();
   const auto rm = uniform_values<T>(C, 61, -1.0, 1.0);
   const auto rv = uniform_values<T>(C, 62, 0.2, 3.0);

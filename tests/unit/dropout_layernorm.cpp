@@ -6,6 +6,8 @@
 
 #include <nerve/nerve.hpp>
 
+#include "support/random_values.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -23,6 +25,9 @@
 #if defined(__GLIBC__)
 #define NERVE_TEST_COUNTS_ALLOCATIONS 1
 namespace {
+
+using nerve_test::uniform_values;
+using nerve_test::perturb_weight_and_bias;
 std::atomic<std::size_t> mallocs{0};
 std::atomic<bool> counting_mallocs{false};
 }  // namespace
@@ -42,13 +47,6 @@ using namespace nerve;
 
 namespace {
 
-template <class T>
-std::vector<T> uniform_values(std::size_t n, std::uint64_t seed, double low, double high) {
-  Random rng(Seed{seed});
-  std::vector<T> v(n);
-  for (auto& e : v) e = static_cast<T>(rng.uniform(low, high));
-  return v;
-}
 
 // PyTorch's layer_norm for `groups` groups of n values, in double:
 // y = (x - mean) / sqrt(var + eps) * weight + bias, var biased.
@@ -120,16 +118,6 @@ void check_close(const T* got, const std::vector<double>& want, double tolerance
   }
 }
 
-// Random weight and bias for the LayerNorm at entry I.
-template <std::size_t I, class Net>
-void perturb_norm(Net& net, std::uint64_t seed) {
-  using T = typename Net::value_type;
-  auto& p = net.template parameters<I>();
-  const auto w = uniform_values<T>(p.weight.size, seed, 0.5, 1.5);
-  const auto b = uniform_values<T>(p.bias.size, seed + 1, -0.5, 0.5);
-  std::copy(w.begin(), w.end(), p.weight.data());
-  std::copy(b.begin(), b.end(), p.bias.data());
-}
 
 // One LayerNorm as the whole network: y of batch-1 and batch-4 inference against the reference.
 template <class T, class Norm, std::size_t... Dims>
@@ -139,7 +127,7 @@ void check_layer_norm_values() {
   constexpr std::size_t n = Norm::template group_size<In>;
   constexpr std::size_t groups = Norm::template groups<In>;
   Net net{Seed{1}};
-  perturb_norm<1>(net, 2);
+  perturb_weight_and_bias<1>(net, 2);
   const auto& p = net.template parameters<1>();
   INFO(Net::summary_string());
 
@@ -180,7 +168,7 @@ void check_layer_norm_gradients() {
   constexpr std::size_t groups = Norm::template groups<In>;
   constexpr std::size_t B = 3;
   Net net{Seed{1}};
-  perturb_norm<1>(net, 5);
+  perturb_weight_and_bias<1>(net, 5);
   const auto& p = net.template parameters<1>();
   const auto X = uniform_values<T>(B * In::size, 6, -2.0, 3.0);
   const auto dY = uniform_values<T>(B * In::size, 7, -1.0, 1.0);

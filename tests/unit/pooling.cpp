@@ -10,6 +10,8 @@
 #include <nerve/layers/max_pool.hpp>
 #include <nerve/nerve.hpp>
 
+#include "support/random_values.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -23,13 +25,8 @@ using namespace nerve;
 
 namespace {
 
-template <class T>
-std::vector<T> uniform_values(std::size_t n, std::uint64_t seed, double low, double high) {
-  Random rng(Seed{seed});
-  std::vector<T> v(n);
-  for (auto& e : v) e = static_cast<T>(rng.uniform(low, high));
-  return v;
-}
+using nerve_test::uniform_values;
+
 
 // A pooling window as plain numbers, read from the layer's arguments.
 struct geometry {
