@@ -1,4 +1,4 @@
-// expect: Dense takes a rank-1 input (a vector): insert Flatten before this Dense
+// expect: Dense takes a vector, or a sequence of vectors (steps, features) that it applies to at every step: insert Flatten before this Dense
 // Dense multiplies a matrix by a vector; a (4, 4, 16) feature map is not one.
 #include <nerve/nerve.hpp>
 using namespace nerve;

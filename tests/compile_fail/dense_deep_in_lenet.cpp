@@ -1,4 +1,4 @@
-// expect: Dense takes a rank-1 input (a vector): insert Flatten before this Dense
+// expect: Dense takes a vector, or a sequence of vectors (steps, features) that it applies to at every step: insert Flatten before this Dense
 // A LeNet-like net whose Flatten was forgotten: the error names the Dense at position 3, not the
 // first layer, and the (1, 28, 28) image it got.
 #include <nerve/nerve.hpp>

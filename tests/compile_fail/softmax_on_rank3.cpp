@@ -1,4 +1,4 @@
-// expect: Softmax normalises a rank-1 input (a vector of scores): insert Flatten (and usually Dense<classes>) before this Softmax
+// expect: Softmax normalises a vector of scores (or each step of a sequence): insert Flatten (and usually Dense<classes>) before this Softmax
 // Softmax over a (4, 4, 16) feature map has no single axis of class scores.
 #include <nerve/nerve.hpp>
 using namespace nerve;

@@ -46,7 +46,7 @@ loss_run<T> run(const std::vector<T>& out, const std::vector<T>& logits,
   const loss_input<T> in{y.data(), ld, logits.empty() ? nullptr : z.data(), ld};
   loss_run<T> r;
   r.loss = static_cast<double>(
-      Loss::template evaluate<B, N, T, Fused>(in, targets.data(), g.data(), ld, rows));
+      Loss::template evaluate<B, Shape<N>, T, Fused>(in, targets.data(), g.data(), ld, rows));
   for (std::size_t i = 0; i < B; ++i) {
     for (std::size_t j = 0; j < N; ++j) r.grad.push_back(g[i * ld + j]);
     for (std::size_t j = N; j < ld; ++j) r.padding_zero = r.padding_zero && g[i * ld + j] == T(0);

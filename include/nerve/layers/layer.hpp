@@ -60,9 +60,13 @@ enum class mode { inference, training };
 //   kept     written by forward in training, read by the same layer's backward (a dropout mask,
 //            saved statistics, pooling indices); lives from the forward pass to the backward pass.
 //   scratch  used within one call only (an im2col buffer, dz); shared with every other layer.
+//   carried  the state a layer hands from one call to the next (a recurrent layer's last hidden
+//            state, per row): it lives as long as the workspace, and a caller may start a pass
+//            from it (stateful stepping, truncated backpropagation through time) or from zero.
 struct workspace_request {
   std::size_t kept = 0;
   std::size_t scratch = 0;
+  std::size_t carried = 0;
 };
 
 // A layer without trainable arrays (or without state: the same empty shape).

@@ -1,6 +1,7 @@
 // nerve/layers/softmax.hpp: Softmax, exp(x_i - max x) / sum_j exp(x_j - max x) over a vector.
 // Before CrossEntropy it is fused into the loss (gradient p - onehot, loss/cross_entropy.hpp);
-// anywhere else it is a pass of its own with the Jacobian-vector product as backward.
+// anywhere else it is a pass of its own with the Jacobian-vector product as backward. On a
+// sequence, (steps, classes), it normalises each step, as PyTorch's Softmax(dim=-1).
 #pragma once
 
 #include <cstddef>  // std::size_t
@@ -36,14 +37,18 @@ void softmax_row(const T* x, T* y) {
 
 struct Softmax : layer {
   template <AnyShape In>
-  static constexpr bool accepts = In::rank == 1;
+  static constexpr bool accepts = In::rank == 1 || In::rank == 2;
 
   template <class Got, class At>
   struct rejects_input {
     static_assert(meta::dependent_false<Got>,
-                  "Softmax normalises a rank-1 input (a vector of scores): insert Flatten (and "
-                  "usually Dense<classes>) before this Softmax");
+                  "Softmax normalises a vector of scores (or each step of a sequence): insert "
+                  "Flatten (and usually Dense<classes>) before this Softmax");
   };
+
+  // The scores normalised together: the last dimension.
+  template <AnyShape In>
+  static constexpr std::size_t classes = In::dims[In::rank - 1];
 
   template <AnyShape In>
   using output_shape = In;
@@ -60,8 +65,11 @@ struct Softmax : layer {
   template <class Ctx>
   static void forward(Ctx& ctx) {
     using In = typename Ctx::in_shape;
+    constexpr std::size_t N = classes<In>;
     for (std::size_t i = 0; i < Ctx::batch; ++i) {
-      detail::softmax_row<In::size>(ctx.x + i * ctx.ldx, ctx.y + i * ctx.ldy);
+      for (std::size_t s = 0; s < In::size; s += N) {
+        detail::softmax_row<N>(ctx.x + i * ctx.ldx + s, ctx.y + i * ctx.ldy + s);
+      }
     }
   }
 
@@ -71,13 +79,16 @@ struct Softmax : layer {
     using In = typename Ctx::in_shape;
     using T = typename Ctx::value_type;
     if (ctx.dx == nullptr) return;
+    constexpr std::size_t N = classes<In>;
     for (std::size_t i = 0; i < Ctx::batch; ++i) {
-      const T* y = ctx.y + i * ctx.ldy;
-      const T* dy = ctx.dy + i * ctx.ldy;
-      T* dx = ctx.dx + i * ctx.ld_dx;
-      T inner = 0;
-      for (std::size_t j = 0; j < In::size; ++j) inner += dy[j] * y[j];
-      for (std::size_t j = 0; j < In::size; ++j) dx[j] = y[j] * (dy[j] - inner);
+      for (std::size_t s = 0; s < In::size; s += N) {
+        const T* y = ctx.y + i * ctx.ldy + s;
+        const T* dy = ctx.dy + i * ctx.ldy + s;
+        T* dx = ctx.dx + i * ctx.ld_dx + s;
+        T inner = 0;
+        for (std::size_t j = 0; j < N; ++j) inner += dy[j] * y[j];
+        for (std::size_t j = 0; j < N; ++j) dx[j] = y[j] * (dy[j] - inner);
+      }
     }
   }
 };

@@ -65,14 +65,14 @@ struct BinaryCrossEntropy : elementwise_loss<detail::bce_probabilities> {
   };
 
   // Fused: in.logits holds z, the gradient written is that of z.
-  template <std::size_t B, std::size_t N, class T, bool Fused>
+  template <std::size_t B, AnyShape Out, class T, bool Fused>
   static T evaluate(const loss_input<T>& in, const T* targets, T* grad, std::size_t ld,
                     std::size_t rows = B) {
     if constexpr (Fused) {
-      return from_logits::evaluate<B, N, T>({in.logits, in.ld_logits, nullptr, 0}, targets, grad,
+      return from_logits::evaluate<B, Out, T>({in.logits, in.ld_logits, nullptr, 0}, targets, grad,
                                             ld, rows);
     } else {
-      return elementwise_loss::evaluate<B, N, T>(in, targets, grad, ld, rows);
+      return elementwise_loss::evaluate<B, Out, T>(in, targets, grad, ld, rows);
     }
   }
 };

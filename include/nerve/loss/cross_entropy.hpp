@@ -8,6 +8,9 @@
 //     log-softmax computed here, stably; the gradient of the output is (softmax(z) - onehot) / B.
 //     The network's output stays the logits (argmax, hence accuracy, is the same).
 // A network ending in an activation (Sigmoid, ReLU, ...) is refused: its outputs are not logits.
+// An output of shape (steps, classes), a sequence model's, is `steps` classifications, one label
+// each: the loss is the mean over the batch and the steps, as PyTorch's CrossEntropyLoss on the
+// (batch * steps, classes) logits of a batch_first model.
 #pragma once
 
 #include <cmath>    // std::log
@@ -19,6 +22,7 @@
 #include "nerve/layers/softmax.hpp"        // nerve::detail::softmax_row
 #include "nerve/loss/loss.hpp"             // nerve::loss_input
 #include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
+#include "nerve/shape/shape.hpp"           // nerve::AnyShape
 
 namespace nerve {
 
@@ -34,9 +38,12 @@ inline constexpr bool is_activation_entry = requires { requires L::role == fusio
 struct CrossEntropy {
   static constexpr const char* name = "cross-entropy";
   template <class T>
-  using target_of = std::uint32_t;  // the class index of each sample
-  template <std::size_t N>
-  static constexpr std::size_t targets_per_sample = 1;
+  using target_of = std::uint32_t;  // the class index of each sample (of each step)
+  // Classes of one classification: the output's last dimension (all of a vector).
+  template <AnyShape Out>
+  static constexpr std::size_t classes = Out::rank == 0 ? 1 : Out::dims[Out::rank - 1];
+  template <AnyShape Out>
+  static constexpr std::size_t targets_per_sample = Out::size / classes<Out>;
 
   template <class Last, bool DenseThenLast>
   static constexpr loss_fusion fusion = detail::turns_logits_into_probabilities<Last>
@@ -55,30 +62,36 @@ struct CrossEntropy {
   };
 
   // Fused: in.logits is the Softmax's input and in.y its output; otherwise in.y is the logits.
-  template <std::size_t B, std::size_t N, class T, bool Fused>
+  // labels: targets_per_sample<Out> per sample.
+  template <std::size_t B, AnyShape Out, class T, bool Fused>
   static T evaluate(const loss_input<T>& in, const std::uint32_t* labels, T* grad, std::size_t ld,
                     std::size_t rows = B) {
+    constexpr std::size_t N = classes<Out>;
+    constexpr std::size_t P = targets_per_sample<Out>;
     double total = 0;
-    const T scale = T(1) / T(B);
+    const T scale = T(1) / T(B * P);
     for (std::size_t i = 0; i < B; ++i) {
-      const T* z = Fused ? in.logits + i * in.ld_logits : in.y + i * in.ld_y;
-      T* g = grad + i * ld;
-      const T* p = g;
-      if constexpr (Fused) {
-        p = in.y + i * in.ld_y;
-      } else {
-        detail::softmax_row<N>(z, g);  // the very computation a Softmax layer makes
+      for (std::size_t s = 0; s < P; ++s) {
+        const std::size_t at = s * N;
+        const T* z = (Fused ? in.logits + i * in.ld_logits : in.y + i * in.ld_y) + at;
+        T* g = grad + i * ld + at;
+        const T* p = g;
+        if constexpr (Fused) {
+          p = in.y + i * in.ld_y + at;
+        } else {
+          detail::softmax_row<N>(z, g);  // the very computation a Softmax layer makes
+        }
+        T peak = z[0];
+        for (std::size_t j = 1; j < N; ++j) peak = z[j] > peak ? z[j] : peak;
+        double sum = 0;
+        for (std::size_t j = 0; j < N; ++j) sum += static_cast<double>(math::exp(z[j] - peak));
+        const std::size_t label = labels[i * P + s] < N ? labels[i * P + s] : 0;
+        if (i < rows) total += static_cast<double>(peak) + std::log(sum) - static_cast<double>(z[label]);
+        for (std::size_t j = 0; j < N; ++j) g[j] = (p[j] - (j == label ? T(1) : T(0))) * scale;
       }
-      T peak = z[0];
-      for (std::size_t j = 1; j < N; ++j) peak = z[j] > peak ? z[j] : peak;
-      double sum = 0;
-      for (std::size_t j = 0; j < N; ++j) sum += static_cast<double>(math::exp(z[j] - peak));
-      const std::size_t label = labels[i] < N ? labels[i] : 0;
-      if (i < rows) total += static_cast<double>(peak) + std::log(sum) - static_cast<double>(z[label]);
-      for (std::size_t j = 0; j < N; ++j) g[j] = (p[j] - (j == label ? T(1) : T(0))) * scale;
-      for (std::size_t j = N; j < ld; ++j) g[j] = T(0);
+      for (std::size_t j = Out::size; j < ld; ++j) grad[i * ld + j] = T(0);
     }
-    return static_cast<T>(total / static_cast<double>(rows));
+    return static_cast<T>(total / static_cast<double>(rows * P));
   }
 };
 

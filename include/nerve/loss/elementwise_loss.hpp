@@ -76,8 +76,8 @@ struct elementwise_loss {
 
   template <class T>
   using target_of = T;
-  template <std::size_t N>
-  static constexpr std::size_t targets_per_sample = N;
+  template <AnyShape Out>
+  static constexpr std::size_t targets_per_sample = Out::size;
 
   template <class Last, bool DenseThenLast>
   static constexpr loss_fusion fusion = loss_fusion::none;
@@ -86,11 +86,12 @@ struct elementwise_loss {
   template <class Last>
   struct rejects_output {};
 
-  // The mean loss over the first `rows` rows of in.y against targets (B rows of N); dL/dy of the
-  // batch mean (divided by B N) into grad, B rows ld apart, padding zero.
-  template <std::size_t B, std::size_t N, class T, bool Fused = false>
+  // The mean loss over the first `rows` rows of in.y against targets (B rows of N = Out::size);
+  // dL/dy of the batch mean (divided by B N) into grad, B rows ld apart, padding zero.
+  template <std::size_t B, AnyShape Out, class T, bool Fused = false>
   static T evaluate(const loss_input<T>& in, const T* targets, T* grad, std::size_t ld,
                     std::size_t rows = B) {
+    constexpr std::size_t N = Out::size;
     const double total = detail::elementwise_loss_rows<per_element, gradient, B, N>(
         in.y, in.ld_y, targets, grad, ld, rows, T(1) / T(B * N));
     return static_cast<T>(total / static_cast<double>(rows * N));

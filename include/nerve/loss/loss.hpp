@@ -3,13 +3,14 @@
 // concept Loss {
 //   static constexpr const char* name;
 //   template <class T> using target_of = ...;     // a class index, or one value per output
-//   static constexpr std::size_t targets_per_sample<N>;
+//   template <AnyShape Out> static constexpr std::size_t targets_per_sample;
 //   template <class Last, bool DenseThenLast> static constexpr loss_fusion fusion;
 //   template <class Last> static constexpr bool accepts_output;  // and rejects_output<Last>
-//   template <std::size_t B, std::size_t N, class T, bool Fused>
+//   template <std::size_t B, AnyShape Out, class T, bool Fused>
 //   static T evaluate(const loss_input<T>&, const target_of<T>* targets, T* grad, std::size_t ld,
 //                     std::size_t rows = B);
 // }
+// Out is the network's output shape (one sample).
 // evaluate returns the mean loss of the first `rows` samples (a last, partial batch of an
 // evaluation is padded) and writes its gradient (already divided by the
 // batch) into grad, B rows ld apart, padding zero. With fusion it is the gradient of the fused
@@ -20,6 +21,7 @@
 #include <cstddef>  // std::size_t
 
 #include "nerve/network/execute.hpp"  // nerve::detail::loss_fusion
+#include "nerve/shape/shape.hpp"        // nerve::AnyShape
 
 namespace nerve {
 

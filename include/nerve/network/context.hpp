@@ -52,6 +52,9 @@ struct forward_context {
                            // (training, or input_gradient at inference), else null: fill it
                            // whenever it is not null, whatever the mode
   T* scratch;              // workspace.scratch elements, for this call only
+  T* carry;                // workspace.carried elements (null when none were asked for): the
+                           // state at the end of this pass is written there
+  bool resume;             // start from the state in carry (true) or from zero (false)
   nerve::mode mode;
   random_source source;
   [[no_unique_address]] Epilogue epilogue;

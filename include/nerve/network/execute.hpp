@@ -233,6 +233,8 @@ struct network_pass {
     std::array<std::size_t, G> z{};        // offset of each group's pre-activation (if kept)
     std::array<std::size_t, G> kept{};     // offset of each head's kept memory (if any)
     std::array<std::size_t, G> kept_size{};
+    std::array<std::size_t, G> carry{};    // offset of each head's carried state (if any)
+    std::size_t carry_total{};
     std::size_t grad[2]{};
     std::size_t scratch{};
     std::size_t scratch_size{};
@@ -266,6 +268,11 @@ struct network_pass {
     }(std::make_index_sequence<G>{});
     l.scratch = at;
     at += l.scratch_size;
+    const std::size_t carry_begin = at;
+    [&]<std::size_t... g>(std::index_sequence<g...>) {
+      ((l.carry[g] = at, at += aligned_elements<T>(request<g>.carried)), ...);
+    }(std::make_index_sequence<G>{});
+    l.carry_total = at - carry_begin;
     l.total = at;
     return l;
   }();
@@ -277,11 +284,21 @@ struct network_pass {
     // Where each group's input and output rows are, and their leading dimensions; set by forward.
     std::array<const T*, G + 1> rows{};
     std::array<std::size_t, G + 1> ld{};
+    // The next pass starts from the state the last one carried (stateful layers), not from zero.
+    bool resume = false;
 
     T* at(std::size_t offset) noexcept { return memory.data() + offset; }
     const T* at(std::size_t offset) const noexcept { return memory.data() + offset; }
     T* scratch() noexcept { return offsets.scratch_size ? at(offsets.scratch) : nullptr; }
+    // Back to the zero state: the next pass starts every stateful layer afresh.
+    void reset() noexcept {
+      resume = false;
+      std::fill_n(memory.data() + offsets.total - offsets.carry_total, offsets.carry_total, T(0));
+    }
   };
+
+  // Does any layer carry state from one pass to the next?
+  static constexpr bool stateful = offsets.carry_total > 0;
 
   // ---- forward ---------------------------------------------------------------------------
   template <std::size_t g>
@@ -321,6 +338,8 @@ struct network_pass {
             std::get<h>(state),
             differentiable && offsets.kept_size[g] ? ws.at(offsets.kept[g]) : nullptr,
             ws.scratch(),
+            request<g>.carried ? ws.at(offsets.carry[g]) : nullptr,
+            ws.resume,
             M,
             source,
             Epilogue{}};

@@ -6,7 +6,7 @@
 // its static_assert carries one sentence: what is wrong and how to fix it. For example
 //   In instantiation of 'struct nerve::Dense<10>::needs_a_vector_input<
 //       nerve::got<nerve::Shape<4, 4, 16> >, nerve::at_position<7> >'
-//   error: static assertion failed: Dense takes a rank-1 input (a vector): insert Flatten before this Dense
+//   error: static assertion failed: Dense takes a vector, or a sequence of vectors (steps, features) that it applies to at every step: insert Flatten before this Dense
 // docs/troubleshooting.md lists every such error with broken code, fixed code and g++'s output.
 #pragma once
 

@@ -116,7 +116,12 @@ class Trainer {
   static constexpr std::size_t inputs = in_shape::size;
   static constexpr std::size_t outputs = out_shape::size;
   using target_type = typename Loss::template target_of<T>;
-  static constexpr std::size_t targets_per_sample = Loss::template targets_per_sample<outputs>;
+  static constexpr std::size_t targets_per_sample = Loss::template targets_per_sample<out_shape>;
+  // Classifications per sample: one per step of a sequence model's output (class-index targets,
+  // CrossEntropy), else one; and the outputs each is made from.
+  static constexpr std::size_t positions =
+      std::is_same_v<target_type, std::uint32_t> ? targets_per_sample : 1;
+  static constexpr std::size_t outputs_per_target = outputs / positions;
 
  private:
   static_assert(Net::well_formed, "Trainer needs a well-formed network");
@@ -286,7 +291,7 @@ class Trainer {
       in.logits = P::last_z(ws);
       in.ld_logits = ld_out;
     }
-    return Loss::template evaluate<batch, outputs, T, fusion != loss_fusion::none>(
+    return Loss::template evaluate<batch, out_shape, T, fusion != loss_fusion::none>(
         in, targets, P::grad_buffer(ws), ld_out, rows);
   }
 
@@ -315,6 +320,9 @@ class Trainer {
     data_source s;
     s.samples = samples.data();
     if constexpr (LabelledSamples<D>) {
+      static_assert(positions == 1,
+                    "fit()/evaluate(): this network makes several classifications per sample (a "
+                    "sequence output): give one class index per step as the data's targets");
       const std::span<const std::uint32_t> labels = data.labels();
       check_classes(data.classes(), where);
       if (samples.size() != labels.size() * inputs) {
@@ -352,12 +360,13 @@ class Trainer {
       }
       s.targets = targets.data();
       if constexpr (std::is_same_v<target_type, std::uint32_t>) {
-        for (std::size_t i = 0; i < s.size; ++i) {
-          if (s.targets[i] >= outputs) {
+        for (std::size_t i = 0; i < s.size * targets_per_sample; ++i) {
+          if (s.targets[i] >= outputs_per_target) {
             throw std::invalid_argument(std::string("Trainer::") + where + ": label " +
                                         std::to_string(s.targets[i]) + " at index " +
                                         std::to_string(i) + ", but the network has " +
-                                        std::to_string(outputs) + " outputs");
+                                        std::to_string(outputs_per_target) + " outputs" +
+                                        (positions > 1 ? " per step" : ""));
           }
         }
         s.labels = s.targets;
@@ -484,15 +493,18 @@ class Trainer {
     if (data.labels == nullptr) return;
     const T* Y = ws.rows[pass::G];
     const std::size_t ld = ws.ld[pass::G];
+    constexpr std::size_t N = outputs_per_target;
     for (std::size_t i = 0; i < n; ++i) {
-      const T* y = Y + i * ld;
-      std::size_t predicted = 0;
-      if constexpr (outputs == 1) {
-        predicted = y[0] > T(0.5) ? 1 : 0;
-      } else {
-        for (std::size_t j = 1; j < outputs; ++j) predicted = y[j] > y[predicted] ? j : predicted;
+      for (std::size_t s = 0; s < positions; ++s) {  // each step of a sequence output
+        const T* y = Y + i * ld + s * N;
+        std::size_t predicted = 0;
+        if constexpr (N == 1) {
+          predicted = y[0] > T(0.5) ? 1 : 0;
+        } else {
+          for (std::size_t j = 1; j < N; ++j) predicted = y[j] > y[predicted] ? j : predicted;
+        }
+        accuracy.add(predicted, data.labels[indices[i] * positions + s]);
       }
-      accuracy.add(predicted, data.labels[indices[i]]);
     }
   }
 

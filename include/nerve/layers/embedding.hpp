@@ -1,0 +1,111 @@
+// nerve/layers/embedding.hpp: Embedding<vocabulary, dim>, PyTorch's nn.Embedding: a sequence of
+// token ids in, one learned vector per token out, (steps) -> (steps, dim).
+//
+// The network's input is of its element type, so ids arrive as values (0, 1, 2, ... exactly
+// representable: float holds every integer below 2^24). An id that is not an integer in
+// [0, vocabulary) (a wrong corpus, an id past the vocabulary) looks up nothing: its vector is zero
+// and it gets no gradient, so a forward pass never reads outside the table; examples and readers
+// check their ids where they make them (io/vocabulary.hpp never makes such an id).
+// The table is PyTorch's `weight`, (num_embeddings, embedding_dim), row per token, unpacked.
+#pragma once
+
+#include <algorithm>  // std::copy_n, std::fill_n
+#include <cstddef>    // std::size_t
+#include <string>
+
+#include "nerve/layers/layer.hpp"          // nerve::layer
+#include "nerve/layers/weight_and_bias.hpp"  // nerve::weight_and_bias_arrays
+#include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
+#include "nerve/shape/shape.hpp"           // nerve::Shape
+
+namespace nerve {
+
+template <long Vocabulary, long Dim>
+struct Embedding : layer {
+  static constexpr std::size_t vocabulary = Vocabulary > 0 ? static_cast<std::size_t>(Vocabulary) : 0;
+  static constexpr std::size_t dim = Dim > 0 ? static_cast<std::size_t>(Dim) : 0;
+
+  static constexpr bool valid_parameters = Vocabulary > 0 && Dim > 0;
+  template <class At>
+  struct rejects_parameters {
+    static_assert(Vocabulary > 0, "Embedding<vocabulary, dim> needs a vocabulary of at least 1 token");
+    static_assert(Dim > 0, "Embedding<vocabulary, dim> needs a dimension of at least 1");
+  };
+
+  template <AnyShape In>
+  static constexpr bool accepts = In::rank == 1;
+  template <class Got, class At>
+  struct rejects_input {
+    static_assert(meta::dependent_false<Got>,
+                  "Embedding takes a sequence of token ids, a rank-1 input: Input<steps> (one id "
+                  "per step), and gives (steps, dim)");
+  };
+
+  template <AnyShape In>
+  using output_shape = Shape<In::size, dim>;
+
+  static std::string name() {
+    return "Embedding<" + std::to_string(Vocabulary) + ", " + std::to_string(Dim) + ">";
+  }
+
+  // The same table whatever the sequence length (step() shares it).
+  template <class T, AnyShape In>
+  using parameters = weight_and_bias_arrays<T, Shape<vocabulary, dim>, Shape<0>, false>;
+
+  template <AnyShape In>
+  static constexpr std::size_t forward_flops = 0;  // a copy
+  template <AnyShape In>
+  static constexpr std::size_t backward_flops = In::size * dim;
+
+  // N(0, 1), as PyTorch draws an embedding table.
+  template <class Ctx>
+  static void initialize(Ctx& ctx) {
+    using T = typename Ctx::value_type;
+    T* w = ctx.params.weight.data();
+    for (std::size_t i = 0; i < vocabulary * dim; ++i) w[i] = static_cast<T>(ctx.rng.normal());
+  }
+
+  // The row of id v, or -1 for a value that is not an id of this table.
+  template <class T>
+  static long row_of(T v) noexcept {
+    if (!(v >= T(0) && v < T(vocabulary))) return -1;  // NaN fails too
+    const auto i = static_cast<long>(v);
+    return static_cast<T>(i) == v ? i : -1;
+  }
+
+  template <class Ctx>
+  static void forward(Ctx& ctx) {
+    using In = typename Ctx::in_shape;
+    using T = typename Ctx::value_type;
+    const T* w = ctx.params.weight.data();
+    for (std::size_t b = 0; b < Ctx::batch; ++b) {
+      for (std::size_t t = 0; t < In::size; ++t) {
+        T* to = ctx.y + b * ctx.ldy + t * dim;
+        const long r = row_of(ctx.x[b * ctx.ldx + t]);
+        if (r >= 0) std::copy_n(w + static_cast<std::size_t>(r) * dim, dim, to);
+        else std::fill_n(to, dim, T(0));
+      }
+    }
+  }
+
+  // dW[id] = sum of dy over the steps that read row id; ids have no gradient (dx = 0).
+  template <class Ctx>
+  static void backward(Ctx& ctx) {
+    using In = typename Ctx::in_shape;
+    using T = typename Ctx::value_type;
+    T* dw = ctx.grads.weight.data();
+    std::fill_n(dw, vocabulary * dim, T(0));
+    for (std::size_t b = 0; b < Ctx::batch; ++b) {
+      for (std::size_t t = 0; t < In::size; ++t) {
+        const long r = row_of(ctx.x[b * ctx.ldx + t]);
+        if (r < 0) continue;
+        const T* dy = ctx.dy + b * ctx.ldy + t * dim;
+        T* g = dw + static_cast<std::size_t>(r) * dim;
+        for (std::size_t j = 0; j < dim; ++j) g[j] += dy[j];
+      }
+      if (ctx.dx != nullptr) std::fill_n(ctx.dx + b * ctx.ld_dx, In::size, T(0));
+    }
+  }
+};
+
+}  // namespace nerve

@@ -1,0 +1,389 @@
+// nerve/layers/recurrent.hpp: Recurrent<Cell, H, options...>, a recurrent layer over a sequence
+// (steps, features), for any cell written as an expression: SimpleRNN, LSTM and GRU are three
+// cells of a few lines each (layers/simple_rnn.hpp, lstm.hpp, gru.hpp), and a user's cell is a
+// fourth (examples/user_layers/).
+//
+// Every step is two products and one pointwise pass, as PyTorch computes them:
+//   a = W_ih x_t + b_ih       (all steps at once: one GEMM over batch * steps rows)
+//   r = W_hh h_{t-1} + b_hh   (per step: a GEMM over the batch)
+//   states_t = Cell::step(a, r, states_{t-1})   (eval/pointwise.hpp: one SIMD pass)
+// with the G gate blocks of a and r stacked as PyTorch stacks them (LSTM i, f, g, o; GRU r, z, n),
+// so weight_ih (G*H, I), weight_hh (G*H, H), bias_ih and bias_hh are PyTorch's arrays. Keeping the
+// two products apart is what GRU needs (its reset gate multiplies r_n, bias included) and costs
+// an LSTM nothing.
+//
+// Backward through time is derived: the pointwise pass's backward is vjp of Cell::step
+// (autodiff/vjp.hpp), reading the states and products the forward pass kept; only the products'
+// adjoints are hand-made (the dense kernels): dh_{t-1} += dr W_hh per step, then dW_hh, db_hh
+// over all steps in one GEMM, and dW_ih, db_ih, dx in another.
+//
+// The state at the end of a pass is the layer's carried state (layers/layer.hpp): a pass may start
+// from it (stateful stepping, truncated BPTT) or from zero. Gradients do not flow into a carried
+// initial state: that is truncated BPTT.
+//
+// concept Cell {
+//   static constexpr const char* name;           // "LSTM"
+//   static constexpr std::size_t gates;          // G: blocks of H rows in weight_ih and weight_hh
+//   static constexpr auto step;                  // functions(...) of cell_symbols<G> (below): the
+//                                                // new states, in the order they are kept
+//   static constexpr std::size_t hidden;         // which output of step is h (what the layer
+//                                                // outputs and the hidden product reads)
+//   static constexpr std::size_t flops_per_unit; // of step, per hidden unit (for FLOP counts)
+// }
+#pragma once
+
+#include <algorithm>  // std::copy_n, std::fill_n
+#include <array>
+#include <cstddef>    // std::size_t
+#include <string>
+#include <tuple>      // std::tie
+#include <type_traits>
+
+#include "nerve/config.hpp"                // xsimd
+#include "nerve/eval/pointwise.hpp"        // nerve::expr::pointwise
+#include "nerve/expr/build.hpp"            // the builders cells are written with
+#include "nerve/expr/functions.hpp"        // nerve::expr::functions
+#include "nerve/expr/node.hpp"             // nerve::expr::variable
+#include "nerve/init/initializer.hpp"      // nerve::TorchDefault
+#include "nerve/kernels/dense_backward.hpp"  // nerve::kernels::dense_backward_into
+#include "nerve/kernels/epilogue.hpp"      // nerve::kernels::Identity, PassGradient
+#include "nerve/kernels/gemm.hpp"          // nerve::kernels::dense_forward_batch
+#include "nerve/kernels/gemv.hpp"          // nerve::kernels::dense_forward
+#include "nerve/kernels/gradient_sink.hpp"  // nerve::kernels::write_gradient
+#include "nerve/kernels/layout.hpp"        // nerve::kernels::padded
+#include "nerve/layers/layer.hpp"          // nerve::layer
+#include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
+#include "nerve/shape/shape.hpp"           // nerve::Shape
+#include "nerve/tensor/tensor.hpp"         // nerve::Tensor
+
+namespace nerve {
+
+// What a recurrent layer outputs: every step's h (PyTorch's `output`, the default) or only the
+// last step's (`output[:, -1]`, for a classifier).
+struct EverySteps {};
+struct LastStep {};
+
+// The symbols a cell's step is written in, for a cell of G gates and S kept states:
+//   input<k>   gate block k of W_ih x_t + b_ih
+//   hidden<k>  gate block k of W_hh h_{t-1} + b_hh
+//   state<s>   state s at the previous step (h_{t-1} is state<Cell::hidden>)
+template <std::size_t G>
+struct cell_symbols {
+  template <std::size_t k>
+  static constexpr auto input = expr::variable<k>;
+  template <std::size_t k>
+  static constexpr auto hidden = expr::variable<G + k>;
+  template <std::size_t s>
+  static constexpr auto state = expr::variable<2 * G + s>;
+};
+
+namespace detail {
+template <class O>
+inline constexpr bool is_sequence_option = std::is_same_v<O, EverySteps> || std::is_same_v<O, LastStep>;
+}  // namespace detail
+
+template <class Cell, long Hidden, class... Options>
+struct Recurrent : layer {
+  static constexpr std::size_t H = Hidden > 0 ? static_cast<std::size_t>(Hidden) : 0;
+  static constexpr std::size_t G = Cell::gates;
+  static constexpr std::size_t NS = std::remove_cvref_t<decltype(Cell::step)>::size;  // states
+  static constexpr std::size_t NV = 2 * G + NS;  // variables of the step
+  static constexpr bool last_step_only = (std::is_same_v<Options, LastStep> || ...);
+  using step_function = expr::pointwise<Cell::step, NV>;
+
+  static constexpr bool valid_parameters =
+      Hidden > 0 && sizeof...(Options) <= 1 && (detail::is_sequence_option<Options> && ...);
+  template <class At>
+  struct rejects_parameters {
+    static_assert(Hidden > 0, "a recurrent layer needs a hidden size of at least 1, e.g. LSTM<128>");
+    static_assert(sizeof...(Options) <= 1 && (detail::is_sequence_option<Options> && ...),
+                  "the option of a recurrent layer is EverySteps (the default: the whole "
+                  "sequence of h) or LastStep (only the last step's h), e.g. LSTM<64, LastStep>");
+  };
+
+  template <AnyShape In>
+  static constexpr bool accepts = In::rank == 2;
+  template <class Got, class At>
+  struct rejects_input {
+    static_assert(meta::dependent_false<Got>,
+                  "a recurrent layer (SimpleRNN, LSTM, GRU) takes a sequence, a rank-2 input "
+                  "(steps, features): e.g. Input<32, 8>, Input<32, 1> for one value per step, or "
+                  "Embedding<vocabulary, dim> after Input<steps> of token ids");
+  };
+
+  template <AnyShape In>
+  static constexpr std::size_t steps = In::dims[0];
+  template <AnyShape In>
+  static constexpr std::size_t features = In::dims[1];
+
+  template <AnyShape In>
+  using output_shape = std::conditional_t<last_step_only, Shape<H>, Shape<steps<In>, H>>;
+
+  static std::string name() {
+    return std::string(Cell::name) + "<" + std::to_string(Hidden) +
+           (last_step_only ? ", LastStep" : "") + ">";
+  }
+
+  // PyTorch's four arrays, stored packed for the kernels as Dense stores its weight
+  // (kernels/layout.hpp): weight_ih(k, m) = W_ih[m][k], m < G*H in PyTorch's gate order.
+  // w_ih(m, k) and w_hh(m, k) read and write them in PyTorch's orientation.
+  template <class T, std::size_t I>
+  struct parameters_of {
+    static constexpr std::size_t gate_rows = G * H;
+    static constexpr std::size_t padded_rows = kernels::padded<G * H, T>;
+    Tensor<T, Shape<I, padded_rows>> weight_ih;
+    Tensor<T, Shape<H, padded_rows>> weight_hh;
+    Tensor<T, Shape<padded_rows>> bias_ih;
+    Tensor<T, Shape<padded_rows>> bias_hh;
+
+    T& w_ih(std::size_t m, std::size_t k) noexcept { return weight_ih(k, m); }
+    const T& w_ih(std::size_t m, std::size_t k) const noexcept { return weight_ih(k, m); }
+    T& w_hh(std::size_t m, std::size_t k) noexcept { return weight_hh(k, m); }
+    const T& w_hh(std::size_t m, std::size_t k) const noexcept { return weight_hh(k, m); }
+
+    auto arrays() noexcept { return std::tie(weight_ih, weight_hh, bias_ih, bias_hh); }
+    auto arrays() const noexcept { return std::tie(weight_ih, weight_hh, bias_ih, bias_hh); }
+    template <class F>
+    void for_each(F&& f) {
+      f("weight_ih_l0", weight_ih), f("weight_hh_l0", weight_hh);
+      f("bias_ih_l0", bias_ih), f("bias_hh_l0", bias_hh);
+    }
+    template <class F>
+    void for_each(F&& f) const {
+      f("weight_ih_l0", weight_ih), f("weight_hh_l0", weight_hh);
+      f("bias_ih_l0", bias_ih), f("bias_hh_l0", bias_hh);
+    }
+  };
+  // Parameters depend on the features only, not on the steps: the one-step network of step()
+  // shares them with the sequence network.
+  template <class T, AnyShape In>
+  using parameters = parameters_of<T, features<In>>;
+
+  template <AnyShape In>
+  static constexpr std::size_t parameter_count = G * H * (features<In> + H + 2);
+
+  // ---- memory -------------------------------------------------------------------------------
+  // Per pass: the input products of every step, (b, t) rows; the hidden products, (t, b) rows;
+  // the states, state s at step t (0: the initial state) for row b. Training keeps all three for
+  // backward; inference uses the same layout in scratch. Backward's scratch: the gradients of
+  // both products for every step, two sets of state gradients, one row block for dh, dz of the
+  // closing GEMMs, and the repacked input and its gradient (sequence rows one stride apart).
+  template <class T>
+  static constexpr std::size_t GHp = kernels::padded<G * H, T>;
+  template <class T>
+  static constexpr std::size_t Hp = kernels::padded<H, T>;
+
+  template <class T, AnyShape In, std::size_t B>
+  struct plan {
+    static constexpr std::size_t S = steps<In>, I = features<In>, N = In::size;
+    static constexpr bool repacked = kernels::padded<N, T> != N;
+    static constexpr std::size_t input_products = B * S * GHp<T>;
+    static constexpr std::size_t hidden_products = S * B * GHp<T>;
+    static constexpr std::size_t states = NS * (S + 1) * B * Hp<T>;
+    static constexpr std::size_t kept = input_products + hidden_products + states;
+    static constexpr std::size_t packed_input = repacked ? kernels::padded<B * N, T> : 0;
+    static constexpr std::size_t backward_scratch =
+        input_products + hidden_products + 2 * NS * B * Hp<T> + B * Hp<T> + B * S * GHp<T> +
+        2 * packed_input;
+    static constexpr std::size_t carried = NS * B * Hp<T>;
+  };
+
+  template <class T, AnyShape In, std::size_t B, mode M>
+  static constexpr workspace_request workspace{
+      .kept = M == mode::training ? plan<T, In, B>::kept : 0,
+      .scratch = M == mode::training
+                     ? std::max(plan<T, In, B>::backward_scratch, plan<T, In, B>::packed_input)
+                     : plan<T, In, B>::kept + plan<T, In, B>::packed_input,
+      .carried = plan<T, In, B>::carried};
+
+  template <AnyShape In>
+  static constexpr std::size_t forward_flops =
+      steps<In> * (2 * G * H * (features<In> + H) + 2 * G * H + Cell::flops_per_unit * H);
+  template <AnyShape In>  // dW_ih, dx, dW_hh, dh: four products; the step's derivative
+  static constexpr std::size_t backward_flops =
+      steps<In> * (4 * G * H * (features<In> + H) + 2 * G * H + 2 * Cell::flops_per_unit * H);
+
+  // PyTorch's initialisation: every weight and bias uniform in +-1/sqrt(H).
+  template <class Ctx>
+  static void initialize(Ctx& ctx) {
+    using T = typename Ctx::value_type;
+    constexpr std::size_t I = features<typename Ctx::in_shape>;
+    auto& p = ctx.params;
+    const auto draw = [&] { return static_cast<T>(TorchDefault::draw(ctx.rng, H, H)); };
+    for (std::size_t m = 0; m < G * H; ++m)
+      for (std::size_t k = 0; k < I; ++k) p.w_ih(m, k) = draw();
+    for (std::size_t m = 0; m < G * H; ++m)
+      for (std::size_t k = 0; k < H; ++k) p.w_hh(m, k) = draw();
+    for (std::size_t m = 0; m < G * H; ++m) p.bias_ih(m) = draw();
+    for (std::size_t m = 0; m < G * H; ++m) p.bias_hh(m) = draw();
+  }
+
+ private:
+  // Where a pass's products and states are (kept memory in training, scratch at inference).
+  template <class T, AnyShape In, std::size_t B>
+  struct pass_memory {
+    using P = plan<T, In, B>;
+    T* input_products;   // row (b, t): B * S rows of GHp
+    T* hidden_products;  // row (t, b)
+    T* states;           // state(s, t) is B rows of Hp
+    explicit pass_memory(T* at)
+        : input_products(at),
+          hidden_products(at + P::input_products),
+          states(hidden_products + P::hidden_products) {}
+    T* state(std::size_t s, std::size_t t) const noexcept {
+      return states + (s * (P::S + 1) + t) * B * Hp<T>;
+    }
+  };
+
+  // The input rows as one stride-I block of B * S rows (copied when the network pads a sample).
+  template <class T, AnyShape In, std::size_t B>
+  static const T* sequence_rows(const T* x, std::size_t ldx, T* packed) {
+    using P = plan<T, In, B>;
+    if constexpr (!P::repacked) {
+      return x;
+    } else {
+      for (std::size_t b = 0; b < B; ++b) std::copy_n(x + b * ldx, P::N, packed + b * P::N);
+      return packed;
+    }
+  }
+
+  // The V pointers of a step's variables for row b: input products, hidden products, states.
+  template <class T, AnyShape In, std::size_t B>
+  static std::array<const T*, NV> step_variables(const pass_memory<T, In, B>& m, std::size_t t,
+                                                 std::size_t b) {
+    using P = plan<T, In, B>;
+    std::array<const T*, NV> v{};
+    const T* a = m.input_products + (b * P::S + t) * GHp<T>;
+    const T* r = m.hidden_products + (t * B + b) * GHp<T>;
+    for (std::size_t k = 0; k < G; ++k) v[k] = a + k * H, v[G + k] = r + k * H;
+    for (std::size_t s = 0; s < NS; ++s) v[2 * G + s] = m.state(s, t) + b * Hp<T>;
+    return v;
+  }
+
+ public:
+  template <class Ctx>
+  static void forward(Ctx& ctx) {
+    using T = typename Ctx::value_type;
+    using In = typename Ctx::in_shape;
+    constexpr std::size_t B = Ctx::batch;
+    using P = plan<T, In, B>;
+    constexpr std::size_t S = P::S, I = P::I;
+    const auto& p = ctx.params;
+    T* memory = ctx.kept != nullptr ? ctx.kept : ctx.scratch;
+    pass_memory<T, In, B> m(memory);
+    T* packed = ctx.kept != nullptr ? ctx.scratch : ctx.scratch + P::kept;
+
+    // All input products at once.
+    const T* X = sequence_rows<T, In, B>(ctx.x, ctx.ldx, packed);
+    kernels::dense_forward_batch<B * S, G * H, I, T>(X, I, p.weight_ih.data(), p.bias_ih.data(),
+                                                     nullptr, m.input_products);
+    // The initial state: carried from the last pass, or zero.
+    for (std::size_t s = 0; s < NS; ++s) {
+      T* to = m.state(s, 0);
+      if (ctx.resume && ctx.carry != nullptr) std::copy_n(ctx.carry + s * B * Hp<T>, B * Hp<T>, to);
+      else std::fill_n(to, B * Hp<T>, T(0));
+    }
+    for (std::size_t t = 0; t < S; ++t) {
+      const T* h = m.state(Cell::hidden, t);
+      T* r = m.hidden_products + t * B * GHp<T>;
+      if constexpr (B == 1) {
+        kernels::dense_forward<G * H, H, T>(h, p.weight_hh.data(), p.bias_hh.data(), nullptr, r);
+      } else {
+        kernels::dense_forward_batch<B, G * H, H, T>(h, Hp<T>, p.weight_hh.data(),
+                                                     p.bias_hh.data(), nullptr, r);
+      }
+      for (std::size_t b = 0; b < B; ++b) {
+        std::array<T*, NS> out{};
+        for (std::size_t s = 0; s < NS; ++s) out[s] = m.state(s, t + 1) + b * Hp<T>;
+        step_function::template forward<H, T>(step_variables<T, In, B>(m, t, b), {}, out);
+        if constexpr (!last_step_only) std::copy_n(out[Cell::hidden], H, ctx.y + b * ctx.ldy + t * H);
+      }
+    }
+    for (std::size_t b = 0; b < B; ++b) {
+      if constexpr (last_step_only) std::copy_n(m.state(Cell::hidden, S) + b * Hp<T>, H, ctx.y + b * ctx.ldy);
+    }
+    if (ctx.carry != nullptr) {
+      for (std::size_t s = 0; s < NS; ++s) std::copy_n(m.state(s, S), B * Hp<T>, ctx.carry + s * B * Hp<T>);
+    }
+  }
+
+  template <class Ctx>
+  static void backward(Ctx& ctx) {
+    using T = typename Ctx::value_type;
+    using In = typename Ctx::in_shape;
+    constexpr std::size_t B = Ctx::batch;
+    using P = plan<T, In, B>;
+    constexpr std::size_t S = P::S, I = P::I;
+    using Arch = xsimd::default_arch;
+    const auto& p = ctx.params;
+    pass_memory<T, In, B> m(const_cast<T*>(ctx.kept));  // read only
+
+    // Scratch: gradients of the input products (b, t) and hidden products (t, b), two sets of
+    // state gradients, dh from the hidden product, dz of the closing GEMMs, packed x and dx.
+    T* d_input = ctx.scratch;
+    T* d_hidden = d_input + P::input_products;
+    T* d_states[2] = {d_hidden + P::hidden_products, d_hidden + P::hidden_products + NS * B * Hp<T>};
+    T* dh = d_states[1] + NS * B * Hp<T>;
+    T* dz = dh + B * Hp<T>;
+    T* packed = dz + B * S * GHp<T>;
+    T* packed_dx = packed + P::packed_input;
+
+    // Padding columns of the product gradients stay zero (the kernels read whole registers).
+    std::fill_n(d_input, P::input_products + P::hidden_products, T(0));
+    std::fill_n(d_states[0], NS * B * Hp<T>, T(0));
+    int now = 0;  // d_states[now]: dL/d(states at step t + 1)
+    for (std::size_t t = S; t-- > 0;) {
+      T* d_next = d_states[now];
+      T* d_prev = d_states[now ^ 1];
+      for (std::size_t b = 0; b < B; ++b) {
+        // The output's gradient joins h's.
+        T* dh_b = d_next + Cell::hidden * B * Hp<T> + b * Hp<T>;
+        if constexpr (last_step_only) {
+          if (t + 1 == S) for (std::size_t j = 0; j < H; ++j) dh_b[j] += ctx.dy[b * ctx.ldy + j];
+        } else {
+          for (std::size_t j = 0; j < H; ++j) dh_b[j] += ctx.dy[b * ctx.ldy + t * H + j];
+        }
+        std::array<const T*, NS> y{}, dy{};
+        std::array<T*, NV> dv{};
+        for (std::size_t s = 0; s < NS; ++s) {
+          y[s] = m.state(s, t + 1) + b * Hp<T>;
+          dy[s] = d_next + s * B * Hp<T> + b * Hp<T>;
+          dv[2 * G + s] = d_prev + s * B * Hp<T> + b * Hp<T>;
+        }
+        T* da = d_input + (b * S + t) * GHp<T>;
+        T* dr = d_hidden + (t * B + b) * GHp<T>;
+        for (std::size_t k = 0; k < G; ++k) dv[k] = da + k * H, dv[G + k] = dr + k * H;
+        step_function::template backward<H, T>(step_variables<T, In, B>(m, t, b), {}, y, dy, dv);
+      }
+      // h_{t-1} also fed the hidden product: dh += dr W_hh.
+      if (t > 0) {
+        kernels::detail::input_gradient<B, G * H, H, GHp<T>, Arch>(d_hidden + t * B * GHp<T>,
+                                                                    p.weight_hh.data(), dh, Hp<T>);
+        T* dh_prev = d_prev + Cell::hidden * B * Hp<T>;
+        for (std::size_t b = 0; b < B; ++b)
+          for (std::size_t j = 0; j < H; ++j) dh_prev[b * Hp<T> + j] += dh[b * Hp<T> + j];
+      }
+      now ^= 1;
+    }
+
+    // dW_hh = sum_t dr_t^T h_{t-1}, db_hh = sum dr, over all (t, b) rows in one GEMM.
+    const kernels::PassGradient pass;
+    kernels::dense_backward_into<S * B, G * H, H, T, Arch>(
+        m.state(Cell::hidden, 0), Hp<T>, p.weight_hh.data(), d_hidden, d_hidden, nullptr, pass, dz,
+        kernels::write_gradient<T>{ctx.grads.weight_hh.data()},
+        kernels::write_gradient<T>{ctx.grads.bias_hh.data()}, nullptr, 0);
+    // dW_ih = sum da^T x, db_ih = sum da, dx = da W_ih, over all (b, t) rows.
+    const T* X = sequence_rows<T, In, B>(ctx.x, ctx.ldx, packed);
+    T* dX = ctx.dx == nullptr ? nullptr : P::repacked ? packed_dx : ctx.dx;
+    kernels::dense_backward_into<B * S, G * H, I, T, Arch>(
+        X, I, p.weight_ih.data(), d_input, d_input, nullptr, pass, dz,
+        kernels::write_gradient<T>{ctx.grads.weight_ih.data()},
+        kernels::write_gradient<T>{ctx.grads.bias_ih.data()}, dX, I);
+    if constexpr (P::repacked) {
+      if (ctx.dx != nullptr)
+        for (std::size_t b = 0; b < B; ++b) std::copy_n(packed_dx + b * P::N, P::N, ctx.dx + b * ctx.ld_dx);
+    }
+  }
+};
+
+}  // namespace nerve
