@@ -156,3 +156,28 @@ TEST_CASE("no allocation: a CNN (Conv2D, BatchNorm, MaxPool, AvgPool, GlobalAvgP
   CHECK(allocations == 0);
   CHECK(std::isfinite(sum));
 }
+
+TEST_CASE("no allocation: stateful stepping of a recurrent network, and its training step",
+          "[allocation][recurrent]") {
+  using LM = Network<Input<16>, Embedding<20, 8>, LSTM<12>, GRU<9>, Dense<20>, Softmax>;
+  LM net{Seed{3}};
+  LM::StepState state;  // built once: its one allocation
+  Trainer<LM, CrossEntropy, Adam, Batch<4>> trainer(net);
+  trainer.clip_gradients(1.0);
+  trainer.carry_state(true);
+  std::vector<float> X(4 * 16, 3.0f);
+  std::vector<std::uint32_t> labels(4 * 16, 5);
+  trainer.step(X.data(), labels.data());
+  allocations = 0;
+  counting = true;
+  float sum = 0;
+  float token = 7;
+  for (int i = 0; i < 100; ++i) {
+    sum += net.step(&token, state)(0, 4);
+    if (i % 10 == 9) state.reset();
+  }
+  for (int i = 0; i < 5; ++i) trainer.step(X.data(), labels.data());
+  counting = false;
+  CHECK(allocations == 0);
+  CHECK(std::isfinite(sum));
+}

@@ -18,6 +18,7 @@
 #include "nerve/build_check.hpp"         // nerve::warn_about_build_once
 #include "nerve/init/random.hpp"         // nerve::Seed, nerve::Random
 #include "nerve/layers/activation.hpp"   // nerve::ActivationLayer
+#include "nerve/layers/input.hpp"        // nerve::Input
 #include "nerve/layers/layer.hpp"        // nerve::Layer
 #include "nerve/meta/type_list.hpp"      // nerve::meta::type_list, at
 #include "nerve/network/check.hpp"       // nerve::detail::network_is_valid
@@ -73,6 +74,23 @@ constexpr bool ends_in_probabilities() {
     return false;
   }
 }
+
+// The input of one step of a sequence network: Input<steps, features> -> Input<1, features>,
+// Input<steps> (token ids) -> Input<1>.
+template <class In>
+struct one_step_input {
+  using type = void;
+};
+template <long S, long... Rest>
+struct one_step_input<Input<S, Rest...>> {
+  using type = Input<1, Rest...>;
+};
+
+// The facts of the same layers on one step (network.step()).
+template <class T, bool WellFormed, class First, class... Layers>
+struct one_step_types {
+  using type = network_types<T, WellFormed, typename one_step_input<First>::type, Layers...>;
+};
 
 // Rows of n values, ld apart, to rows n apart (the caller's view has no padding).
 template <class T>
@@ -220,6 +238,45 @@ class BasicNetwork
     // The last rows' stride: a view at the end (Flatten, Dropout at inference) keeps its input's.
     detail::copy_rows(Y, ws.rows.ld[P::G], ws.output.data(), output_shape_t::size, B);
     return TensorView<const T, Out>(ws.output.data());
+  }
+
+  // ---- stateful stepping ----------------------------------------------------------------------
+  // A sequence network run one step at a time, the recurrent layers' state carried from call to
+  // call: a real-time loop feeds each new sample (or token) as it arrives. The same parameters
+  // (they do not depend on the sequence length); the same layers on Input<1, features>.
+  using step_types = typename detail::one_step_types<T, well_formed, Entries...>::type;
+  // Can this network step? Its input is a sequence (or ids) and every layer's parameters are the
+  // same for one step as for the whole sequence.
+  static constexpr bool can_step = [] {
+    if constexpr (!well_formed || input_shape_t::rank == 0) {
+      return false;
+    } else {
+      return std::is_same_v<typename step_types::parameter_tuple, parameter_tuple> &&
+             std::is_same_v<typename step_types::state_tuple, state_tuple>;
+    }
+  }();
+  using step_pass = detail::network_pass<step_types, 1, mode::inference>;
+  using step_output_shape_t = typename step_types::template shape_after_t<sizeof...(Entries) - 1>;
+
+  // What one stream of steps owns: the memory of a one-step pass and the carried state. Build it
+  // once (one allocation); step() then allocates nothing. One per stream (or per thread).
+  struct StepState {
+    typename step_pass::workspace rows;
+    StepState() { reset(); }
+    // Back to the zero state, as at the start of a sequence.
+    void reset() noexcept { rows.reset(); }
+  };
+
+  // One step: x holds one step's input (features values, or one token id), the output is one
+  // step's output (a view into s, valid until the next call). Starts from the state s carries and
+  // leaves the new one there. Equal to the whole-sequence forward pass, step by step.
+  TensorView<const T, step_output_shape_t> step(const T* x, StepState& s) const noexcept
+    requires(can_step)
+  {
+    const T* y = step_pass::forward(params_, state_, x, step_types::template shape_after_t<0>::size,
+                                    s.rows, {seed_, 0, 0});
+    s.rows.resume = true;
+    return TensorView<const T, step_output_shape_t>(y);
   }
 
   // The input of a final Softmax (the logits), for one sample: what CrossEntropy reads, and what

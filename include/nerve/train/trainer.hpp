@@ -20,6 +20,7 @@
 #include <cstdint>  // std::uint32_t
 #include <algorithm>  // std::copy_n, std::fill_n
 #include <chrono>
+#include <cmath>  // std::sqrt
 #include <cstring>  // std::memcpy
 #include <filesystem>
 #include <functional>
@@ -187,17 +188,45 @@ class Trainer {
     ++steps_;
   }
 
-  // One training step on one mini-batch; returns its mean loss. Fused when fuses_update.
+  // One training step on one mini-batch; returns its mean loss. Fused when fuses_update (and no
+  // clipping: the global norm needs every gradient before the first update).
   T step(const T* X, std::size_t ldx, const target_type* targets) {
-    if constexpr (fuses_update) return fused_step(X, ldx, targets);
-    else return separate_step(X, ldx, targets);
+    if constexpr (fuses_update) {
+      if (clip_norm_ <= 0) return fused_step(X, ldx, targets);
+    }
+    return separate_step(X, ldx, targets);
   }
+
+  // Gradient clipping by global norm, as torch.nn.utils.clip_grad_norm_: when the norm of all
+  // gradients together exceeds max_norm, every gradient is scaled by max_norm / (norm + 1e-6)
+  // before the update. 0 (the default) turns it off.
+  void clip_gradients(double max_norm) {
+    if (!(max_norm >= 0)) {
+      throw std::invalid_argument("Trainer::clip_gradients: max_norm must be 0 (off) or positive, not " +
+                                  std::to_string(max_norm));
+    }
+    clip_norm_ = max_norm;
+  }
+  // The global gradient norm of the last write-then-update step (before clipping).
+  double last_gradient_norm() const noexcept { return gradient_norm_; }
+
+  // Truncated backpropagation through time: with carry_state(true), each step's recurrent layers
+  // start from the state the previous step ended in (row b of a batch continues stream b), so a
+  // long stream is trained window by window with its context kept; gradients stop at the window's
+  // start. Off (the default), every step starts from zero. reset_state() starts all streams anew.
+  void carry_state(bool on) noexcept {
+    carry_ = on;
+    if (!on) ws_.reset();
+  }
+  void reset_state() noexcept { ws_.reset(); }
+  static constexpr bool stateful = pass::stateful;
   T step(const T* X, const target_type* targets) { return step(X, inputs, targets); }
 
   // The two paths of step(), whatever the batch (tests compare them): gradients written, then
   // apply_gradients(); or the optimizer's step applied in the backward kernels.
   T separate_step(const T* X, std::size_t ldx, const target_type* targets) {
     const T loss = compute_gradients(X, ldx, targets);
+    clip();
     apply_gradients();
     return loss;
   }
@@ -230,7 +259,9 @@ class Trainer {
   // Forward only, for a batch, in training mode (dropout on, batch statistics): the outputs,
   // ld_output() apart, valid until the next call.
   const T* forward(const T* X, std::size_t ldx) {
-    return pass::forward(net_.parameter_arrays(), net_.state_arrays(), X, ldx, ws_, source());
+    const T* Y = pass::forward(net_.parameter_arrays(), net_.state_arrays(), X, ldx, ws_, source());
+    ws_.resume = carry_;  // the next pass starts where this one ended, or from zero
+    return Y;
   }
   // Training steps taken: with the network's seed, what each layer's random stream depends on.
   std::uint64_t steps() const noexcept { return steps_; }
@@ -544,9 +575,30 @@ class Trainer {
 
   random_source source() const noexcept { return {net_.seed(), 0, steps_}; }
 
+  // Scales the gradients to the clipping norm (when set and exceeded); records their norm.
+  void clip() {
+    double sum = 0;
+    std::apply([&](auto&... g) {
+      (g.for_each([&](const char*, const auto& t) {
+        for (const auto v : t.flat()) sum += static_cast<double>(v) * static_cast<double>(v);
+      }), ...);
+    }, grads_);
+    gradient_norm_ = std::sqrt(sum);
+    if (clip_norm_ <= 0 || gradient_norm_ <= clip_norm_) return;
+    const T scale = static_cast<T>(clip_norm_ / (gradient_norm_ + 1e-6));
+    std::apply([&](auto&... g) {
+      (g.for_each([&](const char*, auto& t) {
+        for (auto& v : t.flat()) v *= scale;
+      }), ...);
+    }, grads_);
+  }
+
   Net& net_;
   Opt optimizer_;
   std::uint64_t steps_ = 0;
+  double clip_norm_ = 0;
+  double gradient_norm_ = 0;
+  bool carry_ = false;
   typename Net::parameter_tuple grads_;
   typename detail::optimizer_states<Opt, T, typename Net::parameter_tuple>::type states_;
   typename pass::workspace ws_;
