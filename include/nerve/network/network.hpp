@@ -278,6 +278,18 @@ class BasicNetwork
     s.rows.resume = true;
     return TensorView<const T, step_output_shape_t>(y);
   }
+  // A network that cannot step: one sentence (it returns what the right call returns, so that
+  // the sentence is the first error).
+  template <class X>
+  TensorView<const T, step_output_shape_t> step(const X&, StepState&) const noexcept
+    requires(!can_step)
+  {
+    static_assert(meta::dependent_false<X>,
+                  "step() runs a sequence network one step at a time: its input must be a sequence "
+                  "(Input<steps, features>, or Input<steps> of token ids) and no layer's parameters "
+                  "may depend on the number of steps (no Flatten before a Dense)");
+    return TensorView<const T, step_output_shape_t>(nullptr);
+  }
 
   // The input of a final Softmax (the logits), for one sample: what CrossEntropy reads, and what
   // a caller wants for calibration or a temperature.
