@@ -8,6 +8,8 @@
 
 #include "support/check_gradients.hpp"
 
+#include "../../examples/user_layers/coupled_lstm.hpp"
+
 #include <cmath>
 #include <vector>
 
@@ -161,4 +163,9 @@ TEST_CASE("gradcheck: a window that starts from a carried state (truncated BPTT)
   CHECK(n > 0);
   CHECK(largest > 1e-4);
   CHECK(worst < tolerance);
+}
+
+TEST_CASE("gradcheck: a user's own cell (coupled-gate LSTM, examples/user_layers), derived",
+          "[gradcheck][recurrent][user-layer]") {
+  every_shape<user::CoupledLSTM>(80);
 }
