@@ -275,8 +275,13 @@ struct Recurrent : layer {
 
     // All input products at once.
     const T* X = sequence_rows<T, In, B>(ctx.x, ctx.ldx, packed);
-    kernels::dense_forward_batch<B * S, G * H, I, T>(X, I, p.weight_ih.data(), p.bias_ih.data(),
-                                                     nullptr, m.input_products);
+    if constexpr (B * S == 1) {  // one step of one stream: step()
+      kernels::dense_forward<G * H, I, T>(X, p.weight_ih.data(), p.bias_ih.data(), nullptr,
+                                          m.input_products);
+    } else {
+      kernels::dense_forward_batch<B * S, G * H, I, T>(X, I, p.weight_ih.data(), p.bias_ih.data(),
+                                                       nullptr, m.input_products);
+    }
     // The initial state: carried from the last pass, or zero.
     for (std::size_t s = 0; s < NS; ++s) {
       T* to = m.state(s, 0);
