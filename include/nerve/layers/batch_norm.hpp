@@ -47,6 +47,7 @@
 #include "nerve/layers/per_feature.hpp"    // nerve::per_feature, weight_and_bias
 #include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
 #include "nerve/shape/shape.hpp"           // nerve::Shape, AnyShape
+#include "nerve/layers/torch_array.hpp"    // nerve::torch_view_of
 #include "nerve/tensor/tensor.hpp"         // nerve::Tensor
 
 namespace nerve {
@@ -56,10 +57,14 @@ template <class T, AnyShape S>
 struct running_statistics {
   Tensor<T, S> running_mean;
   Tensor<T, S> running_var;
+  // Training batches seen, as PyTorch counts them (it reads the count only with momentum=None,
+  // but its state_dict has it, and load_state_dict wants it): a PyTorch scalar.
+  Tensor<T, Shape<1>> num_batches_tracked;
 
   void reset() noexcept {
     running_mean.fill(0);
     running_var.fill(1);
+    num_batches_tracked.fill(0);
   }
   auto arrays() noexcept { return std::tie(running_mean, running_var); }
   auto arrays() const noexcept { return std::tie(running_mean, running_var); }
@@ -72,6 +77,23 @@ struct running_statistics {
   void for_each(F&& f) const {
     f("running_mean", running_mean);
     f("running_var", running_var);
+  }
+  // PyTorch's state_dict entries: the two statistics and the scalar count.
+  template <class F>
+  void for_each_torch(F&& f) {
+    f(torch_view_of("running_mean", running_mean));
+    f(torch_view_of("running_var", running_var));
+    auto count = torch_view_of("num_batches_tracked", num_batches_tracked);
+    count.rank = 0;
+    f(count);
+  }
+  template <class F>
+  void for_each_torch(F&& f) const {
+    f(torch_view_of("running_mean", running_mean));
+    f(torch_view_of("running_var", running_var));
+    auto count = torch_view_of("num_batches_tracked", num_batches_tracked);
+    count.rank = 0;
+    f(count);
   }
 };
 
@@ -213,6 +235,9 @@ struct BatchNorm : layer {
     const T keep = static_cast<T>(1.0 - momentum);
     const T e = static_cast<T>(eps);
     const bool batch_statistics = training_pass && ctx.training();
+    if constexpr (training_pass) {
+      if (batch_statistics) ctx.state.num_batches_tracked.data()[0] += T(1);
+    }
 
     if constexpr (P == 1) {  // B rows of C features: SIMD across the features
       expr::for_each_lane<C, T>([&](std::size_t j, auto tag) {

@@ -25,6 +25,7 @@
 #include "nerve/kernels/gemv.hpp"            // nerve::kernels::dense_forward
 #include "nerve/kernels/layout.hpp"        // nerve::kernels::padded
 #include "nerve/layers/layer.hpp"          // nerve::layer
+#include "nerve/layers/torch_array.hpp"    // nerve::torch_transposed_view_of
 #include "nerve/layers/weight_and_bias.hpp"  // nerve::weight_and_bias_arrays
 #include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
 #include "nerve/shape/shape.hpp"           // nerve::Shape
@@ -100,6 +101,18 @@ struct Dense : layer {
     const T& w(std::size_t m, std::size_t k) const noexcept { return this->weight(k, m); }
     T& b(std::size_t m) noexcept { return this->bias(m); }
     const T& b(std::size_t m) const noexcept { return this->bias(m); }
+
+    // PyTorch's Linear.weight (units, inputs) and bias (units), read through the packing.
+    template <class F>
+    void for_each_torch(F&& f) {
+      f(torch_transposed_view_of("weight", this->weight, units, K, padded_outputs));
+      if constexpr (has_bias) f(torch_prefix_view_of("bias", this->bias, units));
+    }
+    template <class F>
+    void for_each_torch(F&& f) const {
+      f(torch_transposed_view_of("weight", this->weight, units, K, padded_outputs));
+      if constexpr (has_bias) f(torch_prefix_view_of("bias", this->bias, units));
+    }
   };
 
   template <class T, AnyShape In>

@@ -52,6 +52,7 @@
 #include "nerve/kernels/gradient_sink.hpp"  // nerve::kernels::write_gradient
 #include "nerve/kernels/layout.hpp"        // nerve::kernels::padded
 #include "nerve/layers/layer.hpp"          // nerve::layer
+#include "nerve/layers/torch_array.hpp"    // nerve::torch_transposed_view_of
 #include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
 #include "nerve/shape/shape.hpp"           // nerve::Shape
 #include "nerve/tensor/tensor.hpp"         // nerve::Tensor
@@ -152,6 +153,21 @@ struct Recurrent : layer {
     void for_each(F&& f) const {
       f("weight_ih_l0", weight_ih), f("weight_hh_l0", weight_hh);
       f("bias_ih_l0", bias_ih), f("bias_hh_l0", bias_hh);
+    }
+    // PyTorch's (G*H, I), (G*H, H), (G*H), (G*H) arrays, read through the packing.
+    template <class F>
+    void for_each_torch(F&& f) {
+      f(torch_transposed_view_of("weight_ih_l0", weight_ih, gate_rows, I, padded_rows));
+      f(torch_transposed_view_of("weight_hh_l0", weight_hh, gate_rows, H, padded_rows));
+      f(torch_prefix_view_of("bias_ih_l0", bias_ih, gate_rows));
+      f(torch_prefix_view_of("bias_hh_l0", bias_hh, gate_rows));
+    }
+    template <class F>
+    void for_each_torch(F&& f) const {
+      f(torch_transposed_view_of("weight_ih_l0", weight_ih, gate_rows, I, padded_rows));
+      f(torch_transposed_view_of("weight_hh_l0", weight_hh, gate_rows, H, padded_rows));
+      f(torch_prefix_view_of("bias_ih_l0", bias_ih, gate_rows));
+      f(torch_prefix_view_of("bias_hh_l0", bias_hh, gate_rows));
     }
   };
   // Parameters depend on the features only, not on the steps: the one-step network of step()

@@ -15,6 +15,7 @@
 
 #include <cmath>        // std::pow, std::sqrt
 #include <cstddef>      // std::size_t
+#include <string_view>
 #include <type_traits>  // std::bool_constant, std::remove_cvref_t
 
 #include "nerve/config.hpp"                  // NERVE_INLINE
@@ -34,6 +35,16 @@ struct adam_state {
   Tensor<T, Shape<N>> exp_avg;     // m, first moment (zero at start)
   Tensor<T, Shape<N>> exp_avg_sq;  // v, second moment (zero at start)
   std::size_t step = 0;
+
+  // For checkpoints: f(name, data) per array, PyTorch's names; the array called name, or null.
+  template <class F>
+  void for_each_array(F&& f) {
+    f("exp_avg", exp_avg.data());
+    f("exp_avg_sq", exp_avg_sq.data());
+  }
+  T* array_for(std::string_view name) noexcept {
+    return name == "exp_avg" ? exp_avg.data() : name == "exp_avg_sq" ? exp_avg_sq.data() : nullptr;
+  }
 };
 
 template <class Options>

@@ -10,7 +10,8 @@
 #pragma once
 
 #include <cstddef>      // std::size_t
-#include <optional>     // std::optional
+#include <optional>
+#include <string_view>
 #include <type_traits>  // std::bool_constant
 
 #include "nerve/config.hpp"                  // NERVE_INLINE
@@ -68,6 +69,18 @@ struct SGD {
   struct state {
     std::optional<Tensor<T, Shape<N>>> momentum_buffer;
     std::size_t step = 0;
+
+    // For checkpoints: f(name, data) per array that exists; the array called name (made when a
+    // checkpoint has it), or null.
+    template <class F>
+    void for_each_array(F&& f) {
+      if (momentum_buffer) f("momentum_buffer", momentum_buffer->data());
+    }
+    T* array_for(std::string_view name) {
+      if (name != "momentum_buffer") return nullptr;
+      if (!momentum_buffer) momentum_buffer.emplace();
+      return momentum_buffer->data();
+    }
   };
 
   void validate() const {

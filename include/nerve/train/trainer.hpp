@@ -265,6 +265,11 @@ class Trainer {
   }
   // Training steps taken: with the network's seed, what each layer's random stream depends on.
   std::uint64_t steps() const noexcept { return steps_; }
+  // The optimizer's state of entry I's arrays (a tuple per entry, one state per array in
+  // arrays() order), and the step count: what a checkpoint saves to resume training exactly.
+  auto& optimizer_states() noexcept { return states_; }
+  const auto& optimizer_states() const noexcept { return states_; }
+  void restore_steps(std::uint64_t steps) noexcept { steps_ = steps; }
   static constexpr std::size_t ld_output() noexcept { return ld_out; }
 
   // Trains for `epochs` passes over `data` in shuffled mini-batches of `batch` (the last partial
