@@ -5,6 +5,7 @@
 //   char_lm                  the full run (about 12 minutes on one core of this project's machine)
 //   char_lm --quick          one short epoch, to see it work
 //   char_lm --epochs N --limit CHARS --seed S --learning-rate R --temperature T --sample N
+//   char_lm --save lm.safetensors   also saves the trained network (a checkpoint PyTorch reads)
 //
 // The split is by fortune (entries, not characters): 10% of the entries, drawn from the seed,
 // are held out, so no held-out text was seen in training. The vocabulary is built from the
@@ -14,6 +15,7 @@
 // to the next (Trainer::carry_state), gradients clipped to a global norm of 1. The held-out text
 // is read once, character by character, with net.step() and the state carried throughout.
 // Its last line: `held-out bits per character: model M, trigram T`.
+#include <nerve/io/checkpoint.hpp>
 #include <nerve/io/fortunes.hpp>
 #include <nerve/io/vocabulary.hpp>
 #include <nerve/nerve.hpp>
@@ -50,6 +52,7 @@ struct Arguments {
   double decay = 0.5;                // the learning rate's factor after each epoch
   double temperature = 0.7;
   std::size_t sample = 400;          // characters of generated text
+  std::optional<std::string> save;   // where the trained network is saved (a checkpoint)
 };
 
 Arguments parse(int argc, char** argv) {
@@ -67,10 +70,12 @@ Arguments parse(int argc, char** argv) {
     else if (flag == "--decay") a.decay = std::stod(value());
     else if (flag == "--temperature") a.temperature = std::stod(value());
     else if (flag == "--sample") a.sample = std::stoul(value());
+    else if (flag == "--save") a.save = value();
     else if (flag == "--quick") a.epochs = 1, a.limit = 400'000;
     else throw std::invalid_argument("unknown argument " + flag +
                                      " (use --epochs N, --limit CHARS, --seed S, --quick, "
-                                     "--learning-rate R, --decay F, --temperature T, --sample N)");
+                                     "--learning-rate R, --decay F, --temperature T, --sample N, "
+                                     "--save FILE)");
   }
   if (a.epochs == 0) throw std::invalid_argument("--epochs must be at least 1");
   return a;
@@ -121,17 +126,18 @@ int run(const Arguments& args) {
   std::string train_text, held_text;
   for (const std::size_t i : split.train) train_text += corpus.fortunes[i].text;
   for (const std::size_t i : split.held_out) held_text += corpus.fortunes[i].text;
-  if (args.limit && *args.limit < train_text.size()) train_text.resize(*args.limit);
+  const bool limited = args.limit && *args.limit < train_text.size();
+  if (limited) train_text.resize(*args.limit);
   const nerve::Vocabulary vocabulary = nerve::Vocabulary::build(
       train_text, {.max_size = vocabulary_limit, .min_count = 3});
   const std::vector<std::uint32_t> train = vocabulary.encode(train_text);
   const std::vector<std::uint32_t> held = vocabulary.encode(held_text);
   std::size_t unknown = 0;
   for (const std::uint32_t id : held) unknown += id == nerve::Vocabulary::unknown_id;
-  std::printf("fortunes: %zu files, %zu entries; training %zu characters (%zu entries), held out "
-              "%zu characters (%zu entries, %zu unknown symbols); vocabulary %zu\n",
-              corpus.files(), corpus.size(), train.size(), split.train.size(), held.size(),
-              split.held_out.size(), unknown, vocabulary.size());
+  std::printf("fortunes: %zu files, %zu entries; training %zu characters (%s%zu entries), held "
+              "out %zu characters (%zu entries, %zu unknown symbols); vocabulary %zu\n",
+              corpus.files(), corpus.size(), train.size(), limited ? "the first of " : "",
+              split.train.size(), held.size(), split.held_out.size(), unknown, vocabulary.size());
 
   // ---- the trigram baseline, on the same ids ----------------------------------------------
   example::baselines::TrigramModel trigram;
@@ -183,6 +189,11 @@ int run(const Arguments& args) {
                 epoch, args.epochs, loss / static_cast<double>(windows) / std::log(2.0), model_bits,
                 seconds, static_cast<double>(windows * window * streams) / seconds);
     trainer.optimizer().learning_rate *= args.decay;
+  }
+
+  if (args.save) {
+    nerve::save(net, *args.save);
+    std::printf("saved the trained network to %s\n", args.save->c_str());
   }
 
   // ---- what it writes, and how fast one character is -----------------------------------------

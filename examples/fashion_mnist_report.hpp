@@ -4,6 +4,7 @@
 // `test accuracy ...%` as the last line).
 #pragma once
 
+#include <nerve/io/checkpoint.hpp>
 #include <nerve/io/fashion_mnist.hpp>
 #include <nerve/nerve.hpp>
 
@@ -23,13 +24,15 @@ struct Arguments {
   std::size_t epochs = 0;                // set by each example to its full run
   std::optional<std::size_t> limit;      // training images (the test set is always whole)
   std::optional<std::string> csv;
+  std::optional<std::string> save;       // where the trained network is saved (a checkpoint)
   std::uint64_t seed = 42;
   bool quick = false;
   std::optional<double> learning_rate;  // the optimizer's first learning rate
   std::optional<double> decay;          // its factor after every epoch
 };
 
-// --epochs N, --limit N, --csv FILE, --seed S, --quick (the example says what quick means),
+// --epochs N, --limit N, --csv FILE, --save FILE (a checkpoint of the trained network, which
+// PyTorch reads too: docs/reference/checkpoint.md), --seed S, --quick (the example says what quick means),
 // --learning-rate R and --decay F (the learning rate's factor after each epoch).
 inline Arguments parse(int argc, char** argv, std::size_t default_epochs) {
   Arguments a;
@@ -43,12 +46,13 @@ inline Arguments parse(int argc, char** argv, std::size_t default_epochs) {
     if (flag == "--epochs") a.epochs = std::stoul(value());
     else if (flag == "--limit") a.limit = std::stoul(value());
     else if (flag == "--csv") a.csv = value();
+    else if (flag == "--save") a.save = value();
     else if (flag == "--seed") a.seed = std::stoull(value());
     else if (flag == "--quick") a.quick = true;
     else if (flag == "--learning-rate") a.learning_rate = std::stod(value());
     else if (flag == "--decay") a.decay = std::stod(value());
     else throw std::invalid_argument("unknown argument " + flag +
-                                     " (use --epochs N, --limit N, --csv FILE, --seed S, --quick, "
+                                     " (use --epochs N, --limit N, --csv FILE, --save FILE, --seed S, --quick, "
                                      "--learning-rate R, --decay F)");
   }
   if (a.epochs == 0) throw std::invalid_argument("--epochs must be at least 1");
@@ -143,6 +147,10 @@ int train_and_report(const char* program, int argc, char** argv, const Schedule&
   std::printf("batch-1 inference latency: %.2f us (median of 5000)\n\n",
               inference_latency_us(net, test));
   print_confusion(confusion(net, test));
+  if (args.save) {
+    save(net, *args.save);
+    std::printf("\nsaved the trained network to %s\n", args.save->c_str());
+  }
   const auto final_eval = trainer.evaluate(test);
   std::printf("\ntest accuracy after %zu epochs: %.2f%% (loss %.4f)\n", history.size(),
               100.0 * final_eval.accuracy, final_eval.loss);

@@ -188,3 +188,28 @@ TEST_CASE("a sequence task learnt end to end: repeat the token of two steps befo
   CHECK_THROWS_WITH(trainer.evaluate(std::span<const float>(inputs), std::span<const std::uint32_t>(targets)),
                     "Trainer::evaluate: label 6 at index 5, but the network has 6 outputs per step");
 }
+
+TEST_CASE("CrossEntropy: one label per step only for a sequence output", "[recurrent][loss]") {
+  // A (steps, classes) output is steps classifications; any other shape (a vector, a
+  // convolution's (C, 1, 1)) is one classification over all of it.
+  using Seq = Network<Input<5, 2>, GRU<3>, Dense<4>>;
+  using Fcn = Network<Input<1, 4, 4>, Conv2D<3, Kernel<4, 4>>>;
+  STATIC_REQUIRE(Trainer<Seq, CrossEntropy, SGD, Batch<2>>::targets_per_sample == 5);
+  STATIC_REQUIRE(Trainer<Fcn, CrossEntropy, SGD, Batch<2>>::targets_per_sample == 1);
+  Fcn net{Seed{1}};
+  Trainer<Fcn, CrossEntropy, SGD, Batch<2>> trainer(net);
+  std::vector<float> x(32, 0.5f);
+  const std::uint32_t labels[2] = {2, 0};
+  CHECK(trainer.step(x.data(), labels) > 0.5f);  // about log 3, not 0
+}
+
+TEST_CASE("carry_state with fit() is refused: fit() shuffles the streams' windows", "[recurrent][truncated]") {
+  using Net = Network<Input<4, 1>, LSTM<3>, Dense<2>>;
+  Net net;
+  Trainer<Net, CrossEntropy, SGD, Batch<2>> trainer(net);
+  trainer.carry_state(true);
+  std::vector<float> x(8, 0.f);
+  std::vector<std::uint32_t> y(8, 0);
+  CHECK_THROWS_WITH(trainer.fit(std::span<const float>(x), std::span<const std::uint32_t>(y), Epochs{1}),
+                    Catch::StartsWith("Trainer::fit: carry_state(true) needs the streams' windows in order"));
+}

@@ -39,9 +39,10 @@ struct CrossEntropy {
   static constexpr const char* name = "cross-entropy";
   template <class T>
   using target_of = std::uint32_t;  // the class index of each sample (of each step)
-  // Classes of one classification: the output's last dimension (all of a vector).
+  // Classes of one classification: a sequence's (rank 2) last dimension, else the whole output
+  // (a vector; or, say, a convolution's (C, 1, 1)).
   template <AnyShape Out>
-  static constexpr std::size_t classes = Out::rank == 0 ? 1 : Out::dims[Out::rank - 1];
+  static constexpr std::size_t classes = Out::rank == 2 ? Out::dims[1] : Out::size;
   template <AnyShape Out>
   static constexpr std::size_t targets_per_sample = Out::size / classes<Out>;
 

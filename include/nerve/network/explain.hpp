@@ -47,13 +47,17 @@ void write_memory_plan(std::ostream& os) {
     (one(std::integral_constant<std::size_t, g>{}), ...);
   }(std::make_index_sequence<Infer::G>{});
   os << "Inference workspace: 2 x " << Infer::widest << " " << scalar_name(sizeof(T))
-     << " ping-pong rows + " << with_thousands(in.scratch_size * sizeof(T))
-     << " shared scratch = " << with_thousands(Infer::bytes) << " bytes\n";
+     << " ping-pong rows + " << with_thousands(in.scratch_size * sizeof(T)) << " shared scratch";
+  if constexpr (in.carry_total > 0)
+    os << " + " << with_thousands(in.carry_total * sizeof(T)) << " carried state";
+  os << " = " << with_thousands(Infer::bytes) << " bytes\n";
   os << "Training workspace at batch 32: activations " << with_thousands(tr.activations * sizeof(T))
      << " + kept " << with_thousands(tr.kept_total * sizeof(T)) << " + gradient rows "
      << with_thousands(2 * Train::rows_size * sizeof(T)) << " + shared scratch "
-     << with_thousands(tr.scratch_size * sizeof(T)) << " = " << with_thousands(Train::bytes)
-     << " bytes\n";
+     << with_thousands(tr.scratch_size * sizeof(T));
+  if constexpr (tr.carry_total > 0)
+    os << " + carried state " << with_thousands(tr.carry_total * sizeof(T));
+  os << " = " << with_thousands(Train::bytes) << " bytes\n";
 }
 
 template <class Net>

@@ -248,7 +248,7 @@ class BasicNetwork
   // Can this network step? Its input is a sequence (or ids) and every layer's parameters are the
   // same for one step as for the whole sequence.
   static constexpr bool can_step = [] {
-    if constexpr (!well_formed || input_shape_t::rank == 0) {
+    if constexpr (!well_formed || input_shape_t::rank == 0 || input_shape_t::rank > 2) {
       return false;
     } else {
       return std::is_same_v<typename step_types::parameter_tuple, parameter_tuple> &&

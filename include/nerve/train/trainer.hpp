@@ -279,6 +279,11 @@ class Trainer {
   template <TrainingData D>
   std::vector<EpochSummary> fit(const D& data, Epochs epochs, const FitOptions& options = {},
                                 const D* validation = nullptr) {
+    if (carry_) {
+      throw std::logic_error("Trainer::fit: carry_state(true) needs the streams' windows in order, "
+                             "and fit() shuffles samples: call step() window by window (or turn "
+                             "carry_state off)");
+    }
     const data_source train = source_of(data, "fit");
     if (validation == nullptr) return run_fit(train, nullptr, epochs, options);
     const data_source checked = source_of(*validation, "fit (validation set)");
@@ -589,8 +594,10 @@ class Trainer {
       }), ...);
     }, grads_);
     gradient_norm_ = std::sqrt(sum);
-    if (clip_norm_ <= 0 || gradient_norm_ <= clip_norm_) return;
-    const T scale = static_cast<T>(clip_norm_ / (gradient_norm_ + 1e-6));
+    // PyTorch's rule exactly: the factor min(1, max_norm / (norm + 1e-6)), applied when below 1.
+    const double factor = clip_norm_ / (gradient_norm_ + 1e-6);
+    if (clip_norm_ <= 0 || factor >= 1) return;
+    const T scale = static_cast<T>(factor);
     std::apply([&](auto&... g) {
       (g.for_each([&](const char*, auto& t) {
         for (auto& v : t.flat()) v *= scale;
