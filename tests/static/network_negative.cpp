@@ -53,10 +53,12 @@ TEST_CASE("negative: Input needs positive dimensions, at least one", "[network][
 TEST_CASE("negative: Dense and Softmax refuse a rank-3 shape", "[network][negative]") {
   // dense_after_rank3.cpp, dense_deep_in_lenet.cpp, softmax_on_rank3.cpp
   STATIC_REQUIRE_FALSE(layer_accepts<Dense<10>, Shape<4, 4, 16>>());
-  STATIC_REQUIRE_FALSE(layer_accepts<Dense<3>, Shape<2, 2>>());
+  STATIC_REQUIRE_FALSE(layer_accepts<Dense<3>, Shape<2, 2, 1>>());
   STATIC_REQUIRE(layer_accepts<Dense<10>, Shape<256>>());
+  STATIC_REQUIRE(layer_accepts<Dense<3>, Shape<2, 2>>());  // a sequence: every step
   STATIC_REQUIRE_FALSE(layer_accepts<Softmax, Shape<4, 4, 16>>());
   STATIC_REQUIRE(layer_accepts<Softmax, Shape<10>>());
+  STATIC_REQUIRE(layer_accepts<Softmax, Shape<7, 10>>());  // each step
   STATIC_REQUIRE(layer_accepts<Flatten, Shape<4, 4, 16>>());
   STATIC_REQUIRE(layer_accepts<ReLU, Shape<4, 4, 16>>());
 

@@ -45,13 +45,16 @@ TEST_CASE("Network: double precision is a type parameter", "[network]") {
 // The validity of a list is a compile-time question with a plain answer.
 TEST_CASE("Network: the shape rules refuse what they must", "[network]") {
   STATIC_REQUIRE(detail::layer_accepts<Dense<3>, Shape<5>>());
-  STATIC_REQUIRE_FALSE(detail::layer_accepts<Dense<3>, Shape<5, 5>>());
-  STATIC_REQUIRE_FALSE(detail::layer_accepts<Softmax, Shape<2, 2>>());
+  STATIC_REQUIRE_FALSE(detail::layer_accepts<Dense<3>, Shape<5, 5, 1>>());
+  STATIC_REQUIRE_FALSE(detail::layer_accepts<Softmax, Shape<2, 2, 2>>());
+  STATIC_REQUIRE(detail::layer_accepts<Dense<3>, Shape<5, 5>>());  // every step of a sequence
   STATIC_REQUIRE_FALSE(detail::layer_accepts<Dense<0>, Shape<5>>());
   STATIC_REQUIRE_FALSE(detail::layer_accepts<int, Shape<5>>());
   STATIC_REQUIRE_FALSE(detail::layer_accepts<Input<5>, Shape<5>>());
+  STATIC_REQUIRE(std::is_same_v<detail::shapes_of<Input<2, 3, 1>, Dense<4>, ReLU>,
+                                meta::type_list<Shape<2, 3, 1>, invalid_shape, invalid_shape>>);
   STATIC_REQUIRE(std::is_same_v<detail::shapes_of<Input<2, 3>, Dense<4>, ReLU>,
-                                meta::type_list<Shape<2, 3>, invalid_shape, invalid_shape>>);
+                                meta::type_list<Shape<2, 3>, Shape<2, 4>, Shape<2, 4>>>);
   STATIC_REQUIRE(Layer<Dense<3>>);
   STATIC_REQUIRE(Layer<Flatten>);
   STATIC_REQUIRE_FALSE(Layer<int>);
