@@ -95,13 +95,10 @@ TEST_CASE("PyTorch's MLP checkpoint: nn.Sequential(Linear(5, 7), Tanh(), Linear(
   check_fixture<Network<Input<5>, Dense<7>, Tanh, Dense<3>>>("mlp", checkpoint_fixtures::mlp{});
 }
 
-// TODO(lead): [!shouldfail] until nerve::load reads PyTorch's I64 num_batches_tracked: today it
-// throws 'array "1.num_batches_tracked": type I64: nerve reads F32 and F64 arrays', so this case
-// fails, as marked. Remove the tag with the fix: the outputs then match (checked on a copy of
-// include/ that reads I64 as a count: worst relative error 1.6e-6) and this case must pass.
+// BatchNorm's num_batches_tracked is an I64 array in PyTorch's file: nerve reads it as a count.
 TEST_CASE("PyTorch's CNN checkpoint: Conv2d(1, 3, 3, stride=2, padding=1), BatchNorm2d (running "
           "statistics, num_batches_tracked as I64), ReLU, MaxPool2d(2), Flatten, Linear(18, 4)",
-          "[checkpoint][torch_fixture][!shouldfail]") {
+          "[checkpoint][torch_fixture]") {
   using Net = Network<Input<1, 11, 9>, Conv2D<3, Kernel<3, 3>, Stride<2>, Pad<1>>, BatchNorm<>, ReLU,
                       MaxPool<2>, Flatten, Dense<4>>;
   check_fixture<Net>("cnn", checkpoint_fixtures::cnn{});

@@ -21,7 +21,8 @@
 // scalar type, the checksum) before it changes anything: on any problem it throws io_error naming
 // the file and what differs, and the network (and trainer) in memory are as they were.
 // A safetensors file without nerve's metadata (one PyTorch wrote) loads when its names and shapes
-// match; F32 and F64 arrays are converted to the network's type.
+// match; F32, F64 and I64 arrays are converted to the network's type. Counts PyTorch keeps as int64
+// (BatchNorm's num_batches_tracked) are written as I64.
 //
 // Needs nlohmann-json (Debian's nlohmann-json3-dev), a header-only library; nerve.hpp does not
 // include this header.
@@ -89,6 +90,7 @@ struct entry {
   std::string name;
   std::vector<std::size_t> shape;
   std::vector<T> values;
+  bool integer = false;  // written as I64 (PyTorch's int64 counts)
 };
 
 template <class A>
@@ -117,7 +119,7 @@ template <class Net>
 std::vector<entry<typename Net::value_type>> model_entries(const Net& net) {
   std::vector<entry<typename Net::value_type>> out;
   for_each_named_array(net, [&](const std::string& name, auto a, array_kind) {
-    entry<typename Net::value_type> e{name, shape_of(a), {}};
+    entry<typename Net::value_type> e{name, shape_of(a), {}, a.integer};
     e.values.resize(a.size());
     for (std::size_t i = 0; i < e.values.size(); ++i) e.values[i] = a.at(i);
     out.push_back(std::move(e));
@@ -177,9 +179,19 @@ void write_file(const std::filesystem::path& path, const std::vector<entry<T>>& 
   nlohmann::ordered_json header;
   for (const auto& e : entries) {
     const std::size_t begin = data.size();
-    data.resize(begin + e.values.size() * sizeof(T));
-    std::memcpy(data.data() + begin, e.values.data(), e.values.size() * sizeof(T));
-    header[e.name] = {{"dtype", dtype_of<T>()}, {"shape", e.shape}, {"data_offsets", {begin, data.size()}}};
+    if (e.integer) {
+      data.resize(begin + e.values.size() * 8);
+      for (std::size_t i = 0; i < e.values.size(); ++i) {
+        const auto v = static_cast<std::int64_t>(e.values[i]);
+        std::memcpy(data.data() + begin + 8 * i, &v, 8);
+      }
+    } else {
+      data.resize(begin + e.values.size() * sizeof(T));
+      std::memcpy(data.data() + begin, e.values.data(), e.values.size() * sizeof(T));
+    }
+    header[e.name] = {{"dtype", e.integer ? "I64" : dtype_of<T>()},
+                      {"shape", e.shape},
+                      {"data_offsets", {begin, data.size()}}};
   }
   auto metadata = metadata_in;
   metadata["checksum"] = "fnv1a64:" + hex(fnv1a(data));
@@ -296,8 +308,8 @@ inline file_contents read_file(const std::filesystem::path& path) {
     } catch (const nlohmann::json::exception& e) {
       throw bad(std::string("malformed (") + e.what() + ")");
     }
-    std::size_t width = r.dtype == "F32" ? 4 : r.dtype == "F64" ? 8 : 0;
-    if (width == 0) throw bad("type " + r.dtype + ": nerve reads F32 and F64 arrays");
+    std::size_t width = r.dtype == "F32" ? 4 : r.dtype == "F64" || r.dtype == "I64" ? 8 : 0;
+    if (width == 0) throw bad("type " + r.dtype + ": nerve reads F32, F64 and I64 arrays");
     std::size_t count = 1;
     for (const std::size_t d : r.shape) count *= d;
     if (r.begin > r.end || r.end > c.data.size()) {
@@ -338,6 +350,10 @@ std::vector<T> values_of(const file_contents& c, const array_record& r) {
     if (width == 4) {
       float v;
       std::memcpy(&v, c.data.data() + r.begin + 4 * i, 4);
+      out[i] = static_cast<T>(v);
+    } else if (r.dtype == "I64") {
+      std::int64_t v;
+      std::memcpy(&v, c.data.data() + r.begin + 8 * i, 8);
       out[i] = static_cast<T>(v);
     } else {
       double v;

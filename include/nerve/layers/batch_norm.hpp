@@ -85,6 +85,7 @@ struct running_statistics {
     f(torch_view_of("running_var", running_var));
     auto count = torch_view_of("num_batches_tracked", num_batches_tracked);
     count.rank = 0;
+    count.integer = true;
     f(count);
   }
   template <class F>
@@ -93,6 +94,7 @@ struct running_statistics {
     f(torch_view_of("running_var", running_var));
     auto count = torch_view_of("num_batches_tracked", num_batches_tracked);
     count.rank = 0;
+    count.integer = true;
     f(count);
   }
 };

@@ -27,6 +27,8 @@ struct torch_array {
   // 0: PyTorch's row-major order is nerve's. Otherwise a (rows, cols) matrix stored transposed
   // with this leading dimension: element (m, k) is data[k * transposed_ld + m].
   std::size_t transposed_ld = 0;
+  // PyTorch holds it as int64 (num_batches_tracked): checkpoints write it so.
+  bool integer = false;
 
   std::size_t size() const noexcept {
     std::size_t n = 1;
