@@ -50,6 +50,8 @@ SECTIONS = [
                  "global_avg_pool_on_vector"]),
     ("Batch normalisation", ["batch_norm_on_rank2", "batch_norm_momentum_out_of_range",
                              "batch_norm_negative_eps", "batch_norm_training_batch_1"]),
+    ("Sequences", ["lstm_on_vector", "lstm_zero_hidden", "gru_unknown_option",
+                   "embedding_on_sequence", "embedding_zero_vocabulary", "step_on_image_network"]),
 ]
 
 # Mistakes whose error comes from the compiler, not from nerve: snippets compiled the same way.
