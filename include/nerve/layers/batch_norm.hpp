@@ -78,21 +78,16 @@ struct running_statistics {
     f("running_mean", running_mean);
     f("running_var", running_var);
   }
-  // PyTorch's state_dict entries: the two statistics and the scalar count.
+  // PyTorch's state_dict entries: the two statistics and the scalar int64 count.
   template <class F>
-  void for_each_torch(F&& f) {
-    f(torch_view_of("running_mean", running_mean));
-    f(torch_view_of("running_var", running_var));
-    auto count = torch_view_of("num_batches_tracked", num_batches_tracked);
-    count.rank = 0;
-    count.integer = true;
-    f(count);
-  }
+  void for_each_torch(F&& f) { torch_arrays(*this, f); }
   template <class F>
-  void for_each_torch(F&& f) const {
-    f(torch_view_of("running_mean", running_mean));
-    f(torch_view_of("running_var", running_var));
-    auto count = torch_view_of("num_batches_tracked", num_batches_tracked);
+  void for_each_torch(F&& f) const { torch_arrays(*this, f); }
+  template <class Self, class F>
+  static void torch_arrays(Self& self, F& f) {
+    f(torch_view_of("running_mean", self.running_mean));
+    f(torch_view_of("running_var", self.running_var));
+    auto count = torch_view_of("num_batches_tracked", self.num_batches_tracked);
     count.rank = 0;
     count.integer = true;
     f(count);

@@ -104,14 +104,13 @@ struct Dense : layer {
 
     // PyTorch's Linear.weight (units, inputs) and bias (units), read through the packing.
     template <class F>
-    void for_each_torch(F&& f) {
-      f(torch_transposed_view_of("weight", this->weight, units, K, padded_outputs));
-      if constexpr (has_bias) f(torch_prefix_view_of("bias", this->bias, units));
-    }
+    void for_each_torch(F&& f) { torch_arrays(*this, f); }
     template <class F>
-    void for_each_torch(F&& f) const {
-      f(torch_transposed_view_of("weight", this->weight, units, K, padded_outputs));
-      if constexpr (has_bias) f(torch_prefix_view_of("bias", this->bias, units));
+    void for_each_torch(F&& f) const { torch_arrays(*this, f); }
+    template <class Self, class F>
+    static void torch_arrays(Self& self, F& f) {
+      f(torch_transposed_view_of("weight", self.weight, units, K, padded_outputs));
+      if constexpr (has_bias) f(torch_prefix_view_of("bias", self.bias, units));
     }
   };
 

@@ -145,29 +145,25 @@ struct Recurrent : layer {
     auto arrays() noexcept { return std::tie(weight_ih, weight_hh, bias_ih, bias_hh); }
     auto arrays() const noexcept { return std::tie(weight_ih, weight_hh, bias_ih, bias_hh); }
     template <class F>
-    void for_each(F&& f) {
-      f("weight_ih_l0", weight_ih), f("weight_hh_l0", weight_hh);
-      f("bias_ih_l0", bias_ih), f("bias_hh_l0", bias_hh);
-    }
+    void for_each(F&& f) { named_arrays(*this, f); }
     template <class F>
-    void for_each(F&& f) const {
-      f("weight_ih_l0", weight_ih), f("weight_hh_l0", weight_hh);
-      f("bias_ih_l0", bias_ih), f("bias_hh_l0", bias_hh);
+    void for_each(F&& f) const { named_arrays(*this, f); }
+    template <class Self, class F>
+    static void named_arrays(Self& self, F& f) {
+      f("weight_ih_l0", self.weight_ih), f("weight_hh_l0", self.weight_hh);
+      f("bias_ih_l0", self.bias_ih), f("bias_hh_l0", self.bias_hh);
     }
     // PyTorch's (G*H, I), (G*H, H), (G*H), (G*H) arrays, read through the packing.
     template <class F>
-    void for_each_torch(F&& f) {
-      f(torch_transposed_view_of("weight_ih_l0", weight_ih, gate_rows, I, padded_rows));
-      f(torch_transposed_view_of("weight_hh_l0", weight_hh, gate_rows, H, padded_rows));
-      f(torch_prefix_view_of("bias_ih_l0", bias_ih, gate_rows));
-      f(torch_prefix_view_of("bias_hh_l0", bias_hh, gate_rows));
-    }
+    void for_each_torch(F&& f) { torch_arrays(*this, f); }
     template <class F>
-    void for_each_torch(F&& f) const {
-      f(torch_transposed_view_of("weight_ih_l0", weight_ih, gate_rows, I, padded_rows));
-      f(torch_transposed_view_of("weight_hh_l0", weight_hh, gate_rows, H, padded_rows));
-      f(torch_prefix_view_of("bias_ih_l0", bias_ih, gate_rows));
-      f(torch_prefix_view_of("bias_hh_l0", bias_hh, gate_rows));
+    void for_each_torch(F&& f) const { torch_arrays(*this, f); }
+    template <class Self, class F>
+    static void torch_arrays(Self& self, F& f) {
+      f(torch_transposed_view_of("weight_ih_l0", self.weight_ih, gate_rows, I, padded_rows));
+      f(torch_transposed_view_of("weight_hh_l0", self.weight_hh, gate_rows, H, padded_rows));
+      f(torch_prefix_view_of("bias_ih_l0", self.bias_ih, gate_rows));
+      f(torch_prefix_view_of("bias_hh_l0", self.bias_hh, gate_rows));
     }
   };
   // Parameters depend on the features only, not on the steps: the one-step network of step()
