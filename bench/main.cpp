@@ -1,6 +1,7 @@
 // bench/main.cpp: nerve_bench's main. Runs every registered "<workload>/<peer>" benchmark with
 // repetitions, then prints one table: the median time of each peer per workload, each peer's
-// ratio to nerve (to eigen while nerve is missing), the FMA peak and W3's and W4's share of it.
+// ratio to nerve (to eigen while nerve is missing), the FMA peak and the share of it of the
+// workloads whose FLOPs are counted.
 //
 // Medians, not means: the machine is shared and a repetition that another process interrupted
 // is an outlier, not information. CPU time, not wall time, for the same reason.
@@ -17,8 +18,9 @@
 #include <utility>  // std::pair
 #include <vector>
 
-#include "peers.hpp"      // verify_and_register_*, register_peak, measure_fma_peak_gflops
-#include "workloads.hpp"  // workload_names, train_step_flops, lenet_*_flops
+#include "peers.hpp"           // verify_and_register_*, register_lstm_*, register_peak, ...
+#include "workloads.hpp"       // workload_names, train_step_flops, lenet_*_flops
+#include "workloads_lstm.hpp"  // LstmPeer, lstm_sequence_flops, lm_train_step_flops
 
 namespace nerve::bench {
 namespace {
@@ -94,7 +96,7 @@ class Collector : public benchmark::BenchmarkReporter {
 
 std::string format_time(double ns) {
   char buf[32];
-  if (ns < 0) return "-";
+  if (ns < 0) return "n/a";
   std::snprintf(buf, sizeof buf, ns < 10'000 ? "%.3f us" : "%.1f us", ns / 1e3);
   return buf;
 }
@@ -140,6 +142,8 @@ void print_peak(const Collector& c, std::ostream& os, const std::vector<std::str
       {"W3b1", train_step_flops(1)},
       {"W4", lenet_forward_flops()},
       {"W4b32", lenet_train_step_flops(lenet_batch)},
+      {"W5seq64", lstm_sequence_flops()},
+      {"W6", lm_train_step_flops()},
   };
   bool any = false;
   for (const auto& [w, flops] : counted) {
@@ -151,7 +155,7 @@ void print_peak(const Collector& c, std::ostream& os, const std::vector<std::str
     peak = measure_fma_peak_gflops(0.5);
     how = "best of 0.5 s, peak/fma was filtered out";
   }
-  char buf[256];
+  char buf[768];
   std::snprintf(buf, sizeof buf, "\nFMA peak, one core (%s): %.1f GFLOP/s (%s)\n",
                 fma_peak_description(), peak, how);
   os << buf;
@@ -170,8 +174,12 @@ void print_peak(const Collector& c, std::ostream& os, const std::vector<std::str
   std::snprintf(buf, sizeof buf,
                 "\n(W3 counts %.0f FLOP per sample: forward, dW2, dh, dW1 as multiply-adds x 2. "
                 "W4 counts %.0f per image; W4b32 %.0f per image: forward, every weight gradient, "
-                "every input gradient but conv 1's.)\n",
-                train_step_flops(1), lenet_forward_flops(), lenet_train_step_flops(1));
+                "every input gradient but conv 1's. W5seq64 counts %.0f: 64 x the 4H x (I + H) "
+                "product. W6 counts %.0f per step: W_hh h and W_out h forward, dW_out, W_out^T dy, "
+                "dW_hh and W_hh^T dz backward, at all 512 positions; the one-hot input product "
+                "is a gather, not counted.)\n",
+                train_step_flops(1), lenet_forward_flops(), lenet_train_step_flops(1),
+                lstm_sequence_flops(), lm_train_step_flops());
   os << buf;
 }
 
@@ -194,6 +202,22 @@ void print_table(const Collector& c, std::ostream& os, int repetitions) {
     os << "\nNo workload ran (filtered out, or no peer is built).\n";
   } else {
     print_times(c, os, repetitions, peers, base);
+  }
+  // Rows nerve has no entry for yet (n/a in its column): the other peers' ratios to eigen.
+  if (have_nerve && have_eigen) {
+    bool first = true;
+    for (const std::string& w : workload_names()) {
+      const double e = c.time_ns(w + "/eigen");
+      if (c.time_ns(w + "/nerve") >= 0 || e <= 0) continue;
+      for (const auto& p : peers) {
+        const double t = c.time_ns(w + "/" + p);
+        if (p == "nerve" || p == "eigen" || t <= 0) continue;
+        os << (first ? "\nWithout a nerve row (n/a), ratios to eigen: " : ", ") << w << ' ' << p
+           << " / eigen " << format_ratio(t / e);
+        first = false;
+      }
+    }
+    if (!first) os << ".\n";
   }
   if (!have_nerve && !peers.empty()) {
     os << "\nnerve did not run (workloads_nerve.cpp is not built yet, or the filter left it "
@@ -237,6 +261,23 @@ int main(int argc, char** argv) {
   verify_and_register_torch();
   verify_and_register_lenet_torch();
 #endif
+  // The LSTM rows: each peer registers them and returns what the cross-check runs; the first
+  // peer in this list is the one the others are compared with.
+  std::vector<LstmPeer> lstm_peers;
+  const auto add_lstm_peer = [&](LstmPeer p) {
+    if (p.name != nullptr) lstm_peers.push_back(p);
+  };
+#ifdef NERVE_BENCH_HAVE_EIGEN
+  add_lstm_peer(register_lstm_eigen());
+#endif
+#ifdef NERVE_BENCH_HAVE_TORCH
+  add_lstm_peer(register_lstm_torch());
+#endif
+#ifdef NERVE_BENCH_HAVE_NERVE
+  add_lstm_peer(register_lstm_nerve());  // nothing until workloads_lstm_nerve.cpp is written
+#endif
+  (void)add_lstm_peer;
+  cross_check_lstm(lstm_peers);
 
   benchmark::BenchmarkReporter* display = benchmark::CreateDefaultDisplayReporter();
   // The table goes where it does not break a machine-readable format.

@@ -190,7 +190,9 @@ inline BatchPool make_lenet_batch_pool(int batch) { return make_batch_pool(batch
 
 // Benchmark names are "<workload>/<peer>"; these are the workloads, in table order.
 inline const std::vector<std::string>& workload_names() {
-  static const std::vector<std::string> names{"W1", "W2", "W3b32", "W3b1", "W4", "W4b32"};
+  // W5h32 ... W6: the LSTM rows (bench/workloads_lstm.hpp).
+  static const std::vector<std::string> names{"W1",    "W2",     "W3b32",   "W3b1", "W4", "W4b32",
+                                              "W5h32", "W5h128", "W5seq64", "W6"};
   return names;
 }
 
