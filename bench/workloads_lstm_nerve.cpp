@@ -1,12 +1,7 @@
-// bench/workloads_lstm_nerve.cpp: THE PLACE FOR NERVE'S LSTM ROWS (W5h32, W5h128, W5seq64, W6).
-//
-// Until nerve's LSTM exists this file registers nothing: the nerve column of those rows prints
-// "n/a" and their ratios are given to eigen under the table (bench/main.cpp). To plug nerve in:
-//   1. write the four adapters below, in the #if branch, around nerve's LSTM (the interface is at
-//      the top of bench/lstm_harness.hpp; the Eigen ones in workloads_lstm_eigen.cpp are
-//      examples: constructor from PyTorch-layout parameters, no allocation after it);
-//   2. build with -DNERVE_BENCH_NERVE_LSTM=1 (or change the default below once it compiles).
-// register_peer then registers "W5h32/nerve" ... "W6/nerve" with the same loops and data as the
+// bench/workloads_lstm_nerve.cpp: nerve's LSTM rows (W5h32, W5h128, W5seq64, W6): adapters
+// around nerve's LSTM (the interface is at the top of bench/lstm_harness.hpp), loaded from
+// PyTorch-layout parameters with write_array, no allocation after construction.
+// -DNERVE_BENCH_NERVE_LSTM=0 leaves them out. register_peer registers "W5h32/nerve" ... "W6/nerve" with the same loops and data as the
 // peers, and main.cpp hands the returned LstmPeer to the cross-check, which compares nerve with
 // eigen and torch (within 1e-4) before anything is timed.
 #include <cstdio>  // std::fprintf
@@ -15,12 +10,16 @@
 #include "workloads_lstm.hpp"  // LstmPeer, sizes, parameters
 
 #ifndef NERVE_BENCH_NERVE_LSTM
-#define NERVE_BENCH_NERVE_LSTM 0
+#define NERVE_BENCH_NERVE_LSTM 1
 #endif
 
 #if NERVE_BENCH_NERVE_LSTM
 
+#include <array>
 #include <cstdint>  // std::uint32_t
+#include <memory>
+#include <span>
+#include <vector>
 
 #include <nerve/nerve.hpp>
 
@@ -29,32 +28,78 @@
 namespace nerve::bench {
 namespace {
 
-#error "write nerve's four LSTM adapters here (workloads_lstm_nerve.cpp), then remove this line"
+// PyTorch's arrays into nerve's LSTM at entry I (write_array goes through the packing).
+template <std::size_t I, class Net>
+void load_lstm(Net& net, const LstmParams& p) {
+  write_array<I>(net, "weight_ih_l0", std::span<const float>(p.weight_ih));
+  write_array<I>(net, "weight_hh_l0", std::span<const float>(p.weight_hh));
+  write_array<I>(net, "bias_ih_l0", std::span<const float>(p.bias_ih));
+  write_array<I>(net, "bias_hh_l0", std::span<const float>(p.bias_hh));
+}
 
-// W5h32, W5h128: one time step per call, batch 1, input lstm_in, the state carried.
+// W5h32, W5h128: one time step per call, batch 1, input lstm_in, the state carried: step().
 template <int H>
 class Step {
+  using Net = Network<Input<lstm_steps, lstm_in>, LSTM<H>>;
+
  public:
-  explicit Step(const LstmParams& p);       // load p (gates i, f, g, o), zero state
-  const float* operator()(const float* x);  // x [lstm_in] -> h [H]
-  const float* cell() const;                // c [H]
+  explicit Step(const LstmParams& p) { load_lstm<1>(net_, p); }
+  const float* operator()(const float* x) { return net_.step(x, state_).data(); }
+  const float* cell() const { return state_.template carried<1>().data(); }  // c, then h
+
+ private:
+  Net net_;
+  typename Net::StepState state_;
 };
 
-// W5seq64: x [lstm_steps][lstm_in] from the zero state -> h of every step [lstm_steps][lstm_large].
+// W5seq64: the whole sequence in one call, from the zero state.
 class Sequence {
+  using Net = Network<Input<lstm_steps, lstm_in>, LSTM<lstm_large>>;
+
  public:
-  explicit Sequence(const LstmParams& p);
-  const float* operator()(const float* x);
+  explicit Sequence(const LstmParams& p) { load_lstm<1>(net_, p); }
+  const float* operator()(const float* x) { return net_(x, ws_).data(); }
+
+ private:
+  Net net_;
+  Net::Workspace<1> ws_;
 };
 
-// W6: one-hot(lm_vocab) -> LSTM<lm_hidden> -> Dense<lm_vocab> at every step -> softmax
-// cross-entropy (mean over lm_batch x lm_length), full BPTT, plain SGD with learning rate lr.
+// W6: one-hot rows in (nerve has no id-indexed input product: the input product is a GEMM over
+// the one-hot rows), LSTM, Dense at every step, Softmax fused with cross-entropy, full BPTT,
+// SGD. The one-hot rows are built per step, inside the timed loop, as the peers' gather is.
 class CharLm {
+  using Net = Network<Input<lm_length, lm_vocab>, LSTM<lm_hidden>, Dense<lm_vocab>, Softmax>;
+  using Train = Trainer<Net, CrossEntropy, SGD, Batch<lm_batch>>;
+
  public:
-  CharLm(const CharLmParams& p, float lr);
-  // tokens, targets: [lm_batch][lm_length]; returns the loss before the update.
-  float step(const std::uint32_t* tokens, const std::uint32_t* targets);
-  CharLmParams params() const;
+  CharLm(const CharLmParams& p, float lr)
+      : net_(std::make_unique<Net>()), trainer_(*net_, SGD{.learning_rate = lr}),
+        x_(std::size_t(lm_batch) * lm_length * lm_vocab, 0.0f) {
+    load_lstm<1>(*net_, p.lstm);
+    write_array<2>(*net_, "weight", std::span<const float>(p.out.weight));
+    write_array<2>(*net_, "bias", std::span<const float>(p.out.bias));
+  }
+  float step(const std::uint32_t* tokens, const std::uint32_t* targets) {
+    constexpr std::size_t n = std::size_t(lm_batch) * lm_length;
+    for (std::size_t i = 0; i < n; ++i) x_[i * lm_vocab + last_[i]] = 0.0f;
+    for (std::size_t i = 0; i < n; ++i) x_[i * lm_vocab + (last_[i] = tokens[i])] = 1.0f;
+    return trainer_.step(x_.data(), targets);
+  }
+  CharLmParams params() const {
+    CharLmParams p;
+    p.lstm = {lm_vocab, lm_hidden, read_array<1>(*net_, "weight_ih_l0"),
+              read_array<1>(*net_, "weight_hh_l0"), read_array<1>(*net_, "bias_ih_l0"),
+              read_array<1>(*net_, "bias_hh_l0")};
+    p.out = {lm_hidden, lm_vocab, read_array<2>(*net_, "weight"), read_array<2>(*net_, "bias")};
+    return p;
+  }
+
+ private:
+  std::unique_ptr<Net> net_;
+  Train trainer_;
+  std::vector<float> x_;
+  std::array<std::uint32_t, std::size_t(lm_batch) * lm_length> last_{};
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <algorithm> // std::copy_n, std::fill
 #include <cstddef>   // std::size_t
 #include <iostream>  // std::cout
+#include <span>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -265,6 +266,22 @@ class BasicNetwork
     StepState() { reset(); }
     // Back to the zero state, as at the start of a sequence.
     void reset() noexcept { rows.reset(); }
+    // The state entry I carries to the next step, in the layer's layout (a recurrent layer: its
+    // cell's states in order, each padded<H> values: an LSTM's c, then h); empty if it has none.
+    template <std::size_t I>
+    std::span<const T> carried() const noexcept {
+      constexpr std::size_t g = [] {
+        for (std::size_t k = 0; k < step_pass::G; ++k)
+          if (step_pass::groups[k].head == I) return k;
+        return step_pass::G;
+      }();
+      if constexpr (g == step_pass::G) {
+        return {};
+      } else {
+        constexpr std::size_t n = detail::aligned_elements<T>(step_pass::template request<g>.carried);
+        return std::span<const T>(rows.at(step_pass::offsets.carry[g]), n);
+      }
+    }
   };
 
   // One step: x holds one step's input (features values, or one token id), the output is one
