@@ -194,9 +194,11 @@ struct Recurrent : layer {
     static constexpr std::size_t states = NS * (S + 1) * B * Hp<T>;
     static constexpr std::size_t kept = input_products + hidden_products + states;
     static constexpr std::size_t packed_input = repacked ? kernels::padded<B * N, T> : 0;
+    // W_hh in PyTorch's orientation, (G*H) rows of padded H: dh = dr W_hh as a forward GEMM.
+    static constexpr std::size_t hidden_weight_rows = G * H * Hp<T>;
     static constexpr std::size_t backward_scratch =
         input_products + hidden_products + 2 * NS * B * Hp<T> + B * Hp<T> + B * S * GHp<T> +
-        2 * packed_input;
+        2 * packed_input + hidden_weight_rows;
     static constexpr std::size_t carried = NS * B * Hp<T>;
   };
 
@@ -344,6 +346,13 @@ struct Recurrent : layer {
     T* dz = dh + B * Hp<T>;
     T* packed = dz + B * S * GHp<T>;
     T* packed_dx = packed + P::packed_input;
+    T* w_rows = packed_dx + P::packed_input;
+    // dh = dr W_hh every step is the forward kernel's product with W_hh untransposed: lay it
+    // out once (row m, padded<H>, pads zero), so the per-step product runs register-blocked.
+    for (std::size_t m = 0; m < G * H; ++m) {
+      for (std::size_t k = 0; k < H; ++k) w_rows[m * Hp<T> + k] = p.w_hh(m, k);
+      std::fill(w_rows + m * Hp<T> + H, w_rows + (m + 1) * Hp<T>, T(0));
+    }
 
     // Padding columns of the product gradients stay zero (the kernels read whole registers).
     std::fill_n(d_input, P::input_products + P::hidden_products, T(0));
@@ -374,8 +383,8 @@ struct Recurrent : layer {
       }
       // h_{t-1} also fed the hidden product: dh += dr W_hh.
       if (t > 0) {
-        kernels::detail::input_gradient<B, G * H, H, GHp<T>, Arch>(d_hidden + t * B * GHp<T>,
-                                                                    p.weight_hh.data(), dh, Hp<T>);
+        kernels::dense_forward_batch<B, H, G * H, T>(d_hidden + t * B * GHp<T>, GHp<T>, w_rows,
+                                                     nullptr, nullptr, dh);
         T* dh_prev = d_prev + Cell::hidden * B * Hp<T>;
         for (std::size_t b = 0; b < B; ++b)
           for (std::size_t j = 0; j < H; ++j) dh_prev[b * Hp<T> + j] += dh[b * Hp<T> + j];
