@@ -41,6 +41,22 @@ struct pointwise {
   template <std::size_t I>
   static constexpr auto parameter_gradient = vjp<Fs, Param<I>>();
 
+  // The first variable whose gradient is the same expression as variable I's (I itself if
+  // none): an LSTM's input and hidden products enter each gate as a sum, so their gradients are
+  // one expression, evaluated once and stored twice.
+  template <std::size_t I>
+  static constexpr std::size_t same_gradient_as = [] {
+    std::size_t first = I;
+    [&]<std::size_t... J>(std::index_sequence<J...>) {
+      ((first = first == I && std::is_same_v<std::remove_cvref_t<decltype(variable_gradient<J>)>,
+                                             std::remove_cvref_t<decltype(variable_gradient<I>)>>
+                    ? J
+                    : first),
+       ...);
+    }(std::make_index_sequence<I>{});
+    return first;
+  }();
+
   // to[k] = V's worth of from[k] + i, for every k (none when M is 0).
   template <class V, class T, std::size_t M>
   NERVE_INLINE static void load_all(std::array<V, M>& to, const std::array<const T*, M>& from,
@@ -81,9 +97,14 @@ struct pointwise {
         c.outputs[k] = load_lanes<V>(y[k] + i);
         c.output_grads[k] = load_lanes<V>(dy[k] + i);
       }
+      std::array<V, NV> g{};
       [&]<std::size_t... I>(std::index_sequence<I...>) {
-        ((dv[I] != nullptr ? store_lanes(dv[I] + i, evaluate<V>(variable_gradient<I>, c)) : void()),
+        (([&] {
+           if constexpr (same_gradient_as<I> != I) g[I] = g[same_gradient_as<I>];
+           else g[I] = evaluate<V>(variable_gradient<I>, c);
+         }()),
          ...);
+        ((dv[I] != nullptr ? store_lanes(dv[I] + i, g[I]) : void()), ...);
       }(std::make_index_sequence<NV>{});
     });
   }
