@@ -485,8 +485,7 @@ void load(Trainer& trainer, const std::filesystem::path& path) {
     steps.push_back(static_cast<std::size_t>(checkpoint::values_of<T>(c, step->second)[0]));
     for (const auto& [key, record] : c.arrays) {
       if (!key.starts_with(prefix) || key == prefix + "step") continue;
-      auto probe = s;  // array_for may make the array: ask a copy
-      if (probe.array_for(key.substr(prefix.size())) == nullptr) {
+      if (!s.keeps(key.substr(prefix.size()))) {
         note(key + " is not a state of " + want);
       } else if (record.shape != checkpoint::shape_of(view)) {
         note(key + " is " + checkpoint::shape_text(record.shape) + ", its parameter " + view.shape_text());

@@ -36,12 +36,14 @@ struct adam_state {
   Tensor<T, Shape<N>> exp_avg_sq;  // v, second moment (zero at start)
   std::size_t step = 0;
 
-  // For checkpoints: f(name, data) per array, PyTorch's names; the array called name, or null.
+  // For checkpoints: f(name, data) per array, PyTorch's names; whether it keeps an array of that
+  // name; the array called name, or null.
   template <class F>
   void for_each_array(F&& f) {
     f("exp_avg", exp_avg.data());
     f("exp_avg_sq", exp_avg_sq.data());
   }
+  static bool keeps(std::string_view name) noexcept { return name == "exp_avg" || name == "exp_avg_sq"; }
   T* array_for(std::string_view name) noexcept {
     return name == "exp_avg" ? exp_avg.data() : name == "exp_avg_sq" ? exp_avg_sq.data() : nullptr;
   }

@@ -76,6 +76,7 @@ struct SGD {
     void for_each_array(F&& f) {
       if (momentum_buffer) f("momentum_buffer", momentum_buffer->data());
     }
+    static bool keeps(std::string_view name) noexcept { return name == "momentum_buffer"; }
     T* array_for(std::string_view name) {
       if (name != "momentum_buffer") return nullptr;
       if (!momentum_buffer) momentum_buffer.emplace();
