@@ -207,7 +207,8 @@ class Trainer {
     }
     clip_norm_ = max_norm;
   }
-  // The global gradient norm of the last write-then-update step (before clipping).
+  // The global gradient norm, before clipping, of the last step that clipped (measured only when
+  // clipping is on: it is one more pass over every gradient).
   double last_gradient_norm() const noexcept { return gradient_norm_; }
 
   // Truncated backpropagation through time: with carry_state(true), each step's recurrent layers
@@ -587,6 +588,7 @@ class Trainer {
 
   // Scales the gradients to the clipping norm (when set and exceeded); records their norm.
   void clip() {
+    if (clip_norm_ <= 0) return;  // off: no pass over the gradients
     double sum = 0;
     std::apply([&](auto&... g) {
       (g.for_each([&](const char*, const auto& t) {
@@ -596,7 +598,7 @@ class Trainer {
     gradient_norm_ = std::sqrt(sum);
     // PyTorch's rule exactly: the factor min(1, max_norm / (norm + 1e-6)), applied when below 1.
     const double factor = clip_norm_ / (gradient_norm_ + 1e-6);
-    if (clip_norm_ <= 0 || factor >= 1) return;
+    if (factor >= 1) return;
     const T scale = static_cast<T>(factor);
     std::apply([&](auto&... g) {
       (g.for_each([&](const char*, auto& t) {
