@@ -11,6 +11,8 @@
 //   text_classify --epochs N --seed S --learning-rate R --decay F
 //   text_classify --validate      tuning: a validation split carved from the training side
 //                                 stands in for the held-out fortunes, which are not read
+//   text_classify --save c.safetensors   also saves the trained network (a checkpoint PyTorch
+//                                 and nerve-codegen read)
 //
 // The split is stratified by file: 20% of each file's fortunes, drawn from the seed, are held
 // out. The vocabulary is built from the training fortunes only (symbols seen fewer than 3 times
@@ -48,6 +50,7 @@
 // padding that the GRU would have to carry its answer across.
 //
 // Its last line: `held-out accuracy: model M%, majority class J%, bag of characters B%`.
+#include <nerve/io/checkpoint.hpp>
 #include <nerve/io/fortunes.hpp>
 #include <nerve/io/vocabulary.hpp>
 #include <nerve/nerve.hpp>
@@ -86,6 +89,7 @@ struct Arguments {
   double learning_rate = 3e-3;
   double decay = 0.93;  // the learning rate's factor after each epoch
   bool validate = false;
+  std::optional<std::string> save;  // where the trained network is saved (a checkpoint)
 };
 
 Arguments parse(int argc, char** argv) {
@@ -104,9 +108,10 @@ Arguments parse(int argc, char** argv) {
     else if (flag == "--decay") a.decay = std::stod(value());
     else if (flag == "--quick") quick = true;
     else if (flag == "--validate") a.validate = true;
+    else if (flag == "--save") a.save = value();
     else throw std::invalid_argument("unknown argument " + flag +
                                      " (use --epochs N, --seed S, --quick, --learning-rate R, "
-                                     "--decay F, --validate)");
+                                     "--decay F, --validate, --save FILE)");
   }
   if (quick) a.epochs = 4;
   if (epochs) a.epochs = *epochs;
@@ -252,6 +257,10 @@ int run(const Arguments& args) {
   for (std::size_t i = 0; i < held.size(); ++i)
     confusion.add_scores(net(held.inputs.data() + i * steps).flat(), held.labels[i]);
   print_confusion(confusion, corpus.names, held_name);
+  if (args.save) {
+    nerve::save(net, *args.save);
+    std::printf("\nsaved the trained network to %s\n", args.save->c_str());
+  }
   std::printf("\ntotal time %.0f s\n",
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   std::printf("%s accuracy: model %.1f%%, majority class %.1f%%, bag of characters %.1f%%\n",

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 packages=(build-essential cmake libboost-dev libxsimd-dev xtl-dev catch2 libbenchmark-dev
-          zlib1g-dev dataset-fashion-mnist fortunes libeigen3-dev nlohmann-json3-dev python3)
+          zlib1g-dev dataset-fashion-mnist fortunes libeigen3-dev nlohmann-json3-dev python3
+          libonnx-dev libprotobuf-dev)
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(libtorch-dev libopenblas0-serial time)
 fi
