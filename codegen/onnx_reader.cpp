@@ -16,6 +16,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <set>
 #include <string>
@@ -911,12 +912,10 @@ model reader::read() {
 
 }  // namespace
 
-model read_onnx(const std::string& path) {
+model read_onnx_bytes(const std::string& bytes, const std::string& path) {
   GOOGLE_PROTOBUF_VERIFY_VERSION;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw codegen_error(path + ": cannot open the file (missing or unreadable)");
   onnx::ModelProto m;
-  if (!m.ParseFromIstream(&in)) {
+  if (!m.ParseFromString(bytes)) {
     throw codegen_error(path + ": not an ONNX model (it does not parse as an ONNX protobuf: a truncated or different file?)");
   }
   model out = reader(path, m).read();
@@ -928,6 +927,13 @@ model read_onnx(const std::string& path) {
     return std::string("?");
   }();
   return out;
+}
+
+model read_onnx(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw codegen_error(path + ": cannot open the file (missing or unreadable)");
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return read_onnx_bytes(bytes, path);
 }
 
 }  // namespace nerve_codegen

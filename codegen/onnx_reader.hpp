@@ -24,4 +24,7 @@ namespace nerve_codegen {
 
 model read_onnx(const std::string& path);
 
+// The same from the file's bytes (name stands for the file in messages): for tests and fuzzing.
+model read_onnx_bytes(const std::string& bytes, const std::string& name);
+
 }  // namespace nerve_codegen
