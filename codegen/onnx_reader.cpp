@@ -125,7 +125,7 @@ class reader {
   };
   static const std::set<std::string>& known_ops() {
     static const std::set<std::string> ops{"Gemm", "MatMul", "Add", "Relu", "LeakyRelu", "Sigmoid", "Tanh",
-                                           "Softmax", "Conv", "MaxPool", "AveragePool", "Pad", "GlobalAveragePool",
+                                           "Softmax", "Conv", "MaxPool", "AveragePool", "Pad", "GlobalAveragePool", "ReduceMean",
                                            "Flatten", "Reshape", "BatchNormalization", "LayerNormalization",
                                            "Dropout", "Identity", "LSTM", "GRU", "RNN", "Gather", "Squeeze",
                                            "Unsqueeze", "Transpose"};
@@ -133,8 +133,8 @@ class reader {
   }
   [[noreturn]] void unknown_op(const onnx::NodeProto& n) const {
     fail(n, "an op nerve has no layer for (nerve-codegen reads Gemm, MatMul, Add after MatMul, Relu, LeakyRelu, "
-            "Sigmoid, Tanh, Softmax, Conv, MaxPool, AveragePool, Pad, GlobalAveragePool, Flatten, Reshape as a "
-            "flatten, BatchNormalization, LayerNormalization, Dropout, Identity, LSTM, GRU, RNN, Gather, Squeeze, "
+            "Sigmoid, Tanh, Softmax, Conv, MaxPool, AveragePool, Pad, GlobalAveragePool, ReduceMean over (H, W), Flatten, "
+            "Reshape as a flatten, BatchNormalization, LayerNormalization, Dropout, Identity, LSTM, GRU, RNN, Gather, Squeeze, "
             "Transpose; docs/codegen.md)");
   }
   std::vector<int> consumers(const std::string& tensor) const;
@@ -654,6 +654,28 @@ void reader::step(const onnx::NodeProto& n, current& c) {
     emit(n, "nerve::GlobalAvgPool");
     c.dims = {1, c.dims[1], 1, 1};
     c.tags = "bsxx";
+  } else if (op == "ReduceMean") {
+    // x.mean((2, 3)) on an image: GlobalAvgPool (keepdims 1 leaves (C, 1, 1), as GlobalAveragePool).
+    only_attributes(n, {"axes", "keepdims", "noop_with_empty_axes"});
+    std::vector<long> axes = attr_ints(n, "axes", {});
+    if (n.input_size() > 1 && !n.input(1).empty()) {
+      const auto& av = value_of(n.input(1), n).values;
+      axes.assign(av.begin(), av.end());
+    }
+    for (auto& a : axes) a = a < 0 ? a + static_cast<long>(c.dims.size()) : a;
+    std::sort(axes.begin(), axes.end());
+    if (c.dims.size() != 4 || c.tags != "bsss" || axes != std::vector<long>{2, 3}) {
+      fail(n, "a mean over axes " + list_text(axes) + " of " + list_text(c.dims) +
+              ": nerve-codegen reads ReduceMean only as the mean of each channel's plane (GlobalAvgPool)");
+    }
+    emit(n, "nerve::GlobalAvgPool");
+    if (attr_int(n, "keepdims", 1) != 0) {
+      c.dims = {1, c.dims[1], 1, 1};
+      c.tags = "bsxx";
+    } else {
+      c.dims = {1, c.dims[1]};
+      c.tags = "bs";
+    }
   } else if (op == "Flatten") {
     only_attributes(n, {"axis"});
     const long axis = attr_int(n, "axis", 1);

@@ -4,7 +4,8 @@
 // i, f, g, o; GRU's z, r, h become r, z, n; a MatMul's [in, out] weight becomes [out, in]).
 //
 // Read: Gemm, MatMul (+ Add of a constant bias), Relu, LeakyRelu, Sigmoid, Tanh, Softmax (last
-// axis), Conv, MaxPool, AveragePool (and the Pad PyTorch puts before it), GlobalAveragePool,
+// axis), Conv, MaxPool, AveragePool (and the Pad PyTorch puts before it), GlobalAveragePool (or
+// ReduceMean over height and width),
 // Flatten, Reshape used as a flatten, BatchNormalization, LayerNormalization, Dropout and Identity
 // (nothing at inference), LSTM, GRU, RNN (forward, zero initial state), Gather (an Embedding, or
 // the last step of a recurrent layer's output), and the ops that only reshape without moving data

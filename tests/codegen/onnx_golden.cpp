@@ -11,12 +11,14 @@
 
 #define NERVE_GOLDEN_FIXTURES(X) \
   X(mlp) X(mlp_dynamic_batch) X(cnn) X(cnn_unfolded) X(gap) X(lstm) X(gru_last) X(rnn_seq_first) \
-  X(lstm_hn) X(lstm_stacked) X(embedding_lstm) X(layer_norm)
+  X(lstm_hn) X(lstm_stacked) X(embedding_lstm) X(layer_norm) X(cnn_functional) X(gap_mean)
 
 #include "onnx_cnn.hpp"
+#include "onnx_cnn_functional.hpp"
 #include "onnx_cnn_unfolded.hpp"
 #include "onnx_embedding_lstm.hpp"
 #include "onnx_gap.hpp"
+#include "onnx_gap_mean.hpp"
 #include "onnx_gru_last.hpp"
 #include "onnx_layer_norm.hpp"
 #include "onnx_lstm.hpp"
@@ -26,9 +28,11 @@
 #include "onnx_mlp_dynamic_batch.hpp"
 #include "onnx_rnn_seq_first.hpp"
 
+#include "data/onnx/cnn_functional_reference.hpp"
 #include "data/onnx/cnn_reference.hpp"
 #include "data/onnx/cnn_unfolded_reference.hpp"
 #include "data/onnx/embedding_lstm_reference.hpp"
+#include "data/onnx/gap_mean_reference.hpp"
 #include "data/onnx/gap_reference.hpp"
 #include "data/onnx/gru_last_reference.hpp"
 #include "data/onnx/layer_norm_reference.hpp"

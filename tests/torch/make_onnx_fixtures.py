@@ -91,6 +91,10 @@ GOOD = {
     # Seed 117 rather than 111: its 21 token ids use every id 0..10, the first and last rows too.
     "embedding_lstm": (onnx_models.embedding_lstm, 117, (1, 7), {"vocab": 11}),
     "layer_norm": (onnx_models.layer_norm, 112, (1, 5), {"opset": 17}),
+    # A dynamic batch, so that view(x.size(0), -1) stays a Reshape fed by shape glue.
+    "cnn_functional": (onnx_models.cnn_functional, 113, (1, 1, 12, 10),
+                       {"dynamic_axes": {"input": {0: "batch"}, "output": {0: "batch"}}}),
+    "gap_mean": (onnx_models.gap_mean, 114, (1, 2, 9, 8), {}),
 }
 
 # Which settings must leave a BatchNormalization node in the graph.

@@ -38,6 +38,13 @@ Good models (each has <name>.onnx and <name>_reference.hpp), with one sample's O
         Embedding(11, 4), LSTM(4, 6, batch_first=True), Linear(6, 11) at every step
     layer_norm         (1, 5), exported at opset 17 (the first with LayerNormalization)
         Linear(5, 6) LayerNorm(6) ReLU Linear(6, 3)
+    cnn_functional     (1, 1, 12, 10), exported with a dynamic batch dimension
+        written the functional way: Conv2d(1, 3, 3, stride=2, padding=2), F.relu, F.max_pool2d(2),
+        x.view(x.size(0), -1) (a Reshape whose shape the exporter computes from Shape, Gather,
+        Unsqueeze and Concat), Linear(27, 4), F.softmax(dim=-1); conv (3, 7, 6), pool (3, 3, 3)
+    gap_mean           (1, 2, 9, 8)
+        Conv2d(2, 4, 3), ReLU, x.mean((2, 3)) (ReduceMean, the other spelling of a global
+        average pool), Linear(4, 3)
 
 Bad models (tests/data/onnx/bad/<name>.onnx, no reference; what is wrong in each is said in
 make_onnx_fixtures.py): gelu_mlp (unsupported_op), residual (not_sequential), grouped_conv,
@@ -101,6 +108,31 @@ class EmbeddingLSTM(nn.Module):
         return self.linear(out)
 
 
+class FunctionalCNN(nn.Module):
+    """A LeNet-style CNN written with torch.nn.functional and view(), as much PyTorch code is."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 3, 3, stride=2, padding=2)
+        self.linear = nn.Linear(27, 4)
+
+    def forward(self, x):
+        x = nn.functional.max_pool2d(nn.functional.relu(self.conv(x)), 2)
+        return nn.functional.softmax(self.linear(x.view(x.size(0), -1)), dim=-1)
+
+
+class MeanPoolCNN(nn.Module):
+    """Conv2d(2, 4, 3), ReLU, the mean over height and width, Linear(4, 3)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 4, 3)
+        self.linear = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.linear(nn.functional.relu(self.conv(x)).mean((2, 3)))
+
+
 class Residual(nn.Module):
     """y = x + relu(linear(x)): the input is used twice, so the graph is not a chain."""
 
@@ -157,6 +189,14 @@ def embedding_lstm():
 
 def layer_norm():
     return nn.Sequential(nn.Linear(5, 6), nn.LayerNorm(6), nn.ReLU(), nn.Linear(6, 3))
+
+
+def cnn_functional():
+    return FunctionalCNN()
+
+
+def gap_mean():
+    return MeanPoolCNN()
 
 
 def gelu_mlp():
