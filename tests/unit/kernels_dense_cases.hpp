@@ -1,11 +1,15 @@
-// Dense kernels (gemv.hpp, gemm.hpp, dense_backward.hpp) against the scalar reference, for float
-// and double, on sizes below, at and above the SIMD width and not multiples of it, on the default
-// architecture and on the narrower ones this CPU also runs (their tiles and tails differ).
+// tests/unit/kernels_dense_cases.hpp: the dense kernels' test cases (gemv.hpp, gemm.hpp,
+// dense_backward.hpp) against the scalar reference, for float and double, on sizes below, at and
+// above the SIMD width and not multiples of it, on the default architecture and on the narrower
+// ones this CPU also runs (their tiles and tails differ). The kernels_dense_*.cpp files run them,
+// split so that no one translation unit needs gigabytes to compile (under the sanitizers above all).
 //
 // Tolerance: a computed sum s of n terms t_j (plus a start value s0) may differ from the exact sum
 // by (n + 8) * eps * (|s0| + sum_j |t_j|): the classic bound for any summation order, with 8 more
 // ulps for the epilogue/prologue (xsimd's vector tanh against std::tanh, FMA contraction).
 // The reference sums in long double, so its own error is negligible.
+#pragma once
+
 #include <catch2/catch.hpp>
 
 #include <nerve/kernels/dense_backward.hpp>    // dense_backward
@@ -392,9 +396,11 @@ template <class... Tuples>
 using Concat = decltype(std::tuple_cat(std::declval<Tuples>()...));
 
 template <class T>
-using Shapes = Concat<Crossed<T, 1>, Crossed<T, 3>, Crossed<T, 32>,
-                      std::tuple<Case<T, 1, 128, 784>, Case<T, 32, 128, 784>, Case<T, 1, 10, 128>,
-                                 Case<T, 3, 10, 128>, Case<T, 32, 10, 128>>>;
+using SmallBatches = Concat<Crossed<T, 1>, Crossed<T, 3>>;
+template <class T>
+using LargeBatches = Concat<Crossed<T, 32>,
+                            std::tuple<Case<T, 1, 128, 784>, Case<T, 32, 128, 784>, Case<T, 1, 10, 128>,
+                                       Case<T, 3, 10, 128>, Case<T, 32, 10, 128>>>;
 
 // On the narrower architectures, a few shapes that reach every tail (columns, rows, K).
 template <class T>
@@ -402,34 +408,3 @@ using FewShapes = std::tuple<Case<T, 1, 7, 33>, Case<T, 3, 33, 7>, Case<T, 32, 1
                              Case<T, 3, 10, 128>, Case<T, 1, 33, 1>>;
 
 }  // namespace
-
-TEMPLATE_LIST_TEST_CASE("dense kernels match the reference (float)", "[kernels][dense]",
-                        Shapes<float>) {
-  run_case<TestType, xsimd::default_arch>();
-}
-
-TEMPLATE_LIST_TEST_CASE("dense kernels match the reference (double)", "[kernels][dense]",
-                        Shapes<double>) {
-  run_case<TestType, xsimd::default_arch>();
-}
-
-TEMPLATE_LIST_TEST_CASE("dense kernels match the reference on narrower SIMD", "[kernels][dense]",
-                        NarrowerArchs) {
-  using Arch = TestType;
-  std::apply([](auto... c) { (run_case<decltype(c), Arch>(), ...); },
-             Concat<FewShapes<float>, FewShapes<double>>{});
-}
-
-TEST_CASE("dense tiles: padded layout and tile choice", "[kernels][layout]") {
-  STATIC_REQUIRE(lanes<float> == 16);
-  STATIC_REQUIRE(lanes<double> == 8);
-  STATIC_REQUIRE(padded<1, float> == 16);
-  STATIC_REQUIRE(padded<16, float> == 16);
-  STATIC_REQUIRE(padded<17, float> == 32);
-  STATIC_REQUIRE(padded<33, double> == 40);
-  // A tile always fits the register file it was chosen for, accumulators and operands.
-  constexpr auto t = nerve::kernels::detail::choose_outer_tile(32, 8, 784, 32);
-  STATIC_REQUIRE(t.rows * t.vecs + t.vecs + 1 <= 32);
-  constexpr auto s = nerve::kernels::detail::choose_outer_tile(32, 16, 784, 16);
-  STATIC_REQUIRE(s.rows * s.vecs + s.vecs + 1 <= 16);
-}
