@@ -30,6 +30,8 @@
 
 #include <algorithm>  // std::sort
 #include <bit>        // std::endian
+#include <charconv>   // std::from_chars
+#include <cmath>      // std::floor
 #include <cstdint>    // std::uint64_t
 #include <cstdio>     // std::FILE, std::fopen, std::fwrite, std::fflush, std::fclose
 #include <cstring>    // std::memcpy
@@ -297,6 +299,13 @@ inline file_contents read_file(const std::filesystem::path& path) {
         !value.contains("data_offsets")) {
       throw bad("not an entry with dtype, shape and data_offsets");
     }
+    // Sizes must be JSON's non-negative integers: get<std::size_t>() would wrap a negative one and
+    // convert a float like 1e30 with undefined behaviour (tests/fuzz/regressions/checkpoint/).
+    const auto counts = [](const nlohmann::json& v) {
+      return v.is_array() && std::all_of(v.begin(), v.end(), [](const nlohmann::json& d) { return d.is_number_unsigned(); });
+    };
+    if (!counts(value.at("shape"))) throw bad("shape must be a list of non-negative integers");
+    if (!counts(value.at("data_offsets"))) throw bad("data_offsets must be a list of non-negative integers");
     array_record r;
     try {
       r.dtype = value.at("dtype").get<std::string>();
@@ -310,8 +319,11 @@ inline file_contents read_file(const std::filesystem::path& path) {
     }
     std::size_t width = r.dtype == "F32" ? 4 : r.dtype == "F64" || r.dtype == "I64" ? 8 : 0;
     if (width == 0) throw bad("type " + r.dtype + ": nerve reads F32, F64 and I64 arrays");
-    std::size_t count = 1;
-    for (const std::size_t d : r.shape) count *= d;
+    std::size_t count = 1;  // (checked: a shape whose count wraps around would match few bytes)
+    for (const std::size_t d : r.shape) {
+      if (d != 0 && count > (std::size_t{1} << 62) / d) throw bad("shape " + shape_text(r.shape) + " has too many elements");
+      count *= d;
+    }
     if (r.begin > r.end || r.end > c.data.size()) {
       throw bad("its bytes [" + std::to_string(r.begin) + ", " + std::to_string(r.end) +
                 ") are not within the file's " + std::to_string(c.data.size()) +
@@ -482,7 +494,12 @@ void load(Trainer& trainer, const std::filesystem::path& path) {
     const std::string prefix = std::string(checkpoint::optimizer_prefix) + name + ".";
     const auto step = c.arrays.find(prefix + "step");
     if (step == c.arrays.end() || !step->second.shape.empty()) return note("no step count " + prefix + "step");
-    steps.push_back(static_cast<std::size_t>(checkpoint::values_of<T>(c, step->second)[0]));
+    const T count = checkpoint::values_of<T>(c, step->second)[0];
+    // (a NaN or negative count converted to std::size_t would be undefined behaviour)
+    if (!(count >= 0 && count <= T(1e15)) || count != std::floor(count)) {
+      return note(prefix + "step is " + std::to_string(count) + ", not a step count");
+    }
+    steps.push_back(static_cast<std::size_t>(count));
     for (const auto& [key, record] : c.arrays) {
       if (!key.starts_with(prefix) || key == prefix + "step") continue;
       if (!s.keeps(key.substr(prefix.size()))) {
@@ -495,6 +512,16 @@ void load(Trainer& trainer, const std::filesystem::path& path) {
     }
   });
   if (!problem.empty()) throw io_error(path, "optimizer state does not fit this trainer: " + problem);
+  // The trainer's step count, checked before anything changes (std::stoull once threw
+  // std::invalid_argument here, after the network had been overwritten).
+  std::uint64_t trainer_steps = trainer.steps();
+  if (c.metadata.count("trainer_steps")) {
+    const std::string& text = c.metadata.at("trainer_steps");
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), trainer_steps);
+    if (text.empty() || error != std::errc{} || end != text.data() + text.size()) {
+      throw io_error(path, "trainer_steps \"" + text + "\" is not a step count");
+    }
+  }
   // Nothing can fail from here: the network, the optimizer's arrays, the step counts.
   checkpoint::apply_model(trainer.network(), staged);
   std::size_t k = 0, n = 0;
@@ -509,7 +536,7 @@ void load(Trainer& trainer, const std::filesystem::path& path) {
       for (std::size_t i = 0; i < v.size(); ++i) target.at(i) = v[i];
     }
   });
-  if (c.metadata.count("trainer_steps")) trainer.restore_steps(std::stoull(c.metadata.at("trainer_steps")));
+  trainer.restore_steps(trainer_steps);
 }
 
 }  // namespace nerve
