@@ -17,6 +17,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <set>
 #include <string>
@@ -47,9 +48,20 @@ std::string list_text(const std::vector<long>& v) {
   return out + "]";
 }
 
+// Sizes from a file are checked against these before any arithmetic or allocation uses them
+// (a broken or hostile file must give an error, not an overflow or a 10^18-element vector).
+constexpr long max_dim = 1L << 31;           // one dimension, pad, stride, hidden size, ...
+constexpr long max_elements = 1L << 31;      // the elements of one tensor of the file
+constexpr long max_glue_elements = 1L << 24;  // a tensor the reader makes (ConstantOfShape, Expand)
+constexpr std::size_t max_glue_depth = 1000;        // nested shape-glue evaluations
+
+// The product of dims, saturating at the largest long (so that a comparison with it fails
+// instead of a multiplication overflowing).
 long product(const std::vector<long>& v) {
   long p = 1;
-  for (const long d : v) p *= d;
+  for (const long d : v) {
+    if (__builtin_mul_overflow(p, d, &p)) return std::numeric_limits<long>::max();
+  }
   return p;
 }
 
@@ -68,6 +80,38 @@ class reader {
   std::string node_name(const onnx::NodeProto& n) const {
     if (!n.name().empty()) return n.name();
     return n.output_size() ? n.output(0) : "#?";
+  }
+
+  // n's input i, or an error if n has fewer inputs (a node of a broken file).
+  const std::string& input(const onnx::NodeProto& n, int i) const {
+    if (i >= n.input_size()) fail(n, "input " + std::to_string(i) + " is missing (the node has " + std::to_string(n.input_size()) + ")");
+    return n.input(i);
+  }
+  const std::string& output(const onnx::NodeProto& n, int i) const {
+    if (i >= n.output_size()) fail(n, "output " + std::to_string(i) + " is missing (the node has " + std::to_string(n.output_size()) + ")");
+    return n.output(i);
+  }
+  // A value of a constant used as an integer (an index, an axis, a size), or an error when it is
+  // none (NaN, a fraction, out of long's range: converting such a double to long is undefined).
+  long to_long(double v, const onnx::NodeProto& n, const char* what) const {
+    if (!(v >= -9.0e15 && v <= 9.0e15) || v != std::trunc(v)) fail(n, std::string(what) + " " + (std::isfinite(v) ? shortest(static_cast<float>(v)) : std::isnan(v) ? "NaN" : v > 0 ? "inf" : "-inf") + " is not an integer");
+    return static_cast<long>(v);
+  }
+  std::vector<long> to_longs(const std::vector<double>& v, const onnx::NodeProto& n, const char* what) const {
+    std::vector<long> out;
+    for (const double d : v) out.push_back(to_long(d, n, what));
+    return out;
+  }
+  // The first value of a constant, or an error when it has none.
+  double first_value(const tensor_value& v, const onnx::NodeProto& n, const char* what) const {
+    if (v.values.empty()) fail(n, std::string(what) + " is an empty tensor");
+    return v.values[0];
+  }
+  // Each of v in [low, max_dim], or an error naming what they are.
+  void check_range(const std::vector<long>& v, long low, const onnx::NodeProto& n, const char* what) const {
+    for (const long x : v) {
+      if (x < low || x > max_dim) fail(n, std::string(what) + " " + list_text(v) + ": each must be in [" + std::to_string(low) + ", 2^31]");
+    }
   }
 
   // ---- attributes ----
@@ -157,6 +201,7 @@ class reader {
   std::map<std::string, const onnx::TensorProto*> initializers_;
   std::map<std::string, int> producer_;
   std::map<std::string, tensor_value> evaluated_;
+  std::set<std::string> evaluating_;  // the constants being evaluated, outermost first
   std::map<std::string, std::vector<long>> data_dims_;  // the shape of each data tensor walked
   std::set<std::string> data_;                          // tensors computed from the input
   std::vector<bool> visited_;
@@ -173,6 +218,9 @@ tensor_value reader::from_tensor(const onnx::TensorProto& t) const {
   tensor_value v;
   v.dims.assign(t.dims().begin(), t.dims().end());
   const long n = product(v.dims);
+  if (std::any_of(v.dims.begin(), v.dims.end(), [](long d) { return d < 0 || d > max_dim; }) || n > max_elements) {
+    fail("tensor '" + t.name() + "' has the shape " + list_text(v.dims) + " (a dimension below 0 or above 2^31, or more than 2^31 elements)");
+  }
   if (t.data_location() == onnx::TensorProto::EXTERNAL) {
     fail("tensor '" + t.name() + "' keeps its data in an external file; export the model with its "
          "weights inside (torch.onnx.export does for models under 2 GB)");
@@ -232,7 +280,11 @@ const tensor_value& reader::value_of(const std::string& name, const onnx::NodePr
   auto p = producer_.find(name);
   if (p == producer_.end()) fail(user, "input '" + name + "' is neither a constant nor computed in the graph");
   const auto& n = g_.node(p->second);
+  // A graph whose constants depend on themselves has no value to find (and would recurse forever).
+  if (!evaluating_.insert(name).second) fail(n, "computes '" + name + "' from itself: the graph has a cycle");
+  if (evaluating_.size() > max_glue_depth) fail(n, "shape glue nested more than " + std::to_string(max_glue_depth) + " nodes deep");
   tensor_value v = evaluate(n);
+  evaluating_.erase(name);
   return evaluated_[name] = std::move(v);
 }
 
@@ -257,30 +309,30 @@ tensor_value reader::evaluate(const onnx::NodeProto& n) {
     fail(n, "a Constant of a kind nerve-codegen does not read");
   }
   if (op == "Shape") {
-    auto it = data_dims_.find(n.input(0));
-    if (it == data_dims_.end()) fail(n, "the shape of '" + n.input(0) + "' is not known where it is asked for");
+    auto it = data_dims_.find(input(n, 0));
+    if (it == data_dims_.end()) fail(n, "the shape of '" + input(n, 0) + "' is not known where it is asked for");
     v.dims = {static_cast<long>(it->second.size())};
     v.values.assign(it->second.begin(), it->second.end());
     return v;
   }
-  if (op == "Cast" || op == "Identity") return value_of(n.input(0), n);
+  if (op == "Cast" || op == "Identity") return value_of(input(n, 0), n);
   if (op == "Gather") {
-    const tensor_value& data = value_of(n.input(0), n);
-    const tensor_value& index = value_of(n.input(1), n);
+    const tensor_value& data = value_of(input(n, 0), n);
+    const tensor_value& index = value_of(input(n, 1), n);
     if (data.dims.size() != 1 || attr_int(n, "axis", 0) != 0) fail(n, "a Gather on shapes of rank other than 1");
     v.dims = index.dims;
     for (const double i : index.values) {
-      long k = static_cast<long>(i);
+      long k = to_long(i, n, "index");
       if (k < 0) k += data.dims[0];
-      if (k < 0 || k >= data.dims[0]) fail(n, "index " + std::to_string(static_cast<long>(i)) + " out of range");
+      if (k < 0 || k >= data.dims[0]) fail(n, "index " + std::to_string(to_long(i, n, "index")) + " out of range");
       v.values.push_back(data.values[static_cast<std::size_t>(k)]);
     }
     return v;
   }
   if (op == "Unsqueeze" || op == "Squeeze" || op == "Reshape" || op == "Flatten") {
-    v = value_of(n.input(0), n);  // a shape's values do not move: only its dims
+    v = value_of(input(n, 0), n);  // a shape's values do not move: only its dims
     v.dims = {static_cast<long>(v.values.size())};
-    if (op == "Unsqueeze" && value_of(n.input(0), n).dims.empty()) v.dims = {1};
+    if (op == "Unsqueeze" && value_of(input(n, 0), n).dims.empty()) v.dims = {1};
     return v;
   }
   if (op == "Concat") {
@@ -294,19 +346,21 @@ tensor_value reader::evaluate(const onnx::NodeProto& n) {
   }
   if (op == "ConstantOfShape" || op == "Expand") {
     // A tensor of one value repeated: all a zero initial state needs.
-    const tensor_value& shape = value_of(n.input(op == "Expand" ? 1 : 0), n);
+    const tensor_value& shape = value_of(input(n, op == "Expand" ? 1 : 0), n);
     double fill = 0;
     if (op == "Expand") {
-      const tensor_value& x = value_of(n.input(0), n);
+      const tensor_value& x = value_of(input(n, 0), n);
       if (x.values.empty() || std::any_of(x.values.begin(), x.values.end(), [&](double e) { return e != x.values[0]; })) {
         fail(n, "an Expand of a tensor that is not one value repeated");
       }
       fill = x.values[0];
     } else if (const auto* a = attribute(n, "value")) {
-      fill = from_tensor(a->t()).values.at(0);
+      fill = first_value(from_tensor(a->t()), n, "value");
     }
-    v.dims.assign(shape.values.begin(), shape.values.end());
-    v.values.assign(static_cast<std::size_t>(std::max(0L, product(v.dims))), fill);
+    v.dims = to_longs(shape.values, n, "a dimension");
+    check_range(v.dims, 0, n, "shape");
+    if (product(v.dims) > max_glue_elements) fail(n, "makes a tensor of shape " + list_text(v.dims) + ", more than 2^24 elements");
+    v.values.assign(static_cast<std::size_t>(product(v.dims)), fill);
     return v;
   }
   fail(n, "this op computes a constant input of the network (shape glue) that nerve-codegen cannot evaluate");
@@ -378,7 +432,7 @@ void reader::dense(const onnx::NodeProto& n, current& c, std::vector<double> w_k
 void reader::conv(const onnx::NodeProto& n, current& c, std::vector<long> extra) {
   only_attributes(n, {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
   if (c.dims.size() != 4 || c.tags != "bsss") fail(n, "a Conv on a tensor of shape " + list_text(c.dims) + "; nerve's Conv2D takes (batch, channels, height, width)");
-  const tensor_value& w = value_of(n.input(1), n);
+  const tensor_value& w = value_of(input(n, 1), n);
   if (w.dims.size() != 4) fail(n, "a weight of shape " + list_text(w.dims) + ": nerve-codegen reads 2-D convolutions");
   if (attr_int(n, "group", 1) != 1) fail(n, "group " + std::to_string(attr_int(n, "group", 1)) + ": nerve's Conv2D is a full convolution (groups = 1)");
   if (w.dims[1] != c.dims[1]) fail(n, "a weight for " + std::to_string(w.dims[1]) + " channels on an input of " + std::to_string(c.dims[1]));
@@ -386,6 +440,14 @@ void reader::conv(const onnx::NodeProto& n, current& c, std::vector<long> extra)
   auto strides = attr_ints(n, "strides", {1, 1});
   auto dil = attr_ints(n, "dilations", {1, 1});
   auto pads = attr_ints(n, "pads", {0, 0, 0, 0});
+  if (strides.size() != 2 || dil.size() != 2 || pads.size() != 4) {
+    fail(n, "strides " + list_text(strides) + ", dilations " + list_text(dil) + ", pads " + list_text(pads) +
+            ": nerve-codegen reads 2-D convolutions (2 strides, 2 dilations, 4 pads)");
+  }
+  check_range(strides, 1, n, "strides");
+  check_range(dil, 1, n, "dilations");
+  check_range(pads, 0, n, "pads");
+  if (F < 1 || kh < 1 || kw < 1) fail(n, "a weight of shape " + list_text(w.dims));
   const std::string auto_pad = attr_string(n, "auto_pad", "NOTSET");
   if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
     for (int a = 0; a < 2; ++a) {
@@ -400,6 +462,12 @@ void reader::conv(const onnx::NodeProto& n, current& c, std::vector<long> extra)
     fail(n, "auto_pad " + auto_pad);
   }
   for (int i = 0; i < 4; ++i) pads[i] += extra[i];
+  long out[2];
+  for (int a = 0; a < 2; ++a) {
+    const long span = dil[a] * ((a ? kw : kh) - 1) + 1, padded = c.dims[2 + a] + pads[a] + pads[2 + a];
+    if (span > padded) fail(n, "a kernel spanning " + std::to_string(span) + " on a padded input of " + std::to_string(padded));
+    out[a] = (padded - span) / strides[a] + 1;
+  }
   std::string type = "nerve::Conv2D<" + std::to_string(F) + ", nerve::Kernel<" + std::to_string(kh) + ", " + std::to_string(kw) + ">";
   if (strides[0] != 1 || strides[1] != 1) type += ", nerve::Stride<" + std::to_string(strides[0]) + ", " + std::to_string(strides[1]) + ">";
   if (pads[0] || pads[1] || pads[2] || pads[3]) {
@@ -407,16 +475,14 @@ void reader::conv(const onnx::NodeProto& n, current& c, std::vector<long> extra)
   }
   if (dil[0] != 1 || dil[1] != 1) type += ", nerve::Dilation<" + std::to_string(dil[0]) + ", " + std::to_string(dil[1]) + ">";
   std::vector<array> arrays{{"weight", {std::size_t(F), std::size_t(w.dims[1]), std::size_t(kh), std::size_t(kw)}, w.values}};
-  if (n.input_size() > 2 && !n.input(2).empty()) {
-    arrays.push_back({"bias", {std::size_t(F)}, value_of(n.input(2), n).values});
+  if (n.input_size() > 2 && !input(n, 2).empty()) {
+    arrays.push_back({"bias", {std::size_t(F)}, value_of(input(n, 2), n).values});
   } else {
     type += ", nerve::NoBias";
   }
   emit(n, type + ">", std::move(arrays));
-  for (int a = 0; a < 2; ++a) {
-    const long k = a ? kw : kh;
-    c.dims[2 + a] = (c.dims[2 + a] + pads[a] + pads[2 + a] - dil[a] * (k - 1) - 1) / strides[a] + 1;
-  }
+  c.dims[2] = out[0];
+  c.dims[3] = out[1];
   c.dims[1] = F;
 }
 
@@ -433,11 +499,18 @@ void reader::pool(const onnx::NodeProto& n, current& c, std::vector<long> extra)
   if (k.size() != 2) fail(n, "kernel_shape " + list_text(k) + ": nerve pools 2-D windows");
   const auto strides = attr_ints(n, "strides", {1, 1});
   auto pads = attr_ints(n, "pads", {0, 0, 0, 0});
+  if (strides.size() != 2 || pads.size() != 4) fail(n, "strides " + list_text(strides) + ", pads " + list_text(pads) + ": nerve pools 2-D windows (2 strides, 4 pads)");
+  check_range(k, 1, n, "kernel_shape");
+  check_range(strides, 1, n, "strides");
+  check_range(pads, 0, n, "pads");
   const bool padded_here = pads[0] || pads[1] || pads[2] || pads[3];
   if (!max && padded_here && attr_int(n, "count_include_pad", 0) == 0) {
     fail(n, "count_include_pad 0 with padding: nerve's AvgPool counts the padding (PyTorch's default, count_include_pad=True)");
   }
   for (int i = 0; i < 4; ++i) pads[i] += extra[i];
+  for (int a = 0; a < 2; ++a) {
+    if (k[a] > c.dims[2 + a] + pads[a] + pads[2 + a]) fail(n, "a window of " + list_text(k) + " on a padded input of " + list_text(c.dims));
+  }
   std::string type = std::string(max ? "nerve::MaxPool" : "nerve::AvgPool") + "<nerve::Kernel<" + std::to_string(k[0]) + ", " +
                      std::to_string(k[1]) + ">{}, nerve::Stride<" + std::to_string(strides[0]) + ", " + std::to_string(strides[1]) + ">";
   if (pads[0] || pads[1] || pads[2] || pads[3]) {
@@ -452,7 +525,7 @@ void reader::recurrent(const onnx::NodeProto& n, current& c) {
   only_attributes(n, {"activation_alpha", "activation_beta", "activations", "clip", "direction", "hidden_size",
                       "input_forget", "layout", "linear_before_reset"});
   const long H = attr_int(n, "hidden_size", 0);
-  if (H <= 0) fail(n, "no hidden_size");
+  if (H <= 0 || H > max_dim) fail(n, "hidden_size " + std::to_string(H) + " (none, or not in [1, 2^31])");
   if (attribute(n, "clip")) fail(n, "clip: nerve's cells do not clip their inputs");
   if (attribute(n, "activation_alpha") || attribute(n, "activation_beta")) fail(n, "activation_alpha/beta: nerve's cells use the default activations");
   const std::string direction = attr_string(n, "direction", "forward");
@@ -472,11 +545,11 @@ void reader::recurrent(const onnx::NodeProto& n, current& c) {
   if (op == "GRU" && attr_int(n, "linear_before_reset", 0) != 1) {
     fail(n, "linear_before_reset 0 (the reset gate applied before the hidden product, Keras' reset_after=False): nerve's GRU is PyTorch's (linear_before_reset 1)");
   }
-  if (n.input_size() > 4 && !n.input(4).empty()) fail(n, "sequence_lens: nerve's sequences all have the type's length");
-  if (op == "LSTM" && n.input_size() > 7 && !n.input(7).empty()) fail(n, "peephole weights (P): nerve's LSTM has none (nor has PyTorch's)");
+  if (n.input_size() > 4 && !input(n, 4).empty()) fail(n, "sequence_lens: nerve's sequences all have the type's length");
+  if (op == "LSTM" && n.input_size() > 7 && !input(n, 7).empty()) fail(n, "peephole weights (P): nerve's LSTM has none (nor has PyTorch's)");
   for (int i = 5; i <= (op == "LSTM" ? 6 : 5); ++i) {
-    if (n.input_size() > i && !n.input(i).empty()) {
-      const tensor_value& init = value_of(n.input(i), n);
+    if (n.input_size() > i && !input(n, i).empty()) {
+      const tensor_value& init = value_of(input(n, i), n);
       if (std::any_of(init.values.begin(), init.values.end(), [](double v) { return v != 0; })) {
         fail(n, std::string(i == 5 ? "initial_h" : "initial_c") + " is not zero: nerve's recurrent layers start from a zero state");
       }
@@ -489,13 +562,13 @@ void reader::recurrent(const onnx::NodeProto& n, current& c) {
   const long G = op == "LSTM" ? 4 : op == "GRU" ? 3 : 1;
   // PyTorch's gate p is ONNX's gate from[p]: LSTM i,f,g,o <- i,o,f,c; GRU r,z,n <- z,r,h.
   const std::vector<long> from = op == "LSTM" ? std::vector<long>{0, 2, 3, 1} : op == "GRU" ? std::vector<long>{1, 0, 2} : std::vector<long>{0};
-  const tensor_value& W = value_of(n.input(1), n);
-  const tensor_value& R = value_of(n.input(2), n);
+  const tensor_value& W = value_of(input(n, 1), n);
+  const tensor_value& R = value_of(input(n, 2), n);
   if (W.dims != std::vector<long>{1, G * H, F}) fail(n, "W of shape " + list_text(W.dims) + ", not " + list_text({1, G * H, F}));
   if (R.dims != std::vector<long>{1, G * H, H}) fail(n, "R of shape " + list_text(R.dims) + ", not " + list_text({1, G * H, H}));
   std::vector<double> B(static_cast<std::size_t>(2 * G * H), 0.0);
-  if (n.input_size() > 3 && !n.input(3).empty()) {
-    const tensor_value& b = value_of(n.input(3), n);
+  if (n.input_size() > 3 && !input(n, 3).empty()) {
+    const tensor_value& b = value_of(input(n, 3), n);
     if (b.dims != std::vector<long>{1, 2 * G * H}) fail(n, "B of shape " + list_text(b.dims));
     B = b.values;
   }
@@ -512,7 +585,7 @@ void reader::recurrent(const onnx::NodeProto& n, current& c) {
                             {"bias_hh_l0", {sz(G * H)}, reorder(B, G * H, 1)}};
   const std::string cell = op == "RNN" ? "SimpleRNN" : op;
   // Which output goes on: Y (every step) or Y_h (the last step's h); Y_c is not nerve's output.
-  const bool y_used = !consumers(n.output(0)).empty() || n.output(0) == output_name_;
+  const bool y_used = !consumers(output(n, 0)).empty() || n.output(0) == output_name_;
   const bool yh_used = n.output_size() > 1 && !n.output(1).empty() &&
                        (!consumers(n.output(1)).empty() || n.output(1) == output_name_);
   if (op == "LSTM") unused_outputs(n, 2);
@@ -545,8 +618,8 @@ void reader::step(const onnx::NodeProto& n, current& c) {
   const std::string& op = n.op_type();
   // Only one input may be computed from the network's input: the current tensor.
   for (int i = 0; i < n.input_size(); ++i) {
-    if (data_.count(n.input(i)) && n.input(i) != c.tensor) {
-      fail(n, "takes two computed tensors ('" + c.tensor + "' and '" + n.input(i) +
+    if (data_.count(input(n, i)) && input(n, i) != c.tensor) {
+      fail(n, "takes two computed tensors ('" + c.tensor + "' and '" + input(n, i) +
               "'): nerve-codegen reads a chain of layers, and a residual connection or a branch is not one");
     }
   }
@@ -555,7 +628,7 @@ void reader::step(const onnx::NodeProto& n, current& c) {
 
   if (op == "Identity" || op == "Dropout") {
     if (op == "Dropout") unused_outputs(n, 1);
-    if (op == "Dropout" && n.input_size() > 2 && !n.input(2).empty() && value_of(n.input(2), n).values.at(0) != 0) {
+    if (op == "Dropout" && n.input_size() > 2 && !input(n, 2).empty() && first_value(value_of(input(n, 2), n), n, "training_mode") != 0) {
       fail(n, "training_mode is on: export the model in eval() mode");
     }
   } else if (op == "Relu" || op == "Sigmoid" || op == "Tanh") {
@@ -570,13 +643,13 @@ void reader::step(const onnx::NodeProto& n, current& c) {
     const long rank = static_cast<long>(c.dims.size());
     if (axis < 0) axis += rank;
     const bool last = axis == rank - 1 || (opset_ < 13 && c.dims.size() == 2 && axis == 1);
-    if (!last || c.tags[static_cast<std::size_t>(rank - 1)] != 's') fail(n, "a softmax over axis " + std::to_string(attr_int(n, "axis", 0)) + " of " + list_text(c.dims) + ": nerve's Softmax is over the last axis");
+    if (!last || rank == 0 || c.tags[static_cast<std::size_t>(rank - 1)] != 's') fail(n, "a softmax over axis " + std::to_string(attr_int(n, "axis", 0)) + " of " + list_text(c.dims) + ": nerve's Softmax is over the last axis");
     emit(n, "nerve::Softmax");
   } else if (op == "Gemm") {
     only_attributes(n, {"alpha", "beta", "transA", "transB"});
     if (attr_int(n, "transA", 0) != 0) fail(n, "transA 1");
     if (c.dims.size() != 2 || c.tags != "bs") fail(n, "a Gemm on " + list_text(c.dims) + "; it takes (batch, features)");
-    const tensor_value& b = value_of(n.input(1), n);
+    const tensor_value& b = value_of(input(n, 1), n);
     if (b.dims.size() != 2) fail(n, "a weight of shape " + list_text(b.dims));
     const bool t = attr_int(n, "transB", 0) != 0;
     const long k = t ? b.dims[1] : b.dims[0], units = t ? b.dims[0] : b.dims[1];
@@ -586,9 +659,9 @@ void reader::step(const onnx::NodeProto& n, current& c) {
       for (long j = 0; j < units; ++j)
         w_kn[static_cast<std::size_t>(i * units + j)] = alpha * b.values[static_cast<std::size_t>(t ? j * k + i : i * units + j)];
     std::vector<double> bias;
-    const bool has_bias = n.input_size() > 2 && !n.input(2).empty();
+    const bool has_bias = n.input_size() > 2 && !input(n, 2).empty();
     if (has_bias) {
-      const tensor_value& cv = value_of(n.input(2), n);
+      const tensor_value& cv = value_of(input(n, 2), n);
       if (product(cv.dims) == units) bias = cv.values;
       else if (cv.values.size() == 1) bias.assign(static_cast<std::size_t>(units), cv.values[0]);
       else fail(n, "a C of shape " + list_text(cv.dims) + ": nerve takes a bias of " + std::to_string(units));
@@ -597,8 +670,8 @@ void reader::step(const onnx::NodeProto& n, current& c) {
     dense(n, c, std::move(w_kn), k, units, std::move(bias), has_bias);
   } else if (op == "MatMul") {
     only_attributes(n, {});
-    const tensor_value& b = value_of(n.input(1), n);
-    if (n.input(0) != c.tensor || b.dims.size() != 2) fail(n, "a MatMul that is not (input) x (a constant matrix)");
+    const tensor_value& b = value_of(input(n, 1), n);
+    if (input(n, 0) != c.tensor || b.dims.size() != 2) fail(n, "a MatMul that is not (input) x (a constant matrix)");
     const long k = b.dims[0], units = b.dims[1];
     std::vector<double> bias;
     bool has_bias = false;
@@ -606,14 +679,14 @@ void reader::step(const onnx::NodeProto& n, current& c) {
     const auto users = consumers(next);
     if (users.size() == 1 && g_.node(users[0]).op_type() == "Add" && next != output_name_) {
       const auto& add = g_.node(users[0]);
-      const std::string other = add.input(0) == next ? add.input(1) : add.input(0);
+      const std::string other = input(add, 0) == next ? input(add, 1) : input(add, 0);
       if (is_constant(other)) {
         const tensor_value& bv = value_of(other, add);
         if (product(bv.dims) != units) fail(add, "adds a constant of shape " + list_text(bv.dims) + " to a product of " + std::to_string(units) + " features");
         bias = bv.values;
         has_bias = true;
         visited_[static_cast<std::size_t>(users[0])] = true;
-        next = add.output(0);
+        next = output(add, 0);
       }
     }
     dense(n, c, b.values, k, units, std::move(bias), has_bias);
@@ -626,12 +699,12 @@ void reader::step(const onnx::NodeProto& n, current& c) {
     only_attributes(n, {"mode", "pads", "value"});
     if (attr_string(n, "mode", "constant") != "constant") fail(n, "mode " + attr_string(n, "mode", "") + ": only zero padding is read");
     std::vector<long> pads = attr_ints(n, "pads", {});
-    if (n.input_size() > 1 && !n.input(1).empty()) {
-      const auto& pv = value_of(n.input(1), n).values;
-      pads.assign(pv.begin(), pv.end());
+    if (n.input_size() > 1 && !input(n, 1).empty()) {
+      pads = to_longs(value_of(input(n, 1), n).values, n, "a pad");
     }
+    check_range(pads, 0, n, "pads");
     double fill = attr_float(n, "value", 0.0f);
-    if (n.input_size() > 2 && !n.input(2).empty()) fill = value_of(n.input(2), n).values.at(0);
+    if (n.input_size() > 2 && !input(n, 2).empty()) fill = first_value(value_of(input(n, 2), n), n, "the padding value");
     if (fill != 0) fail(n, "padding with " + std::to_string(fill) + ": only zero padding is read");
     if (c.dims.size() != 4 || pads.size() != 8 || pads[0] || pads[1] || pads[4] || pads[5]) {
       fail(n, "pads " + list_text(pads) + " on " + list_text(c.dims) + ": only the height and width of an image are padded");
@@ -647,7 +720,7 @@ void reader::step(const onnx::NodeProto& n, current& c) {
     data_dims_[next] = c.dims;
     if (following.op_type() == "Conv") conv(following, c, extra);
     else pool(following, c, extra);
-    next = following.output(0);
+    next = output(following, 0);
   } else if (op == "GlobalAveragePool") {
     only_attributes(n, {});
     if (c.dims.size() != 4 || c.tags != "bsss") fail(n, "on " + list_text(c.dims) + "; it takes (batch, channels, height, width)");
@@ -658,9 +731,8 @@ void reader::step(const onnx::NodeProto& n, current& c) {
     // x.mean((2, 3)) on an image: GlobalAvgPool (keepdims 1 leaves (C, 1, 1), as GlobalAveragePool).
     only_attributes(n, {"axes", "keepdims", "noop_with_empty_axes"});
     std::vector<long> axes = attr_ints(n, "axes", {});
-    if (n.input_size() > 1 && !n.input(1).empty()) {
-      const auto& av = value_of(n.input(1), n).values;
-      axes.assign(av.begin(), av.end());
+    if (n.input_size() > 1 && !input(n, 1).empty()) {
+      axes = to_longs(value_of(input(n, 1), n).values, n, "an axis");
     }
     for (auto& a : axes) a = a < 0 ? a + static_cast<long>(c.dims.size()) : a;
     std::sort(axes.begin(), axes.end());
@@ -679,6 +751,7 @@ void reader::step(const onnx::NodeProto& n, current& c) {
   } else if (op == "Flatten") {
     only_attributes(n, {"axis"});
     const long axis = attr_int(n, "axis", 1);
+    if (axis > static_cast<long>(c.dims.size())) fail(n, "axis " + std::to_string(axis) + " of " + list_text(c.dims));
     for (long a = 0; a < axis; ++a) {
       if (c.tags[static_cast<std::size_t>(a)] == 's' && c.dims[static_cast<std::size_t>(a)] != 1) fail(n, "axis " + std::to_string(axis) + " flattens the sample's own axes into the batch");
     }
@@ -688,15 +761,16 @@ void reader::step(const onnx::NodeProto& n, current& c) {
     flatten_to(n, c);
   } else if (op == "Reshape") {
     only_attributes(n, {"allowzero"});
-    const auto& target = value_of(n.input(1), n).values;
+    const auto& target = value_of(input(n, 1), n).values;
     const long total = product(c.dims);
     std::vector<long> shape;
     long known = 1, infer = -1;
     for (std::size_t i = 0; i < target.size(); ++i) {
-      long d = static_cast<long>(target[i]);
+      long d = to_long(target[i], n, "a dimension");
+      if (d < -1 || d > max_dim) fail(n, "a reshape to a dimension of " + std::to_string(d));
       if (d == 0) d = i < c.dims.size() ? c.dims[i] : 0;
       if (d == -1) infer = static_cast<long>(i);
-      else known *= d;
+      else known = product({known, d});
       shape.push_back(d);
     }
     if (infer >= 0) shape[static_cast<std::size_t>(infer)] = known ? total / known : 0;
@@ -706,9 +780,8 @@ void reader::step(const onnx::NodeProto& n, current& c) {
     flatten_to(n, c);
   } else if (op == "Squeeze" || op == "Unsqueeze") {
     std::vector<long> axes = attr_ints(n, "axes", {});
-    if (n.input_size() > 1 && !n.input(1).empty()) {
-      const auto& av = value_of(n.input(1), n).values;
-      axes.assign(av.begin(), av.end());
+    if (n.input_size() > 1 && !input(n, 1).empty()) {
+      axes = to_longs(value_of(input(n, 1), n).values, n, "an axis");
     }
     if (op == "Unsqueeze") fail(n, "an Unsqueeze of the data: nerve-codegen reads it only in shape glue");
     if (axes.empty()) fail(n, "a Squeeze without axes");
@@ -716,7 +789,7 @@ void reader::step(const onnx::NodeProto& n, current& c) {
     for (auto& a : axes) a = a < 0 ? a + rank : a;
     std::sort(axes.rbegin(), axes.rend());
     for (const long a : axes) {
-      if (a < 0 || a >= rank || c.dims[static_cast<std::size_t>(a)] != 1) fail(n, "squeezes axis " + std::to_string(a) + " of " + list_text(c.dims));
+      if (a < 0 || a >= static_cast<long>(c.dims.size()) || c.dims[static_cast<std::size_t>(a)] != 1) fail(n, "squeezes axis " + std::to_string(a) + " of " + list_text(c.dims));
       if (c.tags[static_cast<std::size_t>(a)] == 's') fail(n, "squeezes an axis of the sample (of " + list_text(c.dims) + ")");
       c.dims.erase(c.dims.begin() + a);
       c.tags.erase(c.tags.begin() + a);
@@ -724,6 +797,11 @@ void reader::step(const onnx::NodeProto& n, current& c) {
   } else if (op == "Transpose") {
     only_attributes(n, {"perm"});
     const auto perm = attr_ints(n, "perm", {});
+    std::vector<long> sorted = perm;
+    std::sort(sorted.begin(), sorted.end());
+    for (std::size_t i = 0; i < sorted.size(); ++i) {
+      if (sorted[i] != static_cast<long>(i)) fail(n, "perm " + list_text(perm) + " is not a permutation of the axes");
+    }
     if (perm.size() != c.dims.size()) fail(n, "perm " + list_text(perm) + " on " + list_text(c.dims));
     current t = c;
     for (std::size_t i = 0; i < perm.size(); ++i) {
@@ -749,9 +827,9 @@ void reader::step(const onnx::NodeProto& n, current& c) {
   } else if (op == "Gather") {
     only_attributes(n, {"axis"});
     long axis = attr_int(n, "axis", 0);
-    if (n.input(1) == c.tensor) {
+    if (input(n, 1) == c.tensor) {
       // A table looked up by the input's ids: an Embedding.
-      const tensor_value& table = value_of(n.input(0), n);
+      const tensor_value& table = value_of(input(n, 0), n);
       if (axis != 0 || table.dims.size() != 2) fail(n, "a Gather from a table of shape " + list_text(table.dims) + " along axis " + std::to_string(axis));
       if (sample.size() != 1) fail(n, "an embedding of ids of sample shape " + list_text(sample) + "; nerve's Embedding takes (steps)");
       emit(n, "nerve::Embedding<" + std::to_string(table.dims[0]) + ", " + std::to_string(table.dims[1]) + ">",
@@ -759,12 +837,12 @@ void reader::step(const onnx::NodeProto& n, current& c) {
       c.dims.push_back(table.dims[1]);
       c.tags.push_back('s');
     } else {
-      const tensor_value& index = value_of(n.input(1), n);
+      const tensor_value& index = value_of(input(n, 1), n);
       const long rank = static_cast<long>(c.dims.size());
       if (axis < 0) axis += rank;
       if (!index.dims.empty() || axis < 0 || axis >= rank) fail(n, "a Gather of " + list_text(index.dims) + " indices along axis " + std::to_string(axis) + " of " + list_text(c.dims));
       const long size = c.dims[static_cast<std::size_t>(axis)];
-      long k = static_cast<long>(index.values.at(0));
+      long k = to_long(first_value(index, n, "the index"), n, "index");
       if (k < 0) k += size;
       const char tag = c.tags[static_cast<std::size_t>(axis)];
       if (tag != 's') {
@@ -791,7 +869,7 @@ void reader::step(const onnx::NodeProto& n, current& c) {
     std::vector<array> arrays;
     const char* names[] = {"weight", "bias", "running_mean", "running_var"};
     for (int i = 0; i < 4; ++i) {
-      const tensor_value& v = value_of(n.input(i + 1), n);
+      const tensor_value& v = value_of(input(n, i + 1), n);
       if (product(v.dims) != C) fail(n, std::string(names[i]) + " of shape " + list_text(v.dims) + " for " + std::to_string(C) + " channels");
       arrays.push_back({names[i], {std::size_t(C)}, v.values});
     }
@@ -802,14 +880,16 @@ void reader::step(const onnx::NodeProto& n, current& c) {
     const long rank = static_cast<long>(c.dims.size());
     long axis = attr_int(n, "axis", -1);
     if (axis < 0) axis += rank;
+    if (axis < 0 || axis >= rank) fail(n, "axis " + std::to_string(attr_int(n, "axis", -1)) + " of " + list_text(c.dims));
     const long axes = rank - axis;
     for (long a = axis; a < rank; ++a) {
       if (c.tags[static_cast<std::size_t>(a)] != 's') fail(n, "normalises over a batch axis");
     }
     std::vector<long> shape(c.dims.begin() + axis, c.dims.end());
     std::vector<std::size_t> ushape(shape.begin(), shape.end());
-    std::vector<array> arrays{{"weight", ushape, value_of(n.input(1), n).values}};
-    if (n.input_size() > 2 && !n.input(2).empty()) arrays.push_back({"bias", ushape, value_of(n.input(2), n).values});
+    std::vector<array> arrays{{"weight", ushape, value_of(input(n, 1), n).values}};
+    if (static_cast<long>(arrays[0].values.size()) != product(shape)) fail(n, "weight of " + std::to_string(arrays[0].values.size()) + " values for a normalised shape " + list_text(shape));
+    if (n.input_size() > 2 && !input(n, 2).empty()) arrays.push_back({"bias", ushape, value_of(input(n, 2), n).values});
     else arrays.push_back({"bias", ushape, std::vector<double>(static_cast<std::size_t>(product(shape)), 0.0)});
     for (const auto& a : arrays) {
       if (static_cast<long>(a.values.size()) != product(shape)) fail(n, a.name + " of " + std::to_string(a.values.size()) + " values for a normalised shape " + list_text(shape));
@@ -818,6 +898,7 @@ void reader::step(const onnx::NodeProto& n, current& c) {
   } else {
     unknown_op(n);
   }
+  if (next.empty()) fail(n, "has no output");
   c.tensor = next;
   data_dims_[c.tensor] = c.dims;
 }
@@ -866,9 +947,13 @@ model reader::read() {
       c.tags += 'b';
       continue;
     }
+    if (dim.dim_value() < 1 || dim.dim_value() > max_dim) {
+      fail("input '" + in.name() + "' has the size " + std::to_string(dim.dim_value()) + " at axis " + std::to_string(d) + " (not in [1, 2^31])");
+    }
     c.dims.push_back(static_cast<long>(dim.dim_value()));
     c.tags += 's';
   }
+  if (product(c.dims) > max_elements) fail("input '" + in.name() + "' of shape " + list_text(c.dims) + " has more than 2^31 elements");
   // The batch: the first axis, or, for (steps, batch, features) inputs of a sequence-first
   // recurrent model, the second. It must be 1 (or dynamic): the network is per sample.
   if (rank >= 2 && c.tags.find('b') == std::string::npos) {
@@ -901,6 +986,8 @@ model reader::read() {
   const onnx::NodeProto* last = nullptr;
   while (c.tensor != output_name_) {
     const int i = only_consumer(c.tensor, last);
+    // A node met again: the chain goes round in a cycle and would never reach the output.
+    if (visited_[static_cast<std::size_t>(i)]) fail(g_.node(i), "is reached twice: the graph has a cycle");
     visited_[static_cast<std::size_t>(i)] = true;
     last = &g_.node(i);
     step(*last, c);
@@ -917,7 +1004,7 @@ model reader::read() {
     long declared = 1;
     bool all_fixed = true;
     for (const auto& d : ot.shape().dim()) {
-      if (d.has_dim_value()) declared *= static_cast<long>(d.dim_value());
+      if (d.has_dim_value()) declared = product({declared, static_cast<long>(d.dim_value())});
       else all_fixed = false;
     }
     if (all_fixed && declared != product(c.sample())) {
