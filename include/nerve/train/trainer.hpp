@@ -40,6 +40,7 @@
 #include "nerve/loss/loss.hpp"           // nerve::loss_input, loss_fusion
 #include "nerve/train/csv_log.hpp"       // nerve::CsvLog
 #include "nerve/train/dataset.hpp"       // nerve::TrainingData, LabelledData, RegressionData, DataView
+#include "nerve/train/finite_check.hpp"  // nerve::non_finite_error, detail::finite_check
 #include "nerve/train/metrics.hpp"       // nerve::EpochSummary, RunningMean, Accuracy, argmax
 #include "nerve/train/progress.hpp"      // nerve::Progress
 #include "nerve/network/context.hpp"     // nerve::uses_gradient_sinks, write_sinks
@@ -211,6 +212,13 @@ class Trainer {
   // clipping is on: it is one more pass over every gradient).
   double last_gradient_norm() const noexcept { return gradient_norm_; }
 
+  // NaN and infinity detection: on, every step (step, separate_step, fused_step) is followed by
+  // a scan of what it made (train/finite_check.hpp) and throws non_finite_error naming the first
+  // entry whose input, output, loss, gradient or updated parameter is not finite, and the step.
+  // Off (the default) it costs one test of a bool per step and no pass over anything.
+  void check_finite(bool on) noexcept { check_finite_ = on; }
+  bool checks_finite() const noexcept { return check_finite_; }
+
   // Truncated backpropagation through time: with carry_state(true), each step's recurrent layers
   // start from the state the previous step ended in (row b of a batch continues stream b), so a
   // long stream is trained window by window with its context kept; gradients stop at the window's
@@ -227,8 +235,12 @@ class Trainer {
   // apply_gradients(); or the optimizer's step applied in the backward kernels.
   T separate_step(const T* X, std::size_t ldx, const target_type* targets) {
     const T loss = compute_gradients(X, ldx, targets);
+    // Checked before clipping, which spreads one NaN gradient to every array (as PyTorch's does).
+    std::optional<NonFinite> found;
+    if (check_finite_) found = finite_check<false>::in_pass(ws_, X, ldx, loss, grads_);
     clip();
     apply_gradients();
+    if (check_finite_) throw_if_non_finite<false>(std::move(found));
     return loss;
   }
   T separate_step(const T* X, const target_type* targets) {
@@ -249,6 +261,9 @@ class Trainer {
       }(), ...);
     }(std::make_index_sequence<entry_count>{});
     ++steps_;
+    if (check_finite_) {
+      throw_if_non_finite<true>(finite_check<true>::in_pass(ws_, X, ldx, loss, grads_));
+    }
     return loss;
   }
   T fused_step(const T* X, const target_type* targets)
@@ -586,6 +601,18 @@ class Trainer {
 
   random_source source() const noexcept { return {net_.seed(), 0, steps_}; }
 
+  // The end of a checked step (check_finite_ on): found, what its passes made, else the updated
+  // parameters, reported.
+  template <bool Fused>
+  using finite_check = detail::finite_check<Net, pass, batch, Fused>;
+  template <bool Fused>
+  void throw_if_non_finite(std::optional<NonFinite> found) {
+    if (!found) found = finite_check<Fused>::in_parameters(net_);
+    if (!found) return;
+    found->step = steps_;
+    throw non_finite_error(std::move(*found));
+  }
+
   // Scales the gradients to the clipping norm (when set and exceeded); records their norm.
   void clip() {
     if (clip_norm_ <= 0) return;  // off: no pass over the gradients
@@ -613,6 +640,7 @@ class Trainer {
   double clip_norm_ = 0;
   double gradient_norm_ = 0;
   bool carry_ = false;
+  bool check_finite_ = false;
   typename Net::parameter_tuple grads_;
   typename detail::optimizer_states<Opt, T, typename Net::parameter_tuple>::type states_;
   typename pass::workspace ws_;
