@@ -1,7 +1,10 @@
 // codegen/checkpoint_reader.cpp: see checkpoint_reader.hpp.
 #include "checkpoint_reader.hpp"
 
+#include <charconv>
+#include <cmath>
 #include <cstddef>
+#include <system_error>
 #include <map>
 #include <regex>
 #include <string>
@@ -57,10 +60,42 @@ std::string conv_type(const std::string& args) {
   return out + ">";
 }
 
+// A dimension of the architecture or the shape signature: digits only, at least 1, and small
+// enough for a network (the file is outside data: no exception of std::stoul may escape).
+std::size_t dimension(const std::string& path, const std::string& text, const std::string& where) {
+  std::size_t i = text.find_first_not_of(' ');
+  const std::size_t end = text.find_last_not_of(' ');
+  std::size_t value = 0;
+  const char* first = i == std::string::npos ? text.data() + text.size() : text.data() + i;
+  const char* last = end == std::string::npos ? first : text.data() + end + 1;
+  const auto r = std::from_chars(first, last, value);
+  constexpr std::size_t largest = std::size_t{1} << 31;
+  if (first == last || r.ec != std::errc{} || r.ptr != last || value == 0 || value > largest) {
+    throw codegen_error(path + ": " + where + ": \"" + text + "\" is not a size (a whole number from 1 to 2^31)");
+  }
+  return value;
+}
+
+// The numbers of a name's arguments ("0.2, 0.001"), each a finite number.
+bool finite_numbers(const std::string& args) {
+  for (const auto& part : split(args, ",")) {
+    const std::size_t i = part.find_first_not_of(' ');
+    if (i == std::string::npos) return false;
+    double v = 0;
+    const auto r = std::from_chars(part.data() + i, part.data() + part.size(), v);
+    if (r.ec != std::errc{} || r.ptr != part.data() + part.size() || !std::isfinite(v)) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string type_of_layer_name(const std::string& full, std::string& given_name) {
-  static const std::regex named(R"re(^(.*) as "([^"]*)"$)re");
+  // A layer's name is short; a long one is not nerve's (and std::regex recurses per character).
+  if (full.size() > 256) {
+    throw codegen_error("a layer name of " + std::to_string(full.size()) + " characters is not one of nerve's layers");
+  }
+  static const std::regex named(R"re(^(.*) as "([A-Za-z0-9_.-]+)"$)re");
   std::smatch m;
   std::string name = full;
   given_name.clear();
@@ -75,7 +110,9 @@ std::string type_of_layer_name(const std::string& full, std::string& given_name)
   static const std::regex recurrent(R"(^(LSTM|GRU|SimpleRNN)<(\d+)(, LastStep)?>$)");
   static const std::regex pool(R"(^(MaxPool|AvgPool)<(.*)>$)");
   static const std::regex conv(R"(^Conv2D<(\d+, \d+x\d+.*)>$)");
-  if (std::regex_match(name, m, plain) || std::regex_match(name, m, numeric)) {
+  if (std::regex_match(name, m, numeric) && !finite_numbers(m[2].str())) {
+    type.clear();  // "LeakyReLU<1e999>": not a name nerve writes
+  } else if (std::regex_match(name, m, plain) || std::regex_match(name, m, numeric)) {
     const bool templated = m[1] == "BatchNorm" || m[1] == "LayerNorm";  // all arguments defaulted
     type = "nerve::" + m[1].str() + (m.size() > 2 && m[2].matched ? "<" + m[2].str() + ">" : templated ? "<>" : "");
   } else if (std::regex_match(name, m, dense)) {
@@ -118,8 +155,9 @@ model read_checkpoint(const std::string& path) {
   if (!std::regex_match(entries[0], m, input)) {
     throw codegen_error(path + ": the architecture does not start with Input<...>: \"" + entries[0] + "\"");
   }
-  for (const auto& d : split(m[1].str(), ", ")) out.input.push_back(std::stoul(d));
+  for (const auto& d : split(m[1].str(), ",")) out.input.push_back(dimension(path, d, "the architecture's Input"));
 
+  if (entries.size() < 2) throw codegen_error(path + ": the architecture has no layer after Input");
   std::map<std::string, std::size_t> module_entry;  // "3" or a given name -> entry index
   for (std::size_t i = 1; i < entries.size(); ++i) {
     std::string given;
@@ -152,7 +190,7 @@ model read_checkpoint(const std::string& path) {
   static const std::regex signature(R"(output \(([\d, ]+)\))");
   if (c.metadata.count("shape_signature") && std::regex_search(c.metadata.at("shape_signature"), m, signature)) {
     for (const auto& d : split(m[1].str(), ",")) {
-      if (d.find_first_not_of(' ') != std::string::npos) out.output.push_back(std::stoul(d));
+      if (d.find_first_not_of(' ') != std::string::npos) out.output.push_back(dimension(path, d, "the shape signature's output"));
     }
   }
   out.notes.push_back("The input and output are laid out as nerve's (and PyTorch's): images (channels, "

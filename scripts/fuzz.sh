@@ -48,13 +48,6 @@ targets=("$@")
 if ((${#targets[@]} == 0)); then
   # The targets this configuration builds (fuzz_onnx only where libonnx-dev is installed).
   read -r -a targets <<<"$(sed -n 's/^-- nerve fuzz targets: //p' "$build/configure.log" | tr ';' ' ')"
-  # Not codegen_checkpoint until nerve-codegen's checkpoint reader stops letting std::stoul's
-  # exceptions out on a malformed architecture (its inputs wait in tests/fuzz/pending/; see
-  # docs/fuzzing.md): run it by name meanwhile, scripts/fuzz.sh 60 codegen_checkpoint.
-  for i in "${!targets[@]}"; do
-    if [[ "${targets[$i]}" == codegen_checkpoint ]]; then unset 'targets[i]'; fi
-  done
-  targets=("${targets[@]}")
 fi
 cmake --build "$build" -j "$jobs" --target "${targets[@]/#/fuzz_}"
 
