@@ -30,6 +30,7 @@
 #include "nerve/autodiff/derivative.hpp"
 #include "nerve/autodiff/vjp.hpp"
 #include "nerve/build_check.hpp"
+#include "nerve/denormals.hpp"
 #include "nerve/eval/assign.hpp"
 #include "nerve/eval/evaluate.hpp"
 #include "nerve/eval/lanes.hpp"

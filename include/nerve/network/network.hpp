@@ -340,7 +340,7 @@ class BasicNetwork
   // ws.parameter_gradients receives dL/dparameters as well.
   template <std::size_t B>
   TensorView<const T, decltype(concat(Shape<B>{}, input_shape_t{}))> input_gradient(
-      const T* X, const T* dY, GradientWorkspace<B>& ws) const {
+      const T* X, const T* dY, GradientWorkspace<B>& ws) const noexcept {
     using P = detail::network_pass<types, B, mode::inference, true>;
     P::forward(params_, state_, X, input_shape_t::size, ws.rows, {seed_, 0, 0});
     T* dy = P::grad_buffer(ws.rows);
@@ -357,7 +357,7 @@ class BasicNetwork
   template <class S>
   TensorView<const T, batch_input_t> input_gradient(const Tensor<T, input_shape_t, S>& x,
                                                     const Tensor<T, output_shape_t>& dy,
-                                                    GradientWorkspace<1>& ws) const {
+                                                    GradientWorkspace<1>& ws) const noexcept {
     return input_gradient<1>(x.data(), dy.data(), ws);
   }
 
