@@ -1,10 +1,16 @@
 // Batch-1 inference allocates nothing on the heap after construction, and neither does a
-// training step after the trainer is built: operator new is counted while they run.
+// training step after the trainer is built: operator new is counted while they run. Nor do they
+// take a lock: pthread's lock functions, which std::mutex, std::shared_mutex and the C library's
+// locks go through, are counted in the same windows. And the calls of an inference loop are
+// noexcept in their signatures.
 #include <catch2/catch.hpp>
 
 #include <nerve/nerve.hpp>
 
 #include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <utility>
 #include <cmath>
 #include <vector>
 #include <cstdlib>
@@ -13,6 +19,7 @@
 namespace {
 std::atomic<std::size_t> allocations{0};
 std::atomic<bool> counting{false};
+std::atomic<std::size_t> locks{0};
 }  // namespace
 
 // g++ 12 sees std::vector's sized delete inlined down to free() and calls it a mismatch with
@@ -38,6 +45,58 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 
+// Replaces pthread's lock functions to count calls while enabled, forwarding to the C library's.
+// Interposing works on glibc, where a definition in the executable comes before libc's; not under
+// ThreadSanitizer, whose runtime defines these functions itself (there locks_counted is false).
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define NERVE_TEST_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define NERVE_TEST_TSAN 1
+#endif
+#if defined(__GLIBC__) && !defined(NERVE_TEST_TSAN)
+#include <dlfcn.h>    // dlsym, RTLD_NEXT
+#include <pthread.h>
+constexpr bool locks_counted = true;
+namespace {
+// The C library's function of that name, found at the first call (a plain atomic: a
+// function-local static's guard could itself lock).
+template <class F>
+F next_definition(std::atomic<F>& cache, const char* name) noexcept {
+  F f = cache.load(std::memory_order_acquire);
+  if (f == nullptr) {
+    f = reinterpret_cast<F>(dlsym(RTLD_NEXT, name));
+    cache.store(f, std::memory_order_release);
+  }
+  return f;
+}
+std::atomic<int (*)(pthread_mutex_t*)> libc_mutex_lock{nullptr}, libc_mutex_trylock{nullptr};
+std::atomic<int (*)(pthread_rwlock_t*)> libc_rdlock{nullptr}, libc_wrlock{nullptr};
+}  // namespace
+extern "C" {
+int pthread_mutex_lock(pthread_mutex_t* m) noexcept {
+  if (counting) ++locks;
+  return next_definition(libc_mutex_lock, "pthread_mutex_lock")(m);
+}
+int pthread_mutex_trylock(pthread_mutex_t* m) noexcept {
+  if (counting) ++locks;
+  return next_definition(libc_mutex_trylock, "pthread_mutex_trylock")(m);
+}
+int pthread_rwlock_rdlock(pthread_rwlock_t* l) noexcept {
+  if (counting) ++locks;
+  return next_definition(libc_rdlock, "pthread_rwlock_rdlock")(l);
+}
+int pthread_rwlock_wrlock(pthread_rwlock_t* l) noexcept {
+  if (counting) ++locks;
+  return next_definition(libc_wrlock, "pthread_rwlock_wrlock")(l);
+}
+}
+#else
+constexpr bool locks_counted = false;
+#endif
+
 using namespace nerve;
 
 TEST_CASE("no allocation: batch-1 inference after construction", "[allocation]") {
@@ -53,11 +112,13 @@ TEST_CASE("no allocation: batch-1 inference after construction", "[allocation]")
   REQUIRE(allocations == 1);
 
   allocations = 0;
+  locks = 0;
   counting = true;
   float sum = 0;
   for (int i = 0; i < 100; ++i) sum += net(x)(3);
   counting = false;
   CHECK(allocations == 0);
+  CHECK(locks == 0);
   CHECK(sum > 0);
 }
 
@@ -69,10 +130,12 @@ TEST_CASE("no allocation: a training step after the trainer is built", "[allocat
   const std::uint32_t labels[8] = {0, 1, 2, 0, 1, 2, 0, 1};
   trainer.step(X.data(), labels);
   allocations = 0;
+  locks = 0;
   counting = true;
   for (int i = 0; i < 10; ++i) trainer.step(X.data(), labels);
   counting = false;
   CHECK(allocations == 0);
+  CHECK(locks == 0);
 }
 
 TEST_CASE("no allocation: a fused training step (the optimizer inside the backward kernels)",
@@ -86,6 +149,7 @@ TEST_CASE("no allocation: a fused training step (the optimizer inside the backwa
   const std::uint32_t label[1] = {2};
   sgd.step(x.data(), label);  // the momentum buffer appears at the first step, as PyTorch's does
   allocations = 0;
+  locks = 0;
   counting = true;
   for (int i = 0; i < 10; ++i) {
     sgd.step(x.data(), label);
@@ -93,6 +157,7 @@ TEST_CASE("no allocation: a fused training step (the optimizer inside the backwa
   }
   counting = false;
   CHECK(allocations == 0);
+  CHECK(locks == 0);
 }
 
 TEST_CASE("no allocation: const inference with a caller's workspace, batched inference and input gradients",
@@ -108,6 +173,7 @@ TEST_CASE("no allocation: const inference with a caller's workspace, batched inf
   X.fill(-0.5f);
   std::vector<float> dY(8 * 6, 1.0f);
   allocations = 0;
+  locks = 0;
   counting = true;
   float sum = 0;
   for (int i = 0; i < 10; ++i) {
@@ -117,6 +183,7 @@ TEST_CASE("no allocation: const inference with a caller's workspace, batched inf
   }
   counting = false;
   CHECK(allocations == 0);
+  CHECK(locks == 0);
   CHECK(std::isfinite(sum));
 }
 
@@ -128,10 +195,12 @@ TEST_CASE("no allocation: a training step through layers with parameters of thei
   const std::uint32_t labels[4] = {0, 1, 2, 0};
   trainer.step(X.data(), labels);
   allocations = 0;
+  locks = 0;
   counting = true;
   for (int i = 0; i < 10; ++i) trainer.step(X.data(), labels);
   counting = false;
   CHECK(allocations == 0);
+  CHECK(locks == 0);
 }
 
 TEST_CASE("no allocation: a CNN (Conv2D, BatchNorm, MaxPool, AvgPool, GlobalAvgPool, Dropout) in inference and training",
@@ -146,6 +215,7 @@ TEST_CASE("no allocation: a CNN (Conv2D, BatchNorm, MaxPool, AvgPool, GlobalAvgP
   const std::uint32_t labels[4] = {0, 1, 2, 1};
   trainer.step(X.data(), labels);
   allocations = 0;
+  locks = 0;
   counting = true;
   float sum = 0;
   for (int i = 0; i < 10; ++i) {
@@ -154,6 +224,7 @@ TEST_CASE("no allocation: a CNN (Conv2D, BatchNorm, MaxPool, AvgPool, GlobalAvgP
   }
   counting = false;
   CHECK(allocations == 0);
+  CHECK(locks == 0);
   CHECK(std::isfinite(sum));
 }
 
@@ -169,6 +240,7 @@ TEST_CASE("no allocation: stateful stepping of a recurrent network, and its trai
   std::vector<std::uint32_t> labels(4 * 16, 5);
   trainer.step(X.data(), labels.data());
   allocations = 0;
+  locks = 0;
   counting = true;
   float sum = 0;
   float token = 7;
@@ -179,5 +251,82 @@ TEST_CASE("no allocation: stateful stepping of a recurrent network, and its trai
   for (int i = 0; i < 5; ++i) trainer.step(X.data(), labels.data());
   counting = false;
   CHECK(allocations == 0);
+  CHECK(locks == 0);
+  CHECK(std::isfinite(sum));
+}
+
+TEST_CASE("no lock: the counter sees a std::mutex", "[allocation][locks]") {
+  if (!locks_counted) {
+    WARN("locks are not counted in this build (not glibc, or ThreadSanitizer)");
+    return;
+  }
+  // Else every "CHECK(locks == 0)" here would prove nothing.
+  std::mutex m;
+  locks = 0;
+  counting = true;
+  { std::lock_guard<std::mutex> hold(m); }
+  counting = false;
+  CHECK(locks == 1);
+}
+
+TEST_CASE("no exception: the calls of an inference loop are noexcept, a training step is not",
+          "[allocation][noexcept]") {
+  using Mlp = Network<Input<20>, Dense<33>, Tanh, Affine, Dense<6>, Softmax>;
+  using LM = Network<Input<16>, Embedding<20, 8>, LSTM<12>, GRU<9>, Dense<20>, Softmax>;
+  const float* x = nullptr;
+  STATIC_REQUIRE(noexcept(std::declval<Mlp&>()(x)));
+  STATIC_REQUIRE(noexcept(std::declval<Mlp&>()(std::declval<const Mlp::input_type&>())));
+  STATIC_REQUIRE(noexcept(std::declval<Mlp&>().logits(x)));
+  STATIC_REQUIRE(noexcept(std::declval<const Mlp&>()(x, std::declval<Mlp::Workspace<1>&>())));
+  STATIC_REQUIRE(noexcept(std::declval<const Mlp&>()(std::declval<const Tensor<float, Shape<8, 20>>&>(),
+                                                     std::declval<Mlp::Workspace<8>&>())));
+  STATIC_REQUIRE(noexcept(std::declval<const Mlp&>().input_gradient<8>(
+      x, x, std::declval<Mlp::GradientWorkspace<8>&>())));
+  STATIC_REQUIRE(noexcept(std::declval<const LM&>().step(x, std::declval<LM::StepState&>())));
+  STATIC_REQUIRE(noexcept(std::declval<LM::StepState&>().reset()));
+  STATIC_REQUIRE(noexcept(FlushDenormals{}));
+  // A training step may allocate (SGD's momentum buffer, at its first step) and throws
+  // non_finite_error when check_finite is on.
+  using Training = Trainer<Mlp, CrossEntropy, SGD, Batch<1>>;
+  STATIC_REQUIRE_FALSE(
+      noexcept(std::declval<Training&>().step(x, std::declval<const std::uint32_t*>())));
+}
+
+TEST_CASE("no allocation: LayerNorm, SimpleRNN, GRU with LastStep, BCE, AdamW, Nesterov, logits, and a checked, clipped step",
+          "[allocation][recurrent]") {
+  using Tagger = Network<Input<6, 5>, LayerNorm<>, SimpleRNN<7>, GRU<8, LastStep>, Dense<1>, Sigmoid>;
+  using Mlp = Network<Input<20>, Dense<33>, Tanh, Affine, Dense<6>, Softmax>;
+  Tagger tagger{Seed{4}};
+  Mlp mlp{Seed{5}};
+  Tagger::StepState state;
+  Tagger::Workspace<8> eight;
+  Trainer<Tagger, BCE, SGD, Batch<8>> nesterov(tagger, SGD{.learning_rate = 0.1, .momentum = 0.9, .nesterov = true});
+  Trainer<Tagger, BCE, AdamW, Batch<8>> adamw(tagger);
+  Trainer<Mlp, CrossEntropy, Adam, Batch<8>> checked(mlp);
+  checked.check_finite(true);  // the scan allocates nothing when everything is finite
+  checked.clip_gradients(0.5);
+  std::vector<float> x(8 * 30);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.3f * static_cast<float>(i));
+  Tensor<float, Shape<8, 6, 5>> X;
+  for (std::size_t i = 0; i < X.size; ++i) X.data()[i] = x[i];
+  const std::vector<float> targets = {1, 0, 1, 1, 0, 0, 1, 0};
+  const std::uint32_t labels[8] = {0, 1, 2, 3, 4, 5, 0, 1};
+  nesterov.step(x.data(), targets.data());  // the momentum buffer appears at the first step
+  allocations = 0;
+  locks = 0;
+  counting = true;
+  float sum = 0;
+  for (int i = 0; i < 10; ++i) {
+    sum += static_cast<const Tagger&>(tagger).step(x.data() + 5 * i, state)(0);
+    sum += static_cast<const Tagger&>(tagger)(X, eight)(3, 0);
+    sum += mlp.logits(x.data())(2);
+    sum += nesterov.step(x.data(), targets.data());
+    sum += adamw.step(x.data(), targets.data());
+    sum += checked.step(x.data(), labels);
+  }
+  state.reset();
+  counting = false;
+  CHECK(allocations == 0);
+  CHECK(locks == 0);
   CHECK(std::isfinite(sum));
 }
