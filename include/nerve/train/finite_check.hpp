@@ -67,7 +67,8 @@ struct NonFinite {
 class non_finite_error : public std::runtime_error {
  public:
   explicit non_finite_error(NonFinite report)
-      : std::runtime_error("Trainer::check_finite: " + report.message()), report_(std::move(report)) {}
+      : std::runtime_error("Trainer::check_finite: " + report.message()),
+        report_(std::move(report)) {}
   const NonFinite& report() const noexcept { return report_; }
 
  private:
@@ -129,9 +130,9 @@ std::optional<std::size_t> first_non_finite(const T* rows, std::size_t count, st
   return std::nullopt;
 }
 
-// The scan of one step of Pass (a network_pass over B rows, in training) of network Net. Fused: the step
-// updated the layers that take gradient sinks in their backward kernels, so their gradient arrays
-// are stale and only their updated parameters tell.
+// The scan of one step of Pass (a network_pass over B rows, in training) of network Net. Fused:
+// the step updated the layers that take gradient sinks in their backward kernels, so their
+// gradient arrays are stale and only their updated parameters tell.
 template <class Net, class Pass, std::size_t B, bool Fused>
 struct finite_check {
   using T = typename Net::value_type;
@@ -190,18 +191,19 @@ struct finite_check {
       constexpr std::size_t n = Pass::template out_shape<g>::size;
       constexpr std::size_t ld = Pass::template ld_out<g>;
       const T* y = ws.rows[g + 1];
+      const T* z = nullptr;
+      if constexpr (Pass::template keeps_z<g>) z = ws.at(Pass::offsets.z[g]);
       std::optional<std::size_t> i;
-      if constexpr (Pass::template keeps_z<g>) i = first_non_finite(ws.at(Pass::offsets.z[g]), B, n, ld);
+      if (z) i = first_non_finite(z, B, n, ld);
       if (!i) i = first_non_finite(y, B, n, ld);
       if (!i) return std::nullopt;
-      NonFinite r = report<group.head>(non_finite_in::output, "", *i, y[*i / n * ld + *i % n]);
-      if constexpr (Pass::template keeps_z<g>) {
-        const T z = ws.at(Pass::offsets.z[g])[*i / n * ld + *i % n];
-        if (!finite_bits(z)) r.value = static_cast<double>(z);
-      }
+      const std::size_t at = *i / n * ld + *i % n;
+      NonFinite r = report<group.head>(non_finite_in::output, "", *i, y[at]);
+      if (z && !finite_bits(z[at])) r.value = static_cast<double>(z[at]);
       if constexpr (group.kind == fusion_role::contraction && group.last > group.head) {
         [&]<std::size_t... a>(std::index_sequence<a...>) {
-          ((r.fused_with += (a ? " + " : "") + Net::template entry<group.head + 1 + a>::name()), ...);
+          ((r.fused_with += (a ? " + " : "") + Net::template entry<group.head + 1 + a>::name()),
+           ...);
         }(std::make_index_sequence<group.last - group.head>{});
       }
       return r;
