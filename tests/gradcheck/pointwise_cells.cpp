@@ -106,7 +106,30 @@ TEMPLATE_TEST_CASE_SIG("pointwise: the GRU step, forward and derived backward ov
 }
 
 TEST_CASE("pointwise: h reads c from the forward pass instead of recomputing it", "[pointwise]") {
-  // Output 1's forward expression holds Output<0> (c), not the gate arithmetic again.
-  STATIC_REQUIRE(std::is_same_v<std::remove_cvref_t<decltype(lstm::forward_expression<1>)>,
+  // Output 1's forward expression holds Output<0> (c), not the gate arithmetic again. Copied
+  // before decltype looks at it: clang 19 gives decltype of a static member variable template
+  // declared `auto` that nothing has instantiated yet as `auto` itself (llvm/llvm-project#178860).
+  constexpr auto h = lstm::forward_expression<1>;
+  STATIC_REQUIRE(std::is_same_v<std::remove_cvref_t<decltype(h)>,
                                 std::remove_cvref_t<decltype(sigmoid(variable<3>) * tanh(output<0>))>>);
+}
+
+TEST_CASE("pointwise: gradients that are one expression are found, and only those", "[pointwise]") {
+  // The LSTM layer's step: each gate reads input<k> + hidden<k>, so d/d input<k> and d/d hidden<k>
+  // are one expression, computed once (same_gradient_as); the gates differ from each other, and
+  // so does the state. clang once saw every gradient as the same type here (eval/pointwise.hpp).
+  using step = Recurrent<lstm_cell, 3>::step_function;
+  STATIC_REQUIRE(step::same_gradient_as<0> == 0);
+  STATIC_REQUIRE(step::same_gradient_as<1> == 1);
+  STATIC_REQUIRE(step::same_gradient_as<2> == 2);
+  STATIC_REQUIRE(step::same_gradient_as<3> == 3);
+  STATIC_REQUIRE(step::same_gradient_as<4> == 0);
+  STATIC_REQUIRE(step::same_gradient_as<5> == 1);
+  STATIC_REQUIRE(step::same_gradient_as<6> == 2);
+  STATIC_REQUIRE(step::same_gradient_as<7> == 3);
+  STATIC_REQUIRE(step::same_gradient_as<8> == 8);
+  // The test's own cells have no two alike.
+  STATIC_REQUIRE(lstm::same_gradient_as<1> == 1);
+  STATIC_REQUIRE(lstm::same_gradient_as<4> == 4);
+  STATIC_REQUIRE(gru::same_gradient_as<3> == 3);
 }

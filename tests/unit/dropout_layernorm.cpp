@@ -6,6 +6,7 @@
 
 #include <nerve/nerve.hpp>
 
+#include "support/allocation_probe.hpp"
 #include "support/random_values.hpp"
 
 #include <algorithm>
@@ -415,9 +416,8 @@ TEST_CASE("Dropout and LayerNorm: no allocation in a training step or in inferen
 
   // The counter itself must see allocations, or the test proves nothing.
   counting_mallocs = true;
-  auto* probe = new int(3);
+  nerve_test::allocate_once();
   counting_mallocs = false;
-  delete probe;
   REQUIRE(mallocs == 1);
 
   mallocs = 0;

@@ -4,6 +4,8 @@
 // batch 1 and odd sizes; and which path Trainer::step takes.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <tuple>
@@ -22,14 +24,18 @@ template <class T, long In>
 using Mixed = BasicNetwork<T, Input<In>, Dense<33>, Tanh, Affine, Dense<7, NoBias>, ReLU,
                            Dense<5>, Softmax>;
 
-// Every trainable value of two networks of the same type: how many differ, and the first one.
+// Every trainable value of two networks of the same type: how many differ (by more than
+// `tolerance` times the larger of the two or 1; 0: bit for bit), and the first one.
 struct Differences {
+  double tolerance = 0;
   std::size_t count = 0;
   std::string first;
   template <class Tensor>
   void compare(std::size_t entry, std::size_t array, const Tensor& x, const Tensor& y) {
     for (std::size_t e = 0; e < x.size; ++e) {
-      if (x.data()[e] == y.data()[e]) continue;
+      const double a = x.data()[e], b = y.data()[e];
+      if (a == b || std::abs(a - b) <= tolerance * std::max({std::abs(a), std::abs(b), 1.0}))
+        continue;
       if (count++ == 0) {
         first = "entry " + std::to_string(entry) + " array " + std::to_string(array) +
                 " element " + std::to_string(e) + ": " + std::to_string(double(x.data()[e])) +
@@ -55,8 +61,9 @@ struct Differences {
 };
 
 template <class Net>
-std::pair<std::size_t, std::string> differences(const Net& a, const Net& b) {
+std::pair<std::size_t, std::string> differences(const Net& a, const Net& b, double tolerance = 0) {
   Differences d;
+  d.tolerance = tolerance;
   d.compare_entries<0>(a, b);
   return {d.count, d.first};
 }
@@ -160,7 +167,15 @@ TEST_CASE("fused update: step() takes the fused path at small batches with eleme
     td.separate_step(x.data(), label);
   }
   CHECK(differences(a, b).first == 0);
-  CHECK(differences(c, d).first == 0);  // the same plain SGD, written out by hand
+  // The same plain SGD, written out by hand (WholeGradientSGD): equal up to rounding. Not bit for
+  // bit: whether p - lr * g becomes one fused multiply-add is the compiler's choice (g++ fuses in
+  // nerve's SIMD loop and in WholeGradientSGD's loop alike; clang fuses only within one
+  // expression, so in WholeGradientSGD's loop but not across nerve's xsimd operators).
+  // Measured with clang 19: 114 values differ, none by more than 1e-7; the tolerance is about 8
+  // float ulps at 1, where a wrong update path would be off by a step, learning rate x gradient.
+  const auto [hand_count, hand_first] = differences(c, d, 1e-6);
+  INFO(hand_count << " values differ by more than 1e-6 of their size or of 1; first: " << hand_first);
+  CHECK(hand_count == 0);
   CHECK(differences(c, Net{Seed{5}}).first > 0);
 }
 

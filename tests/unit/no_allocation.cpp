@@ -7,6 +7,8 @@
 
 #include <nerve/nerve.hpp>
 
+#include "support/allocation_probe.hpp"
+
 #include <atomic>
 #include <cstdint>
 #include <mutex>
@@ -106,9 +108,8 @@ TEST_CASE("no allocation: batch-1 inference after construction", "[allocation]")
   x.fill(0.5f);
   // The counter itself must see allocations, or the test proves nothing.
   counting = true;
-  auto* probe = new int(3);
+  nerve_test::allocate_once();
   counting = false;
-  delete probe;
   REQUIRE(allocations == 1);
 
   allocations = 0;

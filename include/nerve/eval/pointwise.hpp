@@ -44,12 +44,17 @@ struct pointwise {
   // The first variable whose gradient is the same expression as variable I's (I itself if
   // none): an LSTM's input and hidden products enter each gate as a sum, so their gradients are
   // one expression, evaluated once and stored twice.
+  // The types are those of the vjp calls, not decltype(variable_gradient<J>): clang (19, and
+  // others since 9: llvm/llvm-project#178860) gives decltype of a static member variable template
+  // declared `auto` that nothing instantiated yet as `auto` itself, so every gradient compared
+  // equal and every variable got variable 0's gradient. A call's type is deduced everywhere.
+  template <std::size_t I>
+  using variable_gradient_type = std::remove_cvref_t<decltype(vjp<Fs, Variable<I>>())>;
   template <std::size_t I>
   static constexpr std::size_t same_gradient_as = [] {
     std::size_t first = I;
     [&]<std::size_t... J>(std::index_sequence<J...>) {
-      ((first = first == I && std::is_same_v<std::remove_cvref_t<decltype(variable_gradient<J>)>,
-                                             std::remove_cvref_t<decltype(variable_gradient<I>)>>
+      ((first = first == I && std::is_same_v<variable_gradient_type<J>, variable_gradient_type<I>>
                     ? J
                     : first),
        ...);
