@@ -10,7 +10,7 @@
 #include <cstddef>  // std::size_t
 #include <string>
 
-#include <xsimd/xsimd.hpp>  // xsimd::batch, xsimd::fma
+#include <nerve/config.hpp>  // xsimd::batch, xsimd::fma; xsimd_compat::reduce_add (hadd before 9)
 
 #include "peers.hpp"  // declarations
 
@@ -38,7 +38,7 @@ __attribute__((noipa)) float fma_kernel(long rounds) {
   }
   batch sum(0.0f);
   for (int k = 0; k < accumulators; ++k) sum += acc[k];
-  return xsimd::hadd(sum);
+  return xsimd_compat::reduce_add(sum);
 }
 
 void bm_fma_peak(benchmark::State& state) {

@@ -18,7 +18,7 @@
 #include <iostream>  // std::cerr
 #include <ostream>   // std::ostream
 
-#include "nerve/config.hpp"  // xsimd::default_arch, xsimd::available_architectures, all_architectures
+#include "nerve/config.hpp"  // xsimd::default_arch, xsimd_compat::simd_support_for
 
 namespace nerve {
 
@@ -30,15 +30,6 @@ struct build_info {
 };
 
 namespace detail {
-
-// xsimd's name of the architecture whose version() is `version`, or "<none>".
-inline const char* simd_arch_name(unsigned version) noexcept {
-  const char* name = "<none>";
-  xsimd::all_architectures::for_each([&](auto arch) {
-    if (decltype(arch)::version() == version) name = decltype(arch)::name();
-  });
-  return name;
-}
 
 // Floats in one register of the named architecture (for the message only).
 inline int simd_float_lanes(const char* name) noexcept {
@@ -68,10 +59,10 @@ inline build_info this_build() noexcept {
   b.optimised = false;
 #endif
   using compiled = xsimd::default_arch;
-  const unsigned best = xsimd::available_architectures().best;
+  const xsimd_compat::simd_support cpu = xsimd_compat::simd_support_for<compiled>();
   b.simd_compiled = compiled::name();
-  b.simd_available = best == compiled::version() ? compiled::name() : detail::simd_arch_name(best);
-  b.simd_matches = compiled::version() >= best;
+  b.simd_available = cpu.best_available;
+  b.simd_matches = cpu.compiled_is_best;
   return b;
 }
 

@@ -29,7 +29,7 @@ NERVE_INLINE T dot(const T* a, const T* b) {
   if constexpr (K >= W) {
     V acc(T(0));
     for (; k + W <= K; k += W) acc = xsimd::fma(V::load_unaligned(a + k), V::load_unaligned(b + k), acc);
-    total = xsimd::hadd(acc);
+    total = xsimd_compat::reduce_add(acc);
   }
   for (; k < K; ++k) total += a[k] * b[k];
   return total;

@@ -49,7 +49,7 @@ NERVE_INLINE T lane_sum(F&& f) {
     if constexpr (math::is_scalar<V>) tail += f(i, tag);
     else acc += f(i, tag);
   });
-  return xsimd::hadd(acc) + tail;
+  return xsimd_compat::reduce_add(acc) + tail;
 }
 
 }  // namespace nerve::expr

@@ -417,7 +417,7 @@ NERVE_INLINE void weight_gradient_tile(const T* src, const T* grid, std::size_t 
   }
   static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
     static_for<C>([&](auto c) NERVE_TILE_LAMBDA {
-      dW[(f0 + r) * plan::K + s0 + c] = xsimd::hadd(acc[r][c]);
+      dW[(f0 + r) * plan::K + s0 + c] = xsimd_compat::reduce_add(acc[r][c]);
     });
   });
 }

@@ -9,7 +9,7 @@
 #include <type_traits>  // std::integral_constant, std::is_base_of_v, std::is_same_v, ...
 #include <utility>      // std::index_sequence
 
-#include "nerve/config.hpp"            // NERVE_INLINE; xsimd::batch, default_arch, haddp
+#include "nerve/config.hpp"            // NERVE_INLINE; xsimd; xsimd_compat::haddp
 #include "nerve/kernels/layout.hpp"    // nerve::kernels::lanes
 
 namespace nerve::kernels {
@@ -102,26 +102,11 @@ NERVE_INLINE xsimd::batch_bool<T, Arch> leading_lanes(std::size_t live) noexcept
          broadcast<Arch>(static_cast<T>(live));
 }
 
-// xsimd 8.1's haddp for AVX-512 floats returns its sums in the lane order
-// 0 1 4 5 2 3 6 7 8 9 12 13 10 11 14 15 (the other targets and doubles are in order). The order is
-// an involution, so feeding the rows in that order puts every sum in its own lane;
-// tests/unit/kernels_dense.cpp checks the result on every target, so a fixed xsimd shows up there.
-template <class T, class Arch>
-inline constexpr bool haddp_lanes_swapped = XSIMD_VERSION_MAJOR == 8 &&
-                                            std::is_base_of_v<xsimd::avx512f, Arch> &&
-                                            std::is_same_v<T, float>;
-
-// result[j] = sum of the lanes of rows[j], j < width: a transposing reduction in registers.
+// result[j] = sum of the lanes of rows[j], j < width: a transposing reduction in registers
+// (xsimd's haddp, with its AVX-512 lane order put right in nerve/config.hpp).
 template <class Arch, class T>
 NERVE_INLINE simd<T, Arch> transpose_sum(const simd<T, Arch>* rows) noexcept {
-  if constexpr (haddp_lanes_swapped<T, Arch>) {
-    constexpr std::size_t order[16] = {0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15};
-    simd<T, Arch> swapped[16];
-    static_for<16>([&](auto j) { swapped[j] = rows[order[j]]; });
-    return xsimd::haddp(swapped);
-  } else {
-    return xsimd::haddp(rows);
-  }
+  return xsimd_compat::haddp(rows);
 }
 
 }  // namespace detail

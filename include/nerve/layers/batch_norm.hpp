@@ -108,7 +108,7 @@ struct lane_sums {
     if constexpr (math::is_scalar<V>) tail[k] += v;
     else wide[k] += v;
   }
-  T total(std::size_t k) const noexcept { return xsimd::hadd(wide[k]) + tail[k]; }
+  T total(std::size_t k) const noexcept { return xsimd_compat::reduce_add(wide[k]) + tail[k]; }
 };
 
 }  // namespace detail

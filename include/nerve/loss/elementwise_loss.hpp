@@ -54,7 +54,8 @@ double elementwise_loss_rows(const T* y, std::size_t ld_y, const T* t, T* grad, 
       }
       expr::store_lanes(gi + j, expr::evaluate<V>(G, ctx) * V(scale));
     });
-    if (counted) total += static_cast<double>(xsimd::hadd(row_sum)) + static_cast<double>(tail_sum);
+    if (counted)
+      total += static_cast<double>(xsimd_compat::reduce_add(row_sum)) + static_cast<double>(tail_sum);
     std::fill(gi + N, gi + ld, T(0));
   }
   return total;
