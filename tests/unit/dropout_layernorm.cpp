@@ -7,6 +7,7 @@
 #include <nerve/nerve.hpp>
 
 #include "support/allocation_probe.hpp"
+#include "support/sanitizer_runtime.hpp"
 #include "support/random_values.hpp"
 
 #include <algorithm>
@@ -18,17 +19,20 @@
 #include <string>
 #include <vector>
 
+namespace {
+using nerve_test::uniform_values;
+using nerve_test::perturb_weight_and_bias;
+}  // namespace
+
 // ---- counting allocations ----------------------------------------------------------------------
 // tests/unit/no_allocation.cpp replaces operator new for this whole binary, and its counter is
 // private to that file; a binary can replace operator new only once. So this file counts one level
 // lower: on glibc, malloc and aligned_alloc (which that operator new, and libstdc++'s own, call)
-// are interposed here, forward to glibc's implementation, and count while enabled.
-#if defined(__GLIBC__)
+// are interposed here, forward to glibc's implementation, and count while enabled. Not under a
+// sanitizer: its runtime must allocate all memory itself (the plain build counts).
+#if defined(__GLIBC__) && !defined(NERVE_TEST_SANITIZER_RUNTIME)
 #define NERVE_TEST_COUNTS_ALLOCATIONS 1
 namespace {
-
-using nerve_test::uniform_values;
-using nerve_test::perturb_weight_and_bias;
 std::atomic<std::size_t> mallocs{0};
 std::atomic<bool> counting_mallocs{false};
 }  // namespace
@@ -432,7 +436,7 @@ TEST_CASE("Dropout and LayerNorm: no allocation in a training step or in inferen
   CHECK(mallocs == 0);
   CHECK(sum > 0);
 #else
-  WARN("allocations are counted on glibc only");
+  WARN("allocations are counted on glibc only, without a sanitizer");
 #endif
 }
 

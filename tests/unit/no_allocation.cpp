@@ -8,6 +8,7 @@
 #include <nerve/nerve.hpp>
 
 #include "support/allocation_probe.hpp"
+#include "support/sanitizer_runtime.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -30,35 +31,62 @@ std::atomic<std::size_t> locks{0};
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #endif
 
-// Replaces the global allocation functions of this test binary to count calls while enabled.
-void* operator new(std::size_t n) {
+// Replaces the global allocation functions of this test binary to count calls while enabled:
+// every form, since a sanitizer's runtime defines each form itself (its nothrow new with our
+// delete would be a mismatch) where the C++ library's defaults forward to the plain ones.
+namespace {
+void* counted_allocation(std::size_t n) noexcept {
   if (counting) ++allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
+  return std::malloc(n ? n : 1);
+}
+void* counted_allocation(std::size_t n, std::align_val_t a) noexcept {
+  if (counting) ++allocations;
+  const std::size_t align = static_cast<std::size_t>(a);
+  return std::aligned_alloc(align, (n + align - 1) / align * align);
+}
+}  // namespace
+void* operator new(std::size_t n) {
+  if (void* p = counted_allocation(n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) {
+  if (void* p = counted_allocation(n)) return p;
   throw std::bad_alloc();
 }
 void* operator new(std::size_t n, std::align_val_t a) {
-  if (counting) ++allocations;
-  const std::size_t align = static_cast<std::size_t>(a);
-  if (void* p = std::aligned_alloc(align, (n + align - 1) / align * align)) return p;
+  if (void* p = counted_allocation(n, a)) return p;
   throw std::bad_alloc();
 }
+void* operator new[](std::size_t n, std::align_val_t a) {
+  if (void* p = counted_allocation(n, a)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_allocation(n); }
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_allocation(n); }
+void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+  return counted_allocation(n, a);
+}
+void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+  return counted_allocation(n, a);
+}
 void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
 
 // Replaces pthread's lock functions to count calls while enabled, forwarding to the C library's.
 // Interposing works on glibc, where a definition in the executable comes before libc's; not under
-// ThreadSanitizer, whose runtime defines these functions itself (there locks_counted is false).
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define NERVE_TEST_TSAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define NERVE_TEST_TSAN 1
-#endif
-#if defined(__GLIBC__) && !defined(NERVE_TEST_TSAN)
+// a sanitizer, whose runtime intercepts these functions itself (there locks_counted is false; the
+// plain build counts the locks).
+#if defined(__GLIBC__) && !defined(NERVE_TEST_SANITIZER_RUNTIME)
 #include <dlfcn.h>    // dlsym, RTLD_NEXT
 #include <pthread.h>
 constexpr bool locks_counted = true;
