@@ -19,22 +19,8 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || ((seconds < 1)); then
   exit 2
 fi
 
-# clang-19 and its runtimes (libFuzzer, the sanitizers), llvm-19 for llvm-symbolizer (reports
-# with file and line), and nerve's own packages (setup.sh), when missing.
-scripts/setup.sh
-packages=(clang-19 libclang-rt-19-dev llvm-19)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]} > 0)); then
-  echo "nerve fuzz: installing missing packages: ${missing[*]}"
-  sudo=""
-  if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -q
-  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+# clang-19 and its runtimes (libFuzzer, the sanitizers) and nerve's own packages, when missing.
+scripts/setup.sh --clang
 
 build=${NERVE_FUZZ_BUILD_DIR:-build/fuzz}
 jobs=${NERVE_FUZZ_JOBS:-2}

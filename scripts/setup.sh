@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages nerve needs, only those that are missing (non-interactive).
-# Usage: scripts/setup.sh [--bench]   (--bench adds the optional peers: Eigen and LibTorch)
+# Usage: scripts/setup.sh [--bench] [--clang]
+#   --bench  adds the optional peers of the benchmarks: Eigen and LibTorch
+#   --clang  adds clang-19 with its runtimes (libFuzzer, the sanitizers) and llvm-19 (for
+#            llvm-symbolizer: reports with file and line), for scripts/fuzz.sh and sanitize.sh
 set -euo pipefail
 
 packages=(build-essential cmake libboost-dev libxsimd-dev xtl-dev catch2 libbenchmark-dev
           zlib1g-dev dataset-fashion-mnist fortunes libeigen3-dev nlohmann-json3-dev python3
           libonnx-dev libprotobuf-dev)
-if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(libtorch-dev libopenblas0-serial time)
-fi
+for option in "$@"; do
+  case "$option" in
+    --bench) packages+=(libtorch-dev libopenblas0-serial time) ;;
+    --clang) packages+=(clang-19 libclang-rt-19-dev llvm-19) ;;
+    *) echo "usage: scripts/setup.sh [--bench] [--clang]" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
