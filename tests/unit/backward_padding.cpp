@@ -24,6 +24,14 @@ using namespace nerve;
 
 namespace {
 
+// y = x, row by row: the forward pass of both probes below.
+template <class Ctx>
+void copy_rows(Ctx& ctx) {
+  constexpr std::size_t N = Ctx::in_shape::size;
+  for (std::size_t i = 0; i < Ctx::batch; ++i)
+    for (std::size_t j = 0; j < N; ++j) ctx.y[i * ctx.ldy + j] = ctx.x[i * ctx.ldx + j];
+}
+
 // y = x; dx = dy. Backward reads dy's whole rows (ldy wide) and counts padding that is not 0.
 struct PaddingProbe : layer {
   template <AnyShape In>
@@ -34,11 +42,7 @@ struct PaddingProbe : layer {
   static void reset() { calls = padding_read = padding_not_zero = 0; }
 
   template <class Ctx>
-  static void forward(Ctx& ctx) {
-    constexpr std::size_t N = Ctx::in_shape::size;
-    for (std::size_t i = 0; i < Ctx::batch; ++i)
-      for (std::size_t j = 0; j < N; ++j) ctx.y[i * ctx.ldy + j] = ctx.x[i * ctx.ldx + j];
-  }
+  static void forward(Ctx& ctx) { copy_rows(ctx); }
   template <class Ctx>
   static void backward(Ctx& ctx) {
     using T = typename Ctx::value_type;
@@ -63,11 +67,7 @@ struct PaddingLitter : layer {
   static std::string name() { return "PaddingLitter"; }
 
   template <class Ctx>
-  static void forward(Ctx& ctx) {
-    constexpr std::size_t N = Ctx::in_shape::size;
-    for (std::size_t i = 0; i < Ctx::batch; ++i)
-      for (std::size_t j = 0; j < N; ++j) ctx.y[i * ctx.ldy + j] = ctx.x[i * ctx.ldx + j];
-  }
+  static void forward(Ctx& ctx) { copy_rows(ctx); }
   template <class Ctx>
   static void backward(Ctx& ctx) {
     using T = typename Ctx::value_type;
