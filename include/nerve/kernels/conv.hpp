@@ -24,9 +24,11 @@
 #include <array>
 #include <cstddef>    // std::size_t
 #include <cstdint>    // std::uint32_t
+#include <type_traits>  // std::is_same_v
 
 #include "nerve/config.hpp"            // NERVE_INLINE, NERVE_RESTRICT; xsimd
 #include "nerve/eval/lanes.hpp"        // nerve::expr::for_each_lane, load_lanes, store_lanes
+#include "nerve/kernels/epilogue.hpp"  // nerve::kernels::CopyPlanes
 #include "nerve/kernels/layout.hpp"    // nerve::kernels::lanes, round_up
 #include "nerve/kernels/simd.hpp"      // nerve::kernels::simd, width, vector_registers, static_for
 #include "nerve/kernels/tiling.hpp"    // detail::choose_outer_tile
@@ -277,26 +279,32 @@ NERVE_INLINE void pad_input(const T* NERVE_RESTRICT x, T* NERVE_RESTRICT src) no
 template <conv_geometry G, class T>
 NERVE_INLINE void im2col(const T* NERVE_RESTRICT x, T* NERVE_RESTRICT col) noexcept {
   constexpr std::size_t Pv = round_up(G.outputs(), lanes<T>);
-  for (std::size_t s = 0; s < G.taps(); ++s) {
-    const auto [c, i, j] = tap_of<G>(s);
-    T* row = col + s * Pv;
-    // The in-row span copied, the rest zeroed: branch-free (g++ 12 at -O3 mis-vectorized the
-    // loop with the bounds test inside).
-    const auto [lo, hi, shift] = column_span_of<G>(j);
-    constexpr long sw = static_cast<long>(G.sw);
-    for (std::size_t oh = 0; oh < G.out_h(); ++oh) {
-      const long ih = static_cast<long>(oh * G.sh + i * G.dh) - static_cast<long>(G.pt);
-      T* out = row + oh * G.out_w();
-      if (ih < 0 || ih >= static_cast<long>(G.height)) {
-        std::fill_n(out, G.out_w(), T(0));
-        continue;
+  for (std::size_t ci = 0; ci < G.channels * G.kh; ++ci) {
+    const std::size_t c = ci / G.kh, i = ci % G.kh;
+    // Kernel columns unrolled: each span's bounds are constants, so its copy is a few vector
+    // moves, not a call to memmove per span (g++ made one per row and tap from a runtime length:
+    // about a quarter of the LeNet's batch-1 time, docs/benchmarks.md).
+    static_for<G.kw>([&](auto jc) NERVE_TILE_LAMBDA {
+      constexpr std::size_t j = decltype(jc)::value;
+      T* row = col + (ci * G.kw + j) * Pv;
+      // The in-row span copied, the rest zeroed: branch-free (g++ 12 at -O3 mis-vectorized the
+      // loop with the bounds test inside).
+      constexpr column_span span = column_span_of<G>(j);
+      constexpr long sw = static_cast<long>(G.sw);
+      for (std::size_t oh = 0; oh < G.out_h(); ++oh) {
+        const long ih = static_cast<long>(oh * G.sh + i * G.dh) - static_cast<long>(G.pt);
+        T* out = row + oh * G.out_w();
+        if (ih < 0 || ih >= static_cast<long>(G.height)) {
+          std::fill_n(out, G.out_w(), T(0));
+          continue;
+        }
+        const T* in = x + (c * G.height + static_cast<std::size_t>(ih)) * G.width;
+        std::fill(out, out + span.lo, T(0));
+        for (long ow = span.lo; ow < span.hi; ++ow) out[ow] = in[ow * sw + span.shift];
+        std::fill(out + span.hi, out + G.out_w(), T(0));
       }
-      const T* in = x + (c * G.height + static_cast<std::size_t>(ih)) * G.width;
-      std::fill(out, out + lo, T(0));
-      for (long ow = lo; ow < hi; ++ow) out[ow] = in[ow * sw + shift];
-      std::fill(out + hi, out + G.out_w(), T(0));
-    }
-    std::fill(row + G.outputs(), row + Pv, T(0));
+      std::fill(row + G.outputs(), row + Pv, T(0));
+    });
   }
 }
 
@@ -307,10 +315,14 @@ NERVE_INLINE void im2col(const T* NERVE_RESTRICT x, T* NERVE_RESTRICT col) noexc
 //   Wt: F x K (PyTorch's [out, in, kh, kw]); bias: F values or null.
 //   scratch: conv_plan<G, T>::forward_scratch elements, 64-byte aligned.
 //   G.algorithm: how (with_chosen_algorithm picks it per shape; bench/ compares both).
+//   planes: what becomes of each output plane (epilogue.hpp): copied into Y (CopyPlanes), or
+//   handed, still in the scratch, to a writer that reduces it into Y (a pooling layer fused
+//   after the convolution: Y's rows then hold the pooled planes; Z must be null).
 template <conv_geometry G, std::size_t B, class T, class Arch = xsimd::default_arch,
-          class Epilogue>
+          class Epilogue, class Planes = CopyPlanes>
 void conv_forward(const T* X, std::size_t ldx, const T* Wt, const T* bias, T* Z, T* Y,
-                  std::size_t ldy, T* scratch, const Epilogue& f) noexcept {
+                  std::size_t ldy, T* scratch, const Epilogue& f,
+                  const Planes& planes = {}) noexcept {
   using plan = conv_plan<G, T>;
   constexpr std::size_t W = width<T, Arch>;
   constexpr std::size_t K = plan::K, Pv = plan::forward_stride, NV = Pv / W;
@@ -336,8 +348,16 @@ void conv_forward(const T* X, std::size_t ldx, const T* Wt, const T* bias, T* Z,
             });
           });
         });
-    // Copy the kept outputs into the sample's row: whole planes (im2col) or OW of each wide row.
     T* y = Y + n * ldy;
+    if constexpr (!std::is_same_v<Planes, CopyPlanes>) {
+      // The planes stay where they are, rows Wp (direct: OW kept of each) or OW apart.
+      constexpr std::size_t row_stride =
+          plan::algorithm == conv_algorithm::direct ? G.wp() : G.out_w();
+      for (std::size_t c = 0; c < G.filters; ++c)
+        planes.template plane<row_stride>(static_cast<const T*>(ywide + c * Pv), c, y);
+      continue;
+    }
+    // Copy the kept outputs into the sample's row: whole planes (im2col) or OW of each wide row.
     T* z = Z ? Z + n * ldy : nullptr;
     for (std::size_t c = 0; c < G.filters; ++c) {
       if constexpr (plan::algorithm == conv_algorithm::direct) {

@@ -28,8 +28,10 @@ namespace nerve {
 
 namespace detail {
 
-// One plane (H x W): y (OH x OW) the sum of each window divided by the window's area.
-template <class Win, std::size_t H, std::size_t W, std::size_t OH, std::size_t OW, class T>
+// One plane (H x W, rows Ld apart): y (OH x OW) the sum of each window divided by the window's
+// area.
+template <class Win, std::size_t H, std::size_t W, std::size_t OH, std::size_t OW,
+          std::size_t Ld = W, class T>
 inline void avg_pool_plane(const T* x, T* y) noexcept {
   constexpr T area = static_cast<T>(Win::area);
   for (std::size_t oh = 0; oh < OH; ++oh) {
@@ -37,7 +39,7 @@ inline void avg_pool_plane(const T* x, T* y) noexcept {
     for (std::size_t ow = 0; ow < OW; ++ow) {
       const auto cols = Win::cols_of(ow, W);
       T sum = 0;
-      Win::template for_each_position<W>(rows, cols, [&](std::size_t p) { sum += x[p]; });
+      Win::template for_each_position<Ld>(rows, cols, [&](std::size_t p) { sum += x[p]; });
       y[oh * OW + ow] = sum / area;  // as PyTorch: a division, not a product by 1 / area
     }
   }
@@ -134,6 +136,15 @@ struct AvgPool : layer {
         detail::avg_pool_plane<window, H, W, OH, OW>(x + c * H * W, y + c * OH * OW);
       }
     }
+  }
+
+  // One plane of In, rows RowStride apart: run inside a convolution's output pass at inference.
+  static constexpr bool pools_planes = true;
+  template <class T, AnyShape In, std::size_t RowStride>
+  static void pool_plane(const T* x, T* y) noexcept {
+    using Out = output_shape<In>;
+    detail::avg_pool_plane<window, In::dims[1], In::dims[2], Out::dims[1], Out::dims[2], RowStride>(
+        x, y);
   }
 
   template <class Ctx>

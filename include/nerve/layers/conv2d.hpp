@@ -197,13 +197,17 @@ struct Conv2D : layer {
     }
   }
 
+  // Each output plane goes through ctx.planes: a pooling layer after it (and its activation)
+  // pools the planes while they are in the scratch, at inference (network/execute.hpp).
+  static constexpr bool plane_output = true;
+
   template <class Ctx>
   static void forward(Ctx& ctx) {
     using In = typename Ctx::in_shape;
     const auto& p = ctx.params;
-    kernels::conv_forward<geometry<In>, Ctx::batch>(ctx.x, ctx.ldx, p.weight.data(),
-                                                    has_bias ? p.bias.data() : nullptr, ctx.z,
-                                                    ctx.y, ctx.ldy, ctx.scratch, ctx.epilogue);
+    kernels::conv_forward<geometry<In>, Ctx::batch>(
+        ctx.x, ctx.ldx, p.weight.data(), has_bias ? p.bias.data() : nullptr, ctx.z, ctx.y, ctx.ldy,
+        ctx.scratch, ctx.epilogue, ctx.planes);
   }
 
   template <class Ctx>

@@ -7,6 +7,7 @@
 #include <algorithm>  // std::fill_n
 #include <cstddef>    // std::size_t
 #include <string>
+#include <type_traits>  // std::integral_constant
 
 #include "nerve/eval/lanes.hpp"            // nerve::expr::lane_sum, load_lanes
 #include "nerve/layers/layer.hpp"          // nerve::layer
@@ -41,6 +42,28 @@ struct GlobalAvgPool : layer {
   template <AnyShape In>
   static constexpr std::size_t backward_flops = In::dims[0];
 
+  // The mean of one plane (H x W, rows RowStride apart) into *y: dense planes as one sum, others
+  // row by row (inside a convolution's output pass at inference, network/execute.hpp).
+  static constexpr bool pools_planes = true;
+  template <class T, AnyShape In, std::size_t RowStride>
+  static void pool_plane(const T* plane, T* y) noexcept {
+    constexpr std::size_t H = In::dims[1], W = In::dims[2];
+    auto sum = [](const T* from, auto n) {
+      return expr::lane_sum<decltype(n)::value, T>([&](std::size_t j, auto tag) {
+        using V = typename decltype(tag)::type;
+        return expr::load_lanes<V>(from + j);
+      });
+    };
+    T total = 0;
+    if constexpr (RowStride == W) {
+      total = sum(plane, std::integral_constant<std::size_t, H * W>{});
+    } else {
+      for (std::size_t h = 0; h < H; ++h)
+        total += sum(plane + h * RowStride, std::integral_constant<std::size_t, W>{});
+    }
+    *y = total / static_cast<T>(H * W);
+  }
+
   template <class Ctx>
   static void forward(Ctx& ctx) {
     using T = typename Ctx::value_type;
@@ -49,14 +72,7 @@ struct GlobalAvgPool : layer {
     for (std::size_t b = 0; b < Ctx::batch; ++b) {
       const T* x = ctx.x + b * ctx.ldx;
       T* y = ctx.y + b * ctx.ldy;
-      for (std::size_t c = 0; c < C; ++c) {
-        const T* plane = x + c * N;
-        y[c] = expr::lane_sum<N, T>([&](std::size_t j, auto tag) {
-                 using V = typename decltype(tag)::type;
-                 return expr::load_lanes<V>(plane + j);
-               }) /
-               static_cast<T>(N);
-      }
+      for (std::size_t c = 0; c < C; ++c) pool_plane<T, In, In::dims[2]>(x + c * N, y + c);
     }
   }
 

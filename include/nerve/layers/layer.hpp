@@ -23,6 +23,13 @@
 //   static void forward(auto& ctx);      // network/context.hpp: forward_context
 //   static void backward(auto& ctx);     // network/context.hpp: backward_context
 // }
+// Optional, to run a pooling layer inside the output pass of a convolution at inference
+// (network/execute.hpp, folded_into_previous):
+//   static constexpr bool plane_output;   // a contraction that hands each output plane of f(z)
+//                                         // to ctx.planes (kernels/epilogue.hpp) (Conv2D)
+//   static constexpr bool pools_planes;   // a layer reducing each channel's plane on its own,
+//   template <class T, AnyShape In, std::size_t RowStride>   // one plane of In, rows RowStride
+//   static void pool_plane(const T* x, T* y);                // apart (MaxPool, AvgPool, ...)
 // Every layer with work to do (roles contraction and general) is called the same way: forward(ctx)
 // and backward(ctx). Element-wise layers are expressions (layers/activation.hpp): the network
 // evaluates them, fused into the layer before, and derives their backward pass. Reshapes cost

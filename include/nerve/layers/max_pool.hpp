@@ -39,17 +39,18 @@ template <class T>
 inline constexpr std::size_t exact_positions = std::size_t{1}
                                                << std::numeric_limits<T>::digits;
 
-// One plane (H x W) of one sample: y (OH x OW) the maximum of each window; where at is not null,
-// at[o] = base + the position (h * W + w) of that maximum.
-template <class Win, std::size_t H, std::size_t W, std::size_t OH, std::size_t OW, class T>
+// One plane (H x W, rows Ld apart) of one sample: y (OH x OW) the maximum of each window; where
+// at is not null, at[o] = base + the position (h * Ld + w) of that maximum.
+template <class Win, std::size_t H, std::size_t W, std::size_t OH, std::size_t OW,
+          std::size_t Ld = W, class T>
 inline void max_pool_plane(const T* x, T* y, T* at, std::size_t base) noexcept {
   for (std::size_t oh = 0; oh < OH; ++oh) {
     const auto rows = Win::rows_of(oh, H);
     for (std::size_t ow = 0; ow < OW; ++ow) {
       const auto cols = Win::cols_of(ow, W);
       T best = -std::numeric_limits<T>::infinity();
-      std::size_t where = rows.begin * W + cols.begin;  // the first value, if all are -inf
-      Win::template for_each_position<W>(rows, cols, [&](std::size_t p) {
+      std::size_t where = rows.begin * Ld + cols.begin;  // the first value, if all are -inf
+      Win::template for_each_position<Ld>(rows, cols, [&](std::size_t p) {
         const T v = x[p];
         if (v > best || v != v) {  // strictly larger: the first maximum wins; NaN wins
           best = v;
@@ -149,6 +150,16 @@ struct MaxPool : layer {
                                                      c * H * W);
       }
     }
+  }
+
+  // One plane of In, rows RowStride apart, into its OH x OW outputs: how a layer that makes
+  // planes (Conv2D) runs this one inside its output pass at inference (network/execute.hpp).
+  static constexpr bool pools_planes = true;
+  template <class T, AnyShape In, std::size_t RowStride>
+  static void pool_plane(const T* x, T* y) noexcept {
+    using Out = output_shape<In>;
+    detail::max_pool_plane<window, In::dims[1], In::dims[2], Out::dims[1], Out::dims[2], RowStride>(
+        x, y, static_cast<T*>(nullptr), 0);
   }
 
   // dx = 0, then dx[position of the maximum] += dy, output by output.

@@ -14,6 +14,7 @@
 #include <utility>  // std::declval
 
 #include "nerve/init/random.hpp"   // nerve::Random, nerve::Seed
+#include "nerve/kernels/epilogue.hpp"  // nerve::kernels::CopyPlanes
 #include "nerve/kernels/gradient_sink.hpp"  // nerve::kernels::write_gradient
 #include "nerve/layers/layer.hpp"  // nerve::mode
 #include "nerve/shape/shape.hpp"   // nerve::AnyShape
@@ -32,8 +33,11 @@ struct random_source {
 // forward(ctx): y = layer(x) for B rows.
 //   Epilogue (contractions only): the element-wise function fused after the layer, applied to each
 //   output while it is in registers: y = epilogue(product); z, when not null, keeps the product.
+//   Planes (layers that declare plane_output): what becomes of each output plane
+//   (kernels/epilogue.hpp): copied into y (kernels::CopyPlanes), or, at inference, reduced into y
+//   by the pooling layer after this one, which the network then skips: y's rows hold its output.
 template <class T, std::size_t B, AnyShape In, AnyShape Out, class Params, class State,
-          class Epilogue>
+          class Epilogue, class Planes = kernels::CopyPlanes>
 struct forward_context {
   using value_type = T;
   using in_shape = In;
@@ -58,6 +62,7 @@ struct forward_context {
   nerve::mode mode;
   random_source source;
   [[no_unique_address]] Epilogue epilogue;
+  [[no_unique_address]] Planes planes{};
 
   bool training() const noexcept { return mode == nerve::mode::training; }
   Random random() const noexcept { return source.random(); }

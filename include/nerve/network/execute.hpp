@@ -79,6 +79,18 @@ struct prologue {
   }
 };
 
+// The plane writer (kernels/epilogue.hpp) of a pooling layer folded into the output pass of the
+// layer before it: plane c of that layer's output (shape In, rows RowStride apart) is pooled into
+// plane c of Pool's output row.
+template <class Pool, AnyShape In, class T>
+struct pool_planes {
+  template <std::size_t RowStride>
+  NERVE_INLINE void plane(const T* src, std::size_t c, T* y) const noexcept {
+    constexpr std::size_t out_plane = Pool::template output_shape<In>::size / In::dims[0];
+    Pool::template pool_plane<T, In, RowStride>(src, y + c * out_plane);
+  }
+};
+
 // Where each layer's parameter gradients go: a provider's sinks<h, L>(grads) gives the tuple of
 // gradient sinks for entry h (layer L), one per array of grads.arrays() (network/context.hpp).
 // This one writes every gradient into grads; a trainer's provider may instead give in-place
@@ -145,6 +157,38 @@ struct network_pass {
     }
   }();
 
+  // Pooling folded into a convolution's output pass, at inference only: a pooling layer
+  // (pools_planes) right after a contraction group whose head makes planes (plane_output, Conv2D;
+  // its activations are the epilogue) pools each plane f(z) while it is still in the kernel's
+  // scratch, so the full-size map is never written out and read back. The pooling group is then
+  // skipped. A pass to be differentiated keeps them apart: its backward reads the convolution's
+  // output and the pool's kept positions.
+  template <std::size_t g>
+  static constexpr bool folded_into_previous = [] {
+    if constexpr (differentiable || g == 0) {
+      return false;
+    } else if constexpr (groups[g].kind != fusion_role::general ||
+                         groups[g - 1].kind != fusion_role::contraction) {
+      return false;
+    } else if constexpr (requires { head<g>::pools_planes; head<g - 1>::plane_output; }) {
+      return head<g>::pools_planes && head<g - 1>::plane_output;
+    } else {
+      return false;
+    }
+  }();
+  // Does group g's head pool its planes with the next group's layer?
+  template <std::size_t g>
+  static constexpr bool pools_next = [] {
+    if constexpr (g + 1 < G) return folded_into_previous<g + 1>;
+    else return false;
+  }();
+  // Where group g's forward writes: its own output rows, or the pooled rows of the next group.
+  template <std::size_t g>
+  static constexpr std::size_t ld_written = [] {
+    if constexpr (pools_next<g>) return ld_out<g + 1>;
+    else return ld_out<g>;
+  }();
+
   // The first activation entry of group g: after the head of a contraction group, the head itself
   // of an element-wise group.
   template <std::size_t g>
@@ -206,7 +250,7 @@ struct network_pass {
   // What the head of group g asks for (nothing for element-wise groups and views).
   template <std::size_t g>
   static constexpr workspace_request request = [] {
-    if constexpr (is_view<g>) {
+    if constexpr (is_view<g> || folded_into_previous<g>) {
       return workspace_request{};  // never called in this pass
     } else if constexpr (groups[g].kind == fusion_role::contraction ||
                          groups[g].kind == fusion_role::general) {
@@ -219,9 +263,10 @@ struct network_pass {
   // ---- the memory plan, in elements of T ---------------------------------------------------
   static constexpr std::size_t widest = [] {
     std::size_t w = 0;
+    // Rows a pass writes or reads (a map pooled in its convolution's output pass is neither).
     [&]<std::size_t... g>(std::index_sequence<g...>) {
-      ((w = std::max(w, ld_out<g>)), ...);
-      ((w = std::max(w, kernels::padded<in_shape<g>::size, T>)), ...);
+      ((w = std::max(w, folded_into_previous<g> ? 0 : ld_written<g>)), ...);
+      ((w = std::max(w, folded_into_previous<g> ? 0 : kernels::padded<in_shape<g>::size, T>)), ...);
     }(std::make_index_sequence<G>{});
     return w;
   }();
@@ -261,7 +306,8 @@ struct network_pass {
         at += 2 * rows_size;
       } else {
         std::size_t flip = 0;
-        ((l.out[g] = flip * rows_size, flip ^= is_view<g> ? 0 : 1), ...);
+        ((l.out[g] = flip * rows_size, flip ^= is_view<g> || folded_into_previous<g> ? 0 : 1),
+         ...);
         at = 2 * rows_size;
         l.activations = at;
       }
@@ -309,7 +355,7 @@ struct network_pass {
     constexpr std::size_t h = groups[g].head;
     const T* X = ws.rows[g];
     const std::size_t ldx = ws.ld[g];
-    if constexpr (is_view<g>) {
+    if constexpr (is_view<g> || folded_into_previous<g>) {  // folded: X is already pooled
       ws.rows[g + 1] = X;
       ws.ld[g + 1] = ldx;
       return;
@@ -325,14 +371,18 @@ struct network_pass {
           if constexpr (kind == fusion_role::contraction) return epilogue<function<g>()>{};
           else return kernels::Identity{};
         }());
+        using Planes = decltype([] {
+          if constexpr (pools_next<g>) return pool_planes<head<g + 1>, out_shape<g>, T>{};
+          else return kernels::CopyPlanes{};
+        }());
         using Params = std::tuple_element_t<h, parameter_tuple>;
         using State = std::remove_reference_t<decltype(std::get<h>(state))>;
         source.layer = h;
-        forward_context<T, B, In, out_shape<g>, Params, State, Epilogue> ctx{
+        forward_context<T, B, In, out_shape<g>, Params, State, Epilogue, Planes> ctx{
             X,
             ldx,
             Y,
-            ld_out<g>,
+            ld_written<g>,
             keeps_z<g> ? ws.at(offsets.z[g]) : nullptr,
             std::get<h>(params),
             std::get<h>(state),
@@ -342,11 +392,12 @@ struct network_pass {
             ws.resume,
             M,
             source,
-            Epilogue{}};
+            Epilogue{},
+            Planes{}};
         L::forward(ctx);
       }
       ws.rows[g + 1] = Y;
-      ws.ld[g + 1] = ld_out<g>;
+      ws.ld[g + 1] = ld_written<g>;
     }
   }
 

@@ -84,10 +84,17 @@ void write_explain(std::ostream& os) {
         if constexpr (infer::template is_view<G> && grp.kind != fusion_role::reshape) {
           os << " in training, a view at inference";
         }
+        if constexpr (infer::template folded_into_previous<G>) {
+          os << " in training; at inference inside group " << G - 1 << "'s output pass";
+        }
         os << ", output " << Net::template shape_after_t<grp.last>::to_string();
         if constexpr (grp.kind == fusion_role::contraction || grp.kind == fusion_role::elementwise) {
           os << "\n      forward:  y = " << expr::to_string(infer::template function<G>())
              << " of the " << (grp.kind == fusion_role::contraction ? "product" : "input");
+          if constexpr (infer::template pools_next<G>) {
+            os << "; at inference each plane of y is pooled by group " << G + 1
+               << " while in the kernel's scratch (never written out)";
+          }
           constexpr auto form = train::template form<G, loss_fusion::none>();
           os << "\n      backward: dz = dy * "
              << expr::to_string(train::template derivative_expr<G, loss_fusion::none>())
