@@ -24,6 +24,7 @@
 #include <array>
 #include <cstddef>    // std::size_t
 #include <cstdint>    // std::uint32_t
+#include <cstring>    // std::memcpy
 #include <type_traits>  // std::is_same_v
 
 #include "nerve/config.hpp"            // NERVE_INLINE, NERVE_RESTRICT; xsimd
@@ -300,7 +301,15 @@ NERVE_INLINE void im2col(const T* NERVE_RESTRICT x, T* NERVE_RESTRICT col) noexc
         }
         const T* in = x + (c * G.height + static_cast<std::size_t>(ih)) * G.width;
         std::fill(out, out + span.lo, T(0));
-        for (long ow = span.lo; ow < span.hi; ++ow) out[ow] = in[ow * sw + span.shift];
+        if constexpr (sw == 1) {
+          // A memcpy of constant length: a few vector moves, inlined. (A loop over ow with these
+          // constant bounds was mis-vectorized by g++ 12 at -O3, wrong values with padding; and
+          // std::copy_n became a call to memmove per span.)
+          std::memcpy(out + span.lo, in + (span.lo + span.shift),
+                      static_cast<std::size_t>(span.hi - span.lo) * sizeof(T));
+        } else {
+          for (long ow = span.lo; ow < span.hi; ++ow) out[ow] = in[ow * sw + span.shift];
+        }
         std::fill(out + span.hi, out + G.out_w(), T(0));
       }
       std::fill(row + G.outputs(), row + Pv, T(0));
@@ -428,9 +437,11 @@ NERVE_INLINE void weight_gradient_tile(const T* src, const T* grid, std::size_t 
       simd<T, Arch> d[R];
       static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
         d[r] = load_aligned<Arch>(g + r * plan::grid_stride + q);
+        keep_in_register(d[r]);  // read C times below: one load, not C
       });
       static_for<C>([&](auto c) NERVE_TILE_LAMBDA {
-        const auto x = load_unaligned<Arch>(s + taps[s0 + c] + q);
+        auto x = load_unaligned<Arch>(s + taps[s0 + c] + q);
+        keep_in_register(x);  // read R times
         static_for<R>([&](auto r) NERVE_TILE_LAMBDA { acc[r][c] = xsimd::fma(d[r], x, acc[r][c]); });
       });
     }
@@ -536,16 +547,20 @@ NERVE_INLINE void input_gradient_by_columns(const T* Wt, const T* g, T* scratch,
                                                     store_tiles<Arch>(dcol, Pv));
   std::fill_n(dx, G.channels * G.height * G.width, T(0));
   constexpr long sw = static_cast<long>(G.sw);
-  for (std::size_t s = 0; s < G.taps(); ++s) {
-    const auto [c, i, j] = tap_of<G>(s);
-    const auto [lo, hi, shift] = column_span_of<G>(j);
-    for (std::size_t oh = 0; oh < G.out_h(); ++oh) {
-      const long ih = static_cast<long>(oh * G.sh + i * G.dh) - static_cast<long>(G.pt);
-      if (ih < 0 || ih >= static_cast<long>(G.height)) continue;
-      T* row = dx + (c * G.height + static_cast<std::size_t>(ih)) * G.width;
-      const T* col = dcol + s * Pv + oh * OW;
-      for (long ow = lo; ow < hi; ++ow) row[ow * sw + shift] += col[ow];
-    }
+  for (std::size_t ci = 0; ci < G.channels * G.kh; ++ci) {
+    const std::size_t c = ci / G.kh, i = ci % G.kh;
+    // Kernel columns unrolled, as in im2col: constant spans, so each row's adds are vectorized.
+    static_for<G.kw>([&](auto jc) NERVE_TILE_LAMBDA {
+      constexpr std::size_t j = decltype(jc)::value;
+      constexpr column_span span = column_span_of<G>(j);
+      for (std::size_t oh = 0; oh < G.out_h(); ++oh) {
+        const long ih = static_cast<long>(oh * G.sh + i * G.dh) - static_cast<long>(G.pt);
+        if (ih < 0 || ih >= static_cast<long>(G.height)) continue;
+        T* NERVE_RESTRICT row = dx + (c * G.height + static_cast<std::size_t>(ih)) * G.width;
+        const T* NERVE_RESTRICT col = dcol + ((ci * G.kw + j) * Pv + oh * OW);
+        for (long ow = span.lo; ow < span.hi; ++ow) row[ow * sw + span.shift] += col[ow];
+      }
+    });
   }
 }
 

@@ -37,6 +37,22 @@ template <class Arch>
 inline constexpr std::size_t vector_registers =
     (std::is_base_of_v<xsimd::avx512f, Arch> || std::is_base_of_v<xsimd::neon64, Arch>) ? 32 : 16;
 
+// Holds v in a vector register from here on. In a tile that reads one loaded vector several
+// times, g++ 12 may fold each use back into a memory operand of its FMA (one load per use): the
+// weight-gradient tile of a convolution then issued 20 loads per 16 FMAs instead of 8 and was
+// load-bound. An empty asm that takes and gives back the register stops the folding; it emits
+// nothing. x86 only (the constraint "v" names an SSE/AVX/AVX-512 register); elsewhere a no-op.
+template <class T, class Arch>
+NERVE_INLINE void keep_in_register(simd<T, Arch>& v) noexcept {
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+  auto r = static_cast<typename simd<T, Arch>::register_type>(v);
+  asm("" : "+v"(r));
+  v = simd<T, Arch>(r);
+#else
+  (void)v;
+#endif
+}
+
 // sqrt of every lane of a register, or of one scalar (the scalar tail of an element-wise loop).
 // For AVX-512 it avoids xsimd::sqrt's _mm512_sqrt_ps, whose inlined _mm512_undefined_ps trips a
 // false -Wmaybe-uninitialized in g++ 12.2 (GCC PR 105593); the zero-masked form with every lane

@@ -52,10 +52,11 @@ inline void max_pool_plane(const T* x, T* y, T* at, std::size_t base) noexcept {
       std::size_t where = rows.begin * Ld + cols.begin;  // the first value, if all are -inf
       Win::template for_each_position<Ld>(rows, cols, [&](std::size_t p) {
         const T v = x[p];
-        if (v > best || v != v) {  // strictly larger: the first maximum wins; NaN wins
-          best = v;
-          where = p;
-        }
+        // Strictly larger: the first maximum wins; NaN wins. Selects, not a branch: which value
+        // wins is data, and a mispredicted branch per value cost more than the comparisons.
+        const bool take = (v > best) | (v != v);
+        best = take ? v : best;
+        where = take ? p : where;
       });
       y[oh * OW + ow] = best;
       if (at != nullptr) at[oh * OW + ow] = static_cast<T>(base + where);
