@@ -364,20 +364,20 @@ void conv_forward(const T* X, std::size_t ldx, const T* Wt, const T* bias, T* Z,
           plan::algorithm == conv_algorithm::direct ? G.wp() : G.out_w();
       for (std::size_t c = 0; c < G.filters; ++c)
         planes.template plane<row_stride>(static_cast<const T*>(ywide + c * Pv), c, y);
-      continue;
-    }
-    // Copy the kept outputs into the sample's row: whole planes (im2col) or OW of each wide row.
-    T* z = Z ? Z + n * ldy : nullptr;
-    for (std::size_t c = 0; c < G.filters; ++c) {
-      if constexpr (plan::algorithm == conv_algorithm::direct) {
-        for (std::size_t oh = 0; oh < G.out_h(); ++oh) {
-          const std::size_t from = c * Pv + oh * G.wp(), to = (c * G.out_h() + oh) * G.out_w();
-          std::copy_n(ywide + from, G.out_w(), y + to);
-          if (z) std::copy_n(zwide + from, G.out_w(), z + to);
+    } else {
+      // Copy the kept outputs into the sample's row: whole planes (im2col) or OW of each wide row.
+      T* z = Z ? Z + n * ldy : nullptr;
+      for (std::size_t c = 0; c < G.filters; ++c) {
+        if constexpr (plan::algorithm == conv_algorithm::direct) {
+          for (std::size_t oh = 0; oh < G.out_h(); ++oh) {
+            const std::size_t from = c * Pv + oh * G.wp(), to = (c * G.out_h() + oh) * G.out_w();
+            std::copy_n(ywide + from, G.out_w(), y + to);
+            if (z) std::copy_n(zwide + from, G.out_w(), z + to);
+          }
+        } else {
+          std::copy_n(ywide + c * Pv, plan::P, y + c * plan::P);
+          if (z) std::copy_n(zwide + c * Pv, plan::P, z + c * plan::P);
         }
-      } else {
-        std::copy_n(ywide + c * Pv, plan::P, y + c * plan::P);
-        if (z) std::copy_n(zwide + c * Pv, plan::P, z + c * plan::P);
       }
     }
   }

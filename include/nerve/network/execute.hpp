@@ -182,6 +182,9 @@ struct network_pass {
     if constexpr (g + 1 < G) return folded_into_previous<g + 1>;
     else return false;
   }();
+  // A group this pass does not run: a view, or a pool run inside the group before it.
+  template <std::size_t g>
+  static constexpr bool skipped = is_view<g> || folded_into_previous<g>;
   // Where group g's forward writes: its own output rows, or the pooled rows of the next group.
   template <std::size_t g>
   static constexpr std::size_t ld_written = [] {
@@ -250,7 +253,7 @@ struct network_pass {
   // What the head of group g asks for (nothing for element-wise groups and views).
   template <std::size_t g>
   static constexpr workspace_request request = [] {
-    if constexpr (is_view<g> || folded_into_previous<g>) {
+    if constexpr (skipped<g>) {
       return workspace_request{};  // never called in this pass
     } else if constexpr (groups[g].kind == fusion_role::contraction ||
                          groups[g].kind == fusion_role::general) {
@@ -306,8 +309,7 @@ struct network_pass {
         at += 2 * rows_size;
       } else {
         std::size_t flip = 0;
-        ((l.out[g] = flip * rows_size, flip ^= is_view<g> || folded_into_previous<g> ? 0 : 1),
-         ...);
+        ((l.out[g] = flip * rows_size, flip ^= skipped<g> ? 0 : 1), ...);
         at = 2 * rows_size;
         l.activations = at;
       }
@@ -355,7 +357,7 @@ struct network_pass {
     constexpr std::size_t h = groups[g].head;
     const T* X = ws.rows[g];
     const std::size_t ldx = ws.ld[g];
-    if constexpr (is_view<g> || folded_into_previous<g>) {  // folded: X is already pooled
+    if constexpr (skipped<g>) {  // folded: X is already pooled
       ws.rows[g + 1] = X;
       ws.ld[g + 1] = ldx;
       return;
