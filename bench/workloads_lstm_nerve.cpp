@@ -65,25 +65,23 @@ class Sequence {
   Net::Workspace<1> ws_;
 };
 
-// W6: one-hot rows in (nerve has no id-indexed input product: the input product is a GEMM over
-// the one-hot rows), LSTM, Dense at every step, Softmax fused with cross-entropy, full BPTT,
-// SGD. The one-hot rows are built per step, inside the timed loop, as the peers' gather is.
+// W6: token ids in, read by the LSTM as one-hot rows (OneHot<lm_vocab>: the input product is a
+// gathered row of W_ih, its gradient a scatter-add, as the Eigen peer's), LSTM, Dense at every
+// step, Softmax fused with cross-entropy, full BPTT, SGD. The ids are converted to the network's
+// float inputs inside the timed loop.
 class CharLm {
-  using Net = Network<Input<lm_length, lm_vocab>, LSTM<lm_hidden>, Dense<lm_vocab>, Softmax>;
+  using Net = Network<Input<lm_length>, LSTM<lm_hidden, OneHot<lm_vocab>>, Dense<lm_vocab>, Softmax>;
   using Train = Trainer<Net, CrossEntropy, SGD, Batch<lm_batch>>;
 
  public:
   CharLm(const CharLmParams& p, float lr)
-      : net_(std::make_unique<Net>()), trainer_(*net_, SGD{.learning_rate = lr}),
-        x_(std::size_t(lm_batch) * lm_length * lm_vocab, 0.0f) {
+      : net_(std::make_unique<Net>()), trainer_(*net_, SGD{.learning_rate = lr}) {
     load_lstm<1>(*net_, p.lstm);
     write_array<2>(*net_, "weight", std::span<const float>(p.out.weight));
     write_array<2>(*net_, "bias", std::span<const float>(p.out.bias));
   }
   float step(const std::uint32_t* tokens, const std::uint32_t* targets) {
-    constexpr std::size_t n = std::size_t(lm_batch) * lm_length;
-    for (std::size_t i = 0; i < n; ++i) x_[i * lm_vocab + last_[i]] = 0.0f;
-    for (std::size_t i = 0; i < n; ++i) x_[i * lm_vocab + (last_[i] = tokens[i])] = 1.0f;
+    for (std::size_t i = 0; i < x_.size(); ++i) x_[i] = static_cast<float>(tokens[i]);
     return trainer_.step(x_.data(), targets);
   }
   CharLmParams params() const {
@@ -98,8 +96,7 @@ class CharLm {
  private:
   std::unique_ptr<Net> net_;
   Train trainer_;
-  std::vector<float> x_;
-  std::array<std::uint32_t, std::size_t(lm_batch) * lm_length> last_{};
+  std::array<float, std::size_t(lm_batch) * lm_length> x_{};
 };
 
 }  // namespace

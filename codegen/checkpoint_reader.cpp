@@ -107,7 +107,7 @@ std::string type_of_layer_name(const std::string& full, std::string& given_name)
   static const std::regex plain(R"(^(ReLU|Sigmoid|Tanh|Softmax|Flatten|GlobalAvgPool|Affine|BatchNorm|LayerNorm)$)");
   static const std::regex numeric(R"(^(LeakyReLU|Dropout|BatchNorm|LayerNorm|Embedding)<([-0-9.e+, ]+)>$)");
   static const std::regex dense(R"(^Dense<(\d+)((, [A-Za-z_]+)*)>$)");
-  static const std::regex recurrent(R"(^(LSTM|GRU|SimpleRNN)<(\d+)(, LastStep)?>$)");
+  static const std::regex recurrent(R"(^(LSTM|GRU|SimpleRNN)<(\d+)(, OneHot<(\d+)>)?(, LastStep)?>$)");
   static const std::regex pool(R"(^(MaxPool|AvgPool)<(.*)>$)");
   static const std::regex conv(R"(^Conv2D<(\d+, \d+x\d+.*)>$)");
   if (std::regex_match(name, m, numeric) && !finite_numbers(m[2].str())) {
@@ -118,7 +118,9 @@ std::string type_of_layer_name(const std::string& full, std::string& given_name)
   } else if (std::regex_match(name, m, dense)) {
     type = "nerve::Dense<" + m[1].str() + (m[2].str().find("NoBias") != std::string::npos ? ", nerve::NoBias" : "") + ">";
   } else if (std::regex_match(name, m, recurrent)) {
-    type = "nerve::" + m[1].str() + "<" + m[2].str() + (m[3].matched ? ", nerve::LastStep" : "") + ">";
+    type = "nerve::" + m[1].str() + "<" + m[2].str() +
+           (m[3].matched ? ", nerve::OneHot<" + m[4].str() + ">" : "") +
+           (m[5].matched ? ", nerve::LastStep" : "") + ">";
   } else if (std::regex_match(name, m, pool)) {
     const std::string args = pool_arguments(m[2].str());
     if (!args.empty()) type = "nerve::" + m[1].str() + "<" + args + ">";

@@ -51,6 +51,7 @@ SECTIONS = [
     ("Batch normalisation", ["batch_norm_on_rank2", "batch_norm_momentum_out_of_range",
                              "batch_norm_negative_eps", "batch_norm_training_batch_1"]),
     ("Sequences", ["lstm_on_vector", "lstm_zero_hidden", "gru_unknown_option",
+                   "lstm_one_hot_on_features", "lstm_one_hot_zero_vocabulary",
                    "embedding_on_sequence", "embedding_zero_vocabulary", "step_on_image_network"]),
 ]
 

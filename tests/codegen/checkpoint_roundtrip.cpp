@@ -18,6 +18,7 @@
 #include "checkpoint_cnn_double.hpp"
 #include "checkpoint_language_model.hpp"
 #include "checkpoint_mlp.hpp"
+#include "checkpoint_one_hot_lm.hpp"
 
 namespace {
 
@@ -61,4 +62,8 @@ TEST_CASE("codegen: a recurrent language model's checkpoint becomes the same net
 }
 TEST_CASE("codegen: an MLP with LayerNorm's checkpoint becomes the same network", "[codegen][checkpoint]") {
   check_round_trip<roundtrip::mlp>(checkpoint_mlp::make(), "mlp.safetensors", 0);
+}
+TEST_CASE("codegen: a recurrent layer reading token ids as one-hot rows (OneHot) round-trips",
+          "[codegen][checkpoint]") {
+  check_round_trip<roundtrip::one_hot_lm>(checkpoint_one_hot_lm::make(), "one_hot_lm.safetensors", 11);
 }

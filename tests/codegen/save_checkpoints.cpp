@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   save(cnn_double{Seed{2}}, dir / "cnn_double.safetensors");
   save(language_model{Seed{3}}, dir / "language_model.safetensors");
   save(mlp{Seed{4}}, dir / "mlp.safetensors");
+  save(one_hot_lm{Seed{6}}, dir / "one_hot_lm.safetensors");
 
   auto bytes = bytes_of(dir / "cnn.safetensors");
   write_bytes(dir / "bad_truncated.safetensors", std::vector<char>(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(bytes.size() / 2)));

@@ -1,4 +1,4 @@
-// expect: the option of a recurrent layer is EverySteps (the default: the whole sequence of h) or LastStep
+// expect: the options of a recurrent layer are what it outputs, EverySteps (the default: the whole sequence of h) or LastStep
 // A second argument that is not an output option (a Dense's bias policy, by habit).
 #include <nerve/nerve.hpp>
 using namespace nerve;

@@ -2,8 +2,9 @@
 // (SimpleRNN, LSTM, GRU) and Embedding: sequence lengths 1, 2 and 7, odd input and hidden sizes
 // (hidden 17 has SIMD bodies and a scalar tail), batches 1 and 3, a loss at every step (Dense and
 // Softmax applied per step, cross-entropy over all steps) and at the last step only (LastStep,
-// MSE); stacked layers (the lower layer's gradients go through the upper one's dx); the input
-// gradient of a sequence network; and gradients through a carried initial state.
+// MSE); token ids read as one-hot rows (OneHot); stacked layers (the lower layer's gradients go
+// through the upper one's dx); the input gradient of a sequence network; and gradients through a
+// carried initial state.
 #include <catch2/catch.hpp>
 
 #include "support/check_gradients.hpp"
@@ -86,6 +87,33 @@ TEST_CASE("gradcheck: Embedding, a table row per token id, then a GRU", "[gradch
   INFO("worst: " << r.worst_where);
   CHECK(r.checked > 0);
   CHECK(r.worst_relative_error < tolerance);
+}
+
+TEST_CASE("gradcheck: token ids read as one-hot rows (OneHot<V>), every step and the last step",
+          "[gradcheck][recurrent][one-hot]") {
+  // Ids as in the Embedding case: one repeated (its rows of dW_ih add), 7 out of range and 2.5
+  // not an integer (a row of zeros: no gradient).
+  const std::vector<double> ids = {0, 1, 2, 3, 4, 5, 1, 1, 1, 0, 7, 2, 2.5, 5, 3, 3, 3, 3, 0, 0, 1};
+  {
+    using Net = BasicNetwork<double, Input<7>, LSTM<5, OneHot<6>>, Dense<6>, Softmax>;
+    Net net{Seed{55}};
+    Trainer<Net, CrossEntropy, SGD, Batch<3>> trainer(net);
+    const auto labels = step_labels(3 * 7, 6, 56);
+    const auto r = gradcheck(trainer, ids, labels.data());
+    INFO("worst: " << r.worst_where);
+    CHECK(r.checked > 0);
+    CHECK(r.worst_relative_error < tolerance);
+  }
+  {
+    using Net = BasicNetwork<double, Input<7>, GRU<17, OneHot<6>, LastStep>, Dense<2>, Softmax>;
+    Net net{Seed{57}};
+    Trainer<Net, CrossEntropy, SGD, Batch<3>> trainer(net);
+    const std::uint32_t labels[3] = {1, 0, 1};
+    const auto r = gradcheck(trainer, ids, labels);
+    INFO("worst: " << r.worst_where);
+    CHECK(r.checked > 0);
+    CHECK(r.worst_relative_error < tolerance);
+  }
 }
 
 TEST_CASE("gradcheck: the input gradient of a sequence network", "[gradcheck][recurrent]") {

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "nerve/layers/layer.hpp"          // nerve::layer
+#include "nerve/layers/token_id.hpp"       // nerve::detail::token_row
 #include "nerve/layers/weight_and_bias.hpp"  // nerve::weight_and_bias_arrays
 #include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
 #include "nerve/shape/shape.hpp"           // nerve::Shape
@@ -65,14 +66,6 @@ struct Embedding : layer {
     for (std::size_t i = 0; i < vocabulary * dim; ++i) w[i] = static_cast<T>(ctx.rng.normal());
   }
 
-  // The row of id v, or -1 for a value that is not an id of this table.
-  template <class T>
-  static long row_of(T v) noexcept {
-    if (!(v >= T(0) && v < T(vocabulary))) return -1;  // NaN fails too
-    const auto i = static_cast<long>(v);
-    return static_cast<T>(i) == v ? i : -1;
-  }
-
   template <class Ctx>
   static void forward(Ctx& ctx) {
     using In = typename Ctx::in_shape;
@@ -81,7 +74,7 @@ struct Embedding : layer {
     for (std::size_t b = 0; b < Ctx::batch; ++b) {
       for (std::size_t t = 0; t < In::size; ++t) {
         T* to = ctx.y + b * ctx.ldy + t * dim;
-        const long r = row_of(ctx.x[b * ctx.ldx + t]);
+        const long r = detail::token_row(ctx.x[b * ctx.ldx + t], vocabulary);
         if (r >= 0) std::copy_n(w + static_cast<std::size_t>(r) * dim, dim, to);
         else std::fill_n(to, dim, T(0));
       }
@@ -97,7 +90,7 @@ struct Embedding : layer {
     std::fill_n(dw, vocabulary * dim, T(0));
     for (std::size_t b = 0; b < Ctx::batch; ++b) {
       for (std::size_t t = 0; t < In::size; ++t) {
-        const long r = row_of(ctx.x[b * ctx.ldx + t]);
+        const long r = detail::token_row(ctx.x[b * ctx.ldx + t], vocabulary);
         if (r < 0) continue;
         const T* dy = ctx.dy + b * ctx.ldy + t * dim;
         T* g = dw + static_cast<std::size_t>(r) * dim;

@@ -38,6 +38,7 @@
 #include <string>
 #include <tuple>      // std::tie
 #include <type_traits>
+#include <utility>    // std::index_sequence
 
 #include "nerve/config.hpp"                // xsimd
 #include "nerve/eval/pointwise.hpp"        // nerve::expr::pointwise
@@ -52,6 +53,7 @@
 #include "nerve/kernels/gradient_sink.hpp"  // nerve::kernels::write_gradient
 #include "nerve/kernels/layout.hpp"        // nerve::kernels::padded
 #include "nerve/layers/layer.hpp"          // nerve::layer
+#include "nerve/layers/token_id.hpp"       // nerve::detail::token_row
 #include "nerve/layers/torch_array.hpp"    // nerve::torch_transposed_view_of
 #include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
 #include "nerve/shape/shape.hpp"           // nerve::Shape
@@ -63,6 +65,18 @@ namespace nerve {
 // last step's (`output[:, -1]`, for a classifier).
 struct EverySteps {};
 struct LastStep {};
+
+// What it reads: rows of features (the default), or token ids that stand for one-hot rows of
+// Vocabulary features, PyTorch's `lstm(F.one_hot(ids, Vocabulary).float())`. With OneHot the
+// layer takes Input<steps> of ids and its input product W_ih x + b_ih is the id's row of W_ih
+// plus b_ih: a gather, whose weight gradient is a scatter-add, instead of a product over
+// Vocabulary zeros. The parameters are those of the one-hot layer (weight_ih is (G*H, Vocabulary)),
+// so they carry over to and from PyTorch unchanged. An id that is not an integer in
+// [0, Vocabulary) stands for a row of zeros, as in Embedding.
+template <long Vocabulary>
+struct OneHot {
+  static constexpr long vocabulary = Vocabulary;
+};
 
 // The symbols a cell's step is written in, for a cell of G gates and S kept states:
 //   input<k>   gate block k of W_ih x_t + b_ih
@@ -81,6 +95,14 @@ struct cell_symbols {
 namespace detail {
 template <class O>
 inline constexpr bool is_sequence_option = std::is_same_v<O, EverySteps> || std::is_same_v<O, LastStep>;
+template <class O>
+inline constexpr long one_hot_vocabulary = 0;  // not a OneHot option
+template <long V>
+inline constexpr long one_hot_vocabulary<OneHot<V>> = V;
+template <class O>
+inline constexpr bool is_one_hot_option = false;
+template <long V>
+inline constexpr bool is_one_hot_option<OneHot<V>> = true;
 }  // namespace detail
 
 template <class Cell, long Hidden, class... Options>
@@ -90,38 +112,68 @@ struct Recurrent : layer {
   static constexpr std::size_t NS = std::remove_cvref_t<decltype(Cell::step)>::size;  // states
   static constexpr std::size_t NV = 2 * G + NS;  // variables of the step
   static constexpr bool last_step_only = (std::is_same_v<Options, LastStep> || ...);
+  static constexpr bool one_hot = (detail::is_one_hot_option<Options> || ...);
+  static constexpr long vocabulary = (0 + ... + detail::one_hot_vocabulary<Options>);
   using step_function = expr::pointwise<Cell::step, NV>;
+  // A cell that reads each input product only in its sum with the hidden product (LSTM,
+  // SimpleRNN; not GRU, whose reset gate multiplies r_n alone) gives both products the same
+  // gradient: one expression (eval/pointwise.hpp finds it), and with OneHot one array, the hidden
+  // product's (t, b) rows, which the scatter-add reads as well. Dense input rows are (b, t), so
+  // a product over them keeps its own copy.
+  static constexpr bool products_share_gradient = [] {
+    bool same = true;
+    [&]<std::size_t... k>(std::index_sequence<k...>) {
+      ((same = same && step_function::template same_gradient_as<G + k> == k), ...);
+    }(std::make_index_sequence<G>{});
+    return same;
+  }();
+  static constexpr bool one_product_gradient = one_hot && products_share_gradient;
 
-  static constexpr bool valid_parameters =
-      Hidden > 0 && sizeof...(Options) <= 1 && (detail::is_sequence_option<Options> && ...);
+  static constexpr bool valid_options =
+      ((detail::is_sequence_option<Options> || detail::is_one_hot_option<Options>) && ...) &&
+      (0 + ... + int{detail::is_sequence_option<Options>}) <= 1 &&
+      (0 + ... + int{detail::is_one_hot_option<Options>}) <= 1;
+  static constexpr bool valid_parameters = Hidden > 0 && valid_options && (!one_hot || vocabulary > 0);
   template <class At>
   struct rejects_parameters {
     static_assert(Hidden > 0, "a recurrent layer needs a hidden size of at least 1, e.g. LSTM<128>");
-    static_assert(sizeof...(Options) <= 1 && (detail::is_sequence_option<Options> && ...),
-                  "the option of a recurrent layer is EverySteps (the default: the whole "
-                  "sequence of h) or LastStep (only the last step's h), e.g. LSTM<64, LastStep>");
+    static_assert(valid_options,
+                  "the options of a recurrent layer are what it outputs, EverySteps (the default: "
+                  "the whole sequence of h) or LastStep (only the last step's h), and what it "
+                  "reads, OneHot<vocabulary> for token ids; at most one of each, e.g. "
+                  "LSTM<64, LastStep> or LSTM<128, OneHot<64>>");
+    static_assert(!valid_options || !one_hot || vocabulary > 0,
+                  "OneHot<vocabulary> needs a vocabulary of at least 1 token, e.g. LSTM<128, OneHot<64>>");
   };
 
   template <AnyShape In>
-  static constexpr bool accepts = In::rank == 2;
+  static constexpr bool accepts = In::rank == (one_hot ? 1 : 2);
   template <class Got, class At>
   struct rejects_input {
-    static_assert(meta::dependent_false<Got>,
+    static_assert(meta::dependent_false<Got> || one_hot,
                   "a recurrent layer (SimpleRNN, LSTM, GRU) takes a sequence, a rank-2 input "
                   "(steps, features): e.g. Input<32, 8>, Input<32, 1> for one value per step, or "
                   "Embedding<vocabulary, dim> after Input<steps> of token ids");
+    static_assert(meta::dependent_false<Got> || !one_hot,
+                  "a recurrent layer with OneHot<vocabulary> takes a sequence of token ids, a "
+                  "rank-1 input: Input<steps> (one id per step)");
   };
 
   template <AnyShape In>
   static constexpr std::size_t steps = In::dims[0];
+  // Features of a step: the one-hot width, or the input's second axis.
   template <AnyShape In>
-  static constexpr std::size_t features = In::dims[1];
+  static constexpr std::size_t features = [] {
+    if constexpr (one_hot) return static_cast<std::size_t>(vocabulary);
+    else return In::dims[1];
+  }();
 
   template <AnyShape In>
   using output_shape = std::conditional_t<last_step_only, Shape<H>, Shape<steps<In>, H>>;
 
   static std::string name() {
     return std::string(Cell::name) + "<" + std::to_string(Hidden) +
+           (one_hot ? ", OneHot<" + std::to_string(vocabulary) + ">" : "") +
            (last_step_only ? ", LastStep" : "") + ">";
   }
 
@@ -188,7 +240,7 @@ struct Recurrent : layer {
   template <class T, AnyShape In, std::size_t B>
   struct plan {
     static constexpr std::size_t S = steps<In>, I = features<In>, N = In::size;
-    static constexpr bool repacked = kernels::padded<N, T> != N;
+    static constexpr bool repacked = !one_hot && kernels::padded<N, T> != N;  // ids: read in place
     static constexpr std::size_t input_products = B * S * GHp<T>;
     static constexpr std::size_t hidden_products = S * B * GHp<T>;
     static constexpr std::size_t states = NS * (S + 1) * B * Hp<T>;
@@ -196,8 +248,10 @@ struct Recurrent : layer {
     static constexpr std::size_t packed_input = repacked ? kernels::padded<B * N, T> : 0;
     // W_hh in PyTorch's orientation, (G*H) rows of padded H: dh = dr W_hh as a forward GEMM.
     static constexpr std::size_t hidden_weight_rows = G * H * Hp<T>;
+    // The input products' gradients: their own rows, or (one_product_gradient) the hidden's.
+    static constexpr std::size_t input_gradients = one_product_gradient ? 0 : input_products;
     static constexpr std::size_t backward_scratch =
-        input_products + hidden_products + 2 * NS * B * Hp<T> + B * Hp<T> + B * S * GHp<T> +
+        input_gradients + hidden_products + 2 * NS * B * Hp<T> + B * Hp<T> + B * S * GHp<T> +
         2 * packed_input + hidden_weight_rows;
     static constexpr std::size_t carried = NS * B * Hp<T>;
   };
@@ -210,12 +264,16 @@ struct Recurrent : layer {
                      : plan<T, In, B>::kept + plan<T, In, B>::packed_input,
       .carried = plan<T, In, B>::carried};
 
+  // The input product: a GEMM over the features, or with OneHot a gathered row (no product).
+  template <AnyShape In>
+  static constexpr std::size_t input_product_flops = one_hot ? 0 : 2 * G * H * features<In>;
   template <AnyShape In>
   static constexpr std::size_t forward_flops =
-      steps<In> * (2 * G * H * (features<In> + H) + 2 * G * H + Cell::flops_per_unit * H);
-  template <AnyShape In>  // dW_ih, dx, dW_hh, dh: four products; the step's derivative
+      steps<In> * (input_product_flops<In> + 2 * G * H * H + 2 * G * H + Cell::flops_per_unit * H);
+  template <AnyShape In>  // dW_ih, dx, dW_hh, dh: four products (OneHot: a scatter-add); the step's derivative
   static constexpr std::size_t backward_flops =
-      steps<In> * (4 * G * H * (features<In> + H) + 2 * G * H + 2 * Cell::flops_per_unit * H);
+      steps<In> * ((one_hot ? G * H : 2 * input_product_flops<In>) + 4 * G * H * H + 2 * G * H +
+                   2 * Cell::flops_per_unit * H);
 
   // PyTorch's initialisation: every weight and bias uniform in +-1/sqrt(H).
   template <class Ctx>
@@ -274,6 +332,55 @@ struct Recurrent : layer {
     return v;
   }
 
+  // OneHot: the input product of row (b, t) is W_ih's row for its id plus b_ih (weight_ih is
+  // stored (features, padded G*H), so the row is contiguous); an id outside the vocabulary adds
+  // nothing. Pads stay zero: both arrays keep their pads zero.
+  template <class T, AnyShape In, std::size_t B, class Params>
+  static void gather_input_products(const T* ids, std::size_t ld, const Params& p, T* a) {
+    using P = plan<T, In, B>;
+    using V = xsimd::batch<T>;
+    constexpr std::size_t L = V::size, n = GHp<T>;
+    static_assert(n % L == 0);
+    const T* bias = p.bias_ih.data();
+    for (std::size_t b = 0; b < B; ++b) {
+      for (std::size_t t = 0; t < P::S; ++t) {
+        T* to = a + (b * P::S + t) * n;
+        const long r = detail::token_row(ids[b * ld + t], static_cast<std::size_t>(vocabulary));
+        if (r < 0) {
+          std::copy_n(bias, n, to);
+          continue;
+        }
+        const T* w = p.weight_ih.data() + static_cast<std::size_t>(r) * n;
+        for (std::size_t j = 0; j < n; j += L)
+          (V::load_unaligned(w + j) + V::load_unaligned(bias + j)).store_unaligned(to + j);
+      }
+    }
+  }
+  // Its adjoint: dW_ih[id] += da of every row that read id (zero elsewhere), db_ih = sum da.
+  // Row (b, t) of da is at da + (b * per_sample + t * per_step) * GHp.
+  template <class T, AnyShape In, std::size_t B, class Grads>
+  static void scatter_input_gradients(const T* ids, std::size_t ld, const T* da,
+                                      std::size_t per_sample, std::size_t per_step, Grads& grads) {
+    using P = plan<T, In, B>;
+    using V = xsimd::batch<T>;
+    constexpr std::size_t L = V::size, n = GHp<T>;
+    T* dw = grads.weight_ih.data();
+    T* db = grads.bias_ih.data();
+    std::fill_n(dw, static_cast<std::size_t>(vocabulary) * n, T(0));
+    std::fill_n(db, n, T(0));
+    for (std::size_t b = 0; b < B; ++b) {
+      for (std::size_t t = 0; t < P::S; ++t) {
+        const T* d = da + (b * per_sample + t * per_step) * n;
+        const long r = detail::token_row(ids[b * ld + t], static_cast<std::size_t>(vocabulary));
+        T* g = r < 0 ? nullptr : dw + static_cast<std::size_t>(r) * n;
+        for (std::size_t j = 0; j < n; j += L) {
+          const V dv = V::load_unaligned(d + j);
+          (V::load_unaligned(db + j) + dv).store_unaligned(db + j);
+          if (g != nullptr) (V::load_unaligned(g + j) + dv).store_unaligned(g + j);
+        }
+      }
+    }
+  }
  public:
   template <class Ctx>
   static void forward(Ctx& ctx) {
@@ -287,14 +394,18 @@ struct Recurrent : layer {
     pass_memory<T, In, B> m(memory);
     T* packed = ctx.kept != nullptr ? ctx.scratch : ctx.scratch + P::kept;
 
-    // All input products at once.
-    const T* X = sequence_rows<T, In, B>(ctx.x, ctx.ldx, packed);
-    if constexpr (B * S == 1) {  // one step of one stream: step()
-      kernels::dense_forward<G * H, I, T>(X, p.weight_ih.data(), p.bias_ih.data(), nullptr,
-                                          m.input_products);
+    // All input products at once: gathered rows of W_ih (OneHot), or one product.
+    if constexpr (one_hot) {
+      gather_input_products<T, In, B>(ctx.x, ctx.ldx, p, m.input_products);
     } else {
-      kernels::dense_forward_batch<B * S, G * H, I, T>(X, I, p.weight_ih.data(), p.bias_ih.data(),
-                                                       nullptr, m.input_products);
+      const T* X = sequence_rows<T, In, B>(ctx.x, ctx.ldx, packed);
+      if constexpr (B * S == 1) {  // one step of one stream: step()
+        kernels::dense_forward<G * H, I, T>(X, p.weight_ih.data(), p.bias_ih.data(), nullptr,
+                                            m.input_products);
+      } else {
+        kernels::dense_forward_batch<B * S, G * H, I, T>(X, I, p.weight_ih.data(),
+                                                         p.bias_ih.data(), nullptr, m.input_products);
+      }
     }
     // The initial state: carried from the last pass, or zero.
     for (std::size_t s = 0; s < NS; ++s) {
@@ -339,8 +450,8 @@ struct Recurrent : layer {
 
     // Scratch: gradients of the input products (b, t) and hidden products (t, b), two sets of
     // state gradients, dh from the hidden product, dz of the closing GEMMs, packed x and dx.
-    T* d_input = ctx.scratch;
-    T* d_hidden = d_input + P::input_products;
+    T* d_input = ctx.scratch;  // unused when one_product_gradient
+    T* d_hidden = d_input + P::input_gradients;
     T* d_states[2] = {d_hidden + P::hidden_products, d_hidden + P::hidden_products + NS * B * Hp<T>};
     T* dh = d_states[1] + NS * B * Hp<T>;
     T* dz = dh + B * Hp<T>;
@@ -349,13 +460,22 @@ struct Recurrent : layer {
     T* w_rows = packed_dx + P::packed_input;
     // dh = dr W_hh every step is the forward kernel's product with W_hh untransposed: lay it
     // out once (row m, padded<H>, pads zero), so the per-step product runs register-blocked.
-    for (std::size_t m = 0; m < G * H; ++m) {
-      for (std::size_t k = 0; k < H; ++k) w_rows[m * Hp<T> + k] = p.w_hh(m, k);
-      std::fill(w_rows + m * Hp<T> + H, w_rows + (m + 1) * Hp<T>, T(0));
+    // A transpose, in 16 x 16 blocks: one side of an element-wise one is strided by a whole row.
+    constexpr std::size_t tile = 16;
+    for (std::size_t m0 = 0; m0 < G * H; m0 += tile) {
+      for (std::size_t k0 = 0; k0 < H; k0 += tile) {
+        for (std::size_t k = k0; k < std::min(k0 + tile, H); ++k)
+          for (std::size_t m = m0; m < std::min(m0 + tile, G * H); ++m)
+            w_rows[m * Hp<T> + k] = p.w_hh(m, k);
+      }
     }
+    for (std::size_t m = 0; m < G * H; ++m)
+      std::fill(w_rows + m * Hp<T> + H, w_rows + (m + 1) * Hp<T>, T(0));
 
     // Padding columns of the product gradients stay zero (the kernels read whole registers).
-    std::fill_n(d_input, P::input_products + P::hidden_products, T(0));
+    if constexpr (GHp<T> != G * H)
+      for (std::size_t row = 0; row < (P::input_gradients + P::hidden_products) / GHp<T>; ++row)
+        std::fill(d_input + row * GHp<T> + G * H, d_input + (row + 1) * GHp<T>, T(0));
     std::fill_n(d_states[0], NS * B * Hp<T>, T(0));
     int now = 0;  // d_states[now]: dL/d(states at step t + 1)
     for (std::size_t t = S; t-- > 0;) {
@@ -378,7 +498,8 @@ struct Recurrent : layer {
         }
         T* da = d_input + (b * S + t) * GHp<T>;
         T* dr = d_hidden + (t * B + b) * GHp<T>;
-        for (std::size_t k = 0; k < G; ++k) dv[k] = da + k * H, dv[G + k] = dr + k * H;
+        for (std::size_t k = 0; k < G; ++k)
+          dv[k] = one_product_gradient ? nullptr : da + k * H, dv[G + k] = dr + k * H;
         step_function::template backward<H, T>(step_variables<T, In, B>(m, t, b), {}, y, dy, dv);
       }
       // h_{t-1} also fed the hidden product: dh += dr W_hh.
@@ -398,6 +519,15 @@ struct Recurrent : layer {
         m.state(Cell::hidden, 0), Hp<T>, p.weight_hh.data(), d_hidden, d_hidden, nullptr, pass, dz,
         kernels::write_gradient<T>{ctx.grads.weight_hh.data()},
         kernels::write_gradient<T>{ctx.grads.bias_hh.data()}, nullptr, 0);
+    if constexpr (one_hot) {
+      if constexpr (one_product_gradient)  // the hidden product's rows, (t, b)
+        scatter_input_gradients<T, In, B>(ctx.x, ctx.ldx, d_hidden, 1, B, ctx.grads);
+      else
+        scatter_input_gradients<T, In, B>(ctx.x, ctx.ldx, d_input, S, 1, ctx.grads);
+      if (ctx.dx != nullptr)  // ids have no gradient
+        for (std::size_t b = 0; b < B; ++b) std::fill_n(ctx.dx + b * ctx.ld_dx, P::N, T(0));
+      return;
+    }
     // dW_ih = sum da^T x, db_ih = sum da, dx = da W_ih, over all (b, t) rows.
     const T* X = sequence_rows<T, In, B>(ctx.x, ctx.ldx, packed);
     T* dX = ctx.dx == nullptr ? nullptr : P::repacked ? packed_dx : ctx.dx;
