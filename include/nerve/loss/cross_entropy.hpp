@@ -17,6 +17,8 @@
 #include <cstddef>  // std::size_t
 #include <cstdint>  // std::uint32_t
 
+#include "nerve/config.hpp"                 // xsimd
+#include "nerve/eval/lanes.hpp"            // nerve::expr::for_each_lane
 #include "nerve/expr/ops/math.hpp"         // nerve::math::exp
 #include "nerve/layers/layer.hpp"          // nerve::fusion_role
 #include "nerve/layers/softmax.hpp"        // nerve::detail::softmax_row
@@ -62,6 +64,40 @@ struct CrossEntropy {
                   "sigmoid probability per output use BinaryCrossEntropy");
   };
 
+  // The largest of z[0..N), a register at a time (NaN logits make the loss NaN through the sum).
+  template <std::size_t N, class T>
+  static T largest(const T* z) {
+    xsimd::batch<T> wide(z[0]);
+    T peak = z[0];
+    expr::for_each_lane<N, T>([&](std::size_t i, auto tag) {
+      using V = typename decltype(tag)::type;
+      if constexpr (math::is_scalar<V>) peak = z[i] > peak ? z[i] : peak;
+      else wide = xsimd::max(wide, V::load_unaligned(z + i));
+    });
+    alignas(64) T lanes[xsimd::batch<T>::size];  // xsimd 8 has no reduce_max
+    wide.store_aligned(lanes);
+    for (const T w : lanes) peak = w > peak ? w : peak;
+    return peak;
+  }
+  // sum_j exp(z[j] - peak) in double, added in order j = 0, 1, ...: the exponentials are taken a
+  // register at a time (a scalar call each was most of the loss's time), the sum kept exact
+  // enough for a loss reported to its last float digit.
+  template <std::size_t N, class T>
+  static double sum_of_exp(const T* z, T peak) {
+    double sum = 0;
+    expr::for_each_lane<N, T>([&](std::size_t i, auto tag) {
+      using V = typename decltype(tag)::type;
+      if constexpr (math::is_scalar<V>) {
+        sum += static_cast<double>(math::exp(z[i] - peak));
+      } else {
+        alignas(64) T e[V::size];
+        math::exp(V::load_unaligned(z + i) - V(peak)).store_aligned(e);
+        for (std::size_t l = 0; l < V::size; ++l) sum += static_cast<double>(e[l]);
+      }
+    });
+    return sum;
+  }
+
   // Fused: in.logits is the Softmax's input and in.y its output; otherwise in.y is the logits.
   // labels: targets_per_sample<Out> per sample.
   template <std::size_t B, AnyShape Out, class T, bool Fused>
@@ -82,10 +118,8 @@ struct CrossEntropy {
         } else {
           detail::softmax_row<N>(z, g);  // the very computation a Softmax layer makes
         }
-        T peak = z[0];
-        for (std::size_t j = 1; j < N; ++j) peak = z[j] > peak ? z[j] : peak;
-        double sum = 0;
-        for (std::size_t j = 0; j < N; ++j) sum += static_cast<double>(math::exp(z[j] - peak));
+        const T peak = largest<N>(z);
+        const double sum = sum_of_exp<N>(z, peak);
         const std::size_t label = labels[i * P + s] < N ? labels[i * P + s] : 0;
         if (i < rows) total += static_cast<double>(peak) + std::log(sum) - static_cast<double>(z[label]);
         for (std::size_t j = 0; j < N; ++j) g[j] = (p[j] - (j == label ? T(1) : T(0))) * scale;
