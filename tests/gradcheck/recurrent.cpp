@@ -1,10 +1,10 @@
 // Backpropagation through time against central differences, in double, for every recurrent cell
 // (SimpleRNN, LSTM, GRU) and Embedding: sequence lengths 1, 2 and 7, odd input and hidden sizes
-// (hidden 17 has SIMD bodies and a scalar tail), batches 1 and 3, a loss at every step (Dense and
-// Softmax applied per step, cross-entropy over all steps) and at the last step only (LastStep,
-// MSE); token ids read as one-hot rows (OneHot); stacked layers (the lower layer's gradients go
-// through the upper one's dx); the input gradient of a sequence network; and gradients through a
-// carried initial state.
+// (hidden 17 has SIMD bodies and a scalar tail; hidden 16 gives gate rows with no padding),
+// batches 1 and 3, a loss at every step (Dense and Softmax applied per step, cross-entropy over
+// all steps) and at the last step only (LastStep, MSE); token ids read as one-hot rows (OneHot);
+// stacked layers (the lower layer's gradients go through the upper one's dx); the input gradient
+// of a sequence network; and gradients through a carried initial state.
 #include <catch2/catch.hpp>
 
 #include "support/check_gradients.hpp"
@@ -56,6 +56,7 @@ void every_shape(std::uint64_t seed) {
   every_step<Cell, 2, 3, 5, 1>(seed + 1);
   every_step<Cell, 7, 3, 5, 3>(seed + 2);
   every_step<Cell, 7, 1, 17, 1>(seed + 3);
+  every_step<Cell, 3, 2, 16, 3>(seed + 8);  // G * 16 gate rows: no padding (dW_hh reads dr in place)
   last_step<Cell, 1, 5, 3, 1>(seed + 4);
   last_step<Cell, 2, 5, 3, 3>(seed + 5);
   last_step<Cell, 7, 5, 3, 3>(seed + 6);

@@ -6,6 +6,7 @@
 #include <type_traits>  // std::conditional_t
 
 #include "nerve/config.hpp"              // NERVE_INLINE, NERVE_RESTRICT
+#include "nerve/kernels/epilogue.hpp"    // PassGradient
 #include "nerve/kernels/gradient_sink.hpp"  // write_gradient, add_gradient (apply_update: optim/)
 #include "nerve/kernels/layout.hpp"      // nerve::kernels::padded, not_deduced
 #include "nerve/kernels/outer_tile.hpp"  // detail::outer_tile
@@ -48,6 +49,32 @@ NERVE_INLINE void gradient_prologue(const T* NERVE_RESTRICT dY, const T* NERVE_R
   }
   for (std::size_t i = 0; i < B; ++i)
     for (std::size_t at = NL * W; at < Mp; at += W) simd<T, Arch>(T(0)).store_aligned(dZ + i * Mp + at);
+}
+
+// db(at, sum_i dY[i][at..]) for the N registers from register V0 on: rows read in turn, one
+// accumulator per register.
+template <std::size_t V0, std::size_t N, std::size_t B, std::size_t Mp, class Arch, class T,
+          class BiasSink>
+NERVE_INLINE void column_sums(const T* NERVE_RESTRICT dY, const BiasSink& db) noexcept {
+  constexpr std::size_t W = width<T, Arch>;
+  simd<T, Arch> acc[N];
+  static_for<N>([&](auto r) NERVE_TILE_LAMBDA { acc[r] = simd<T, Arch>(T(0)); });
+  for (std::size_t i = 0; i < B; ++i)
+    static_for<N>([&](auto r) NERVE_TILE_LAMBDA {
+      acc[r] += load_aligned<Arch>(dY + i * Mp + (V0 + r) * W);
+    });
+  static_for<N>([&](auto r) NERVE_TILE_LAMBDA { db((V0 + r) * W, acc[r]); });
+}
+
+// The prologue of dZ = dY on rows with no padding: dY is dZ already, so nothing is copied and
+// only the bias sums are taken, in runs of 16 registers of each row (a column at a time strides
+// a whole row per load). The sums are the same, in the same order, as gradient_prologue's.
+template <std::size_t B, std::size_t Mp, class Arch, class T, class BiasSink>
+NERVE_INLINE void pass_through_prologue(const T* NERVE_RESTRICT dY, const BiasSink& db) noexcept {
+  if (!db.enabled()) return;
+  constexpr std::size_t NV = Mp / width<T, Arch>, run = 16;
+  static_for<NV / run>([&](auto r) { column_sums<decltype(r)::value * run, run, B, Mp, Arch>(dY, db); });
+  if constexpr (NV % run != 0) column_sums<NV / run * run, NV % run, B, Mp, Arch>(dY, db);
 }
 
 // g = sum_i X[i][k0 + r] dZ[i][j + v] for one R x V tile, handed to dw at offset
@@ -175,7 +202,8 @@ NERVE_INLINE void input_gradient(const T* dZ, const T* Wt, T* dX, std::size_t ld
 //   output; Z: [B][Mp] pre-activations or nullptr (then p receives y as z).
 //   p: prologue, dZ = p(dY, Y, Z) (epilogue.hpp).
 //   dZ: [B][Mp] scratch, written: p's result for m < M and exactly 0 for m >= M, whatever dY, Y
-//       and Z hold there (the padded columns of dY need not be zero).
+//       and Z hold there (the padded columns of dY need not be zero). Not written with
+//       PassGradient on rows with no padding (M == Mp): dY is read in its place.
 //   dw, db: gradient sinks (gradient_sink.hpp) of the [K][Mp] weight and [Mp] bias gradients,
 //       called with one register at a time and its element offset; db may be disabled (no bias).
 //       The padded columns m >= M are handed over as exact zeros.
@@ -191,7 +219,12 @@ void dense_backward_into(const T* X, std::size_t ldx, const T* Wt, const T* dY, 
                          const BiasSink& db, not_deduced<T>* dX, std::size_t ld_dx) noexcept {
   static_assert(B > 0 && M > 0 && K > 0, "dense_backward: sizes must be positive");
   constexpr std::size_t Mp = padded<M, T>;
-  detail::gradient_prologue<B, M, Mp, Arch>(dY, Y, Z, p, dZ, db);  // db does not read Wt
+  if constexpr (std::is_same_v<Prologue, PassGradient> && M == Mp) {
+    detail::pass_through_prologue<B, Mp, Arch>(dY, db);
+    dZ = const_cast<T*>(dY);  // read only from here on
+  } else {
+    detail::gradient_prologue<B, M, Mp, Arch>(dY, Y, Z, p, dZ, db);  // db does not read Wt
+  }
   if constexpr (WeightSink::in_place) {
     if (dX) detail::input_gradient<B, M, K, Mp, Arch>(dZ, Wt, dX, ld_dx);
     detail::weight_gradient<B, M, K, Mp, Arch>(X, ldx, dZ, dw);
