@@ -1,5 +1,6 @@
-// simplify<E>() and reuse<E, Outs...>(): every folding rule, by the type and the constants of its
-// result, at compile time; then simplified and original expressions agree in value at run time.
+// simplify<E>(), reuse<E, Outs...>() and shared_terms<Es...>: every folding rule, by the type and
+// the constants of its result, at compile time; then simplified and original expressions agree in
+// value at run time.
 #include <catch2/catch.hpp>
 
 #include <nerve/autodiff/derivative.hpp>  // nerve::expr::derivative, partial
@@ -7,6 +8,7 @@
 #include <nerve/expr/build.hpp>           // builders
 #include <nerve/expr/functions.hpp>       // nerve::expr::functions, Functions
 #include <nerve/expr/reuse.hpp>           // nerve::expr::reuse
+#include <nerve/expr/shared_terms.hpp>    // nerve::expr::shared_terms
 #include <nerve/expr/simplify.hpp>        // nerve::expr::simplify
 
 #include <type_traits>
@@ -140,4 +142,18 @@ TEST_CASE("Functions: structural, several outputs", "[expr][functions]") {
                  Symbol<OutputGrad<2>> && Symbol<decltype(x)>);
   STATIC_REQUIRE(!Symbol<Const> && !Symbol<Zero> && !Symbol<Sig>);
   STATIC_REQUIRE(std::is_same_v<Var, Variable<0>>);
+}
+
+TEST_CASE("shared_terms: the costly terms of several expressions, once each, inner first",
+          "[expr][shared-terms]") {
+  using two = shared_terms<sigmoid(x) * tanh(variable<1>), exp(tanh(variable<1>)) + sigmoid(x)>;
+  STATIC_REQUIRE(two::size == 3);  // sigmoid(x), tanh(v1), exp(tanh(v1)): no repeat
+  STATIC_REQUIRE(is<nth_term<0>(two{}), Sig>);
+  STATIC_REQUIRE(is<nth_term<1>(two{}), Unary<ops::Tanh, Variable<1>>>);
+  STATIC_REQUIRE(is<nth_term<2>(two{}), Unary<ops::Exp, Unary<ops::Tanh, Variable<1>>>>);
+  // equal means equal constants too: exp(x * 2) and exp(x * 3) are two terms
+  STATIC_REQUIRE(shared_terms<exp(x * 2.0), exp(x * 3.0), exp(x * 2.0)>::size == 2);
+  // cheap ops are not terms; a term under them is
+  STATIC_REQUIRE(shared_terms<square(x) * x + 1.0>::size == 0);
+  STATIC_REQUIRE(shared_terms<square(sigmoid(x)) - sigmoid(x)>::size == 1);
 }

@@ -21,6 +21,7 @@
 #include "nerve/expr/functions.hpp"  // nerve::expr::Functions
 #include "nerve/expr/node.hpp"       // nerve::expr::Variable, Param
 #include "nerve/expr/reuse.hpp"      // nerve::expr::reuse
+#include "nerve/expr/shared_terms.hpp"  // nerve::expr::shared_terms
 
 namespace nerve::expr {
 
@@ -62,6 +63,22 @@ struct pointwise {
     return first;
   }();
 
+  // The costly terms the gradients share (expr/shared_terms.hpp), computed once per element
+  // into the context's slots after the outputs: slot outputs + j holds term j.
+  using term_list = decltype([]<std::size_t... I>(std::index_sequence<I...>) {
+    return shared_terms<vjp<Fs, Variable<I>>()...>{};
+  }(std::make_index_sequence<NV>{}));
+  static constexpr std::size_t terms = term_list::size;
+  template <std::size_t j>
+  static constexpr auto term = nth_term<j>(term_list{});
+  // E with the outputs and the first n terms read from their slots.
+  template <auto E, std::size_t n>
+  static constexpr auto read_back = [] {
+    return []<std::size_t... K, std::size_t... J>(std::index_sequence<K...>, std::index_sequence<J...>) {
+      return reuse<E, Output<K>{}..., term<J>...>();
+    }(std::make_index_sequence<outputs>{}, std::make_index_sequence<n>{});
+  }();
+
   // to[k] = V's worth of from[k] + i, for every k (none when M is 0).
   template <class V, class T, std::size_t M>
   NERVE_INLINE static void load_all(std::array<V, M>& to, const std::array<const T*, M>& from,
@@ -95,18 +112,21 @@ struct pointwise {
                        const std::array<const T*, outputs>& dy, const std::array<T*, NV>& dv) {
     for_each_lane<N, T>([&](std::size_t i, auto tag) {
       using V = typename decltype(tag)::type;
-      symbol_context<V, NV, NP, outputs> c{};
+      symbol_context<V, NV, NP, outputs + terms> c{};
       load_all(c.variables, v, i);
       load_all(c.params, p, i);
       for (std::size_t k = 0; k < outputs; ++k) {
         c.outputs[k] = load_lanes<V>(y[k] + i);
         c.output_grads[k] = load_lanes<V>(dy[k] + i);
       }
+      [&]<std::size_t... J>(std::index_sequence<J...>) {
+        ((c.outputs[outputs + J] = evaluate<V>(read_back<term<J>, J>, c)), ...);
+      }(std::make_index_sequence<terms>{});
       std::array<V, NV> g{};
       [&]<std::size_t... I>(std::index_sequence<I...>) {
         (([&] {
            if constexpr (same_gradient_as<I> != I) g[I] = g[same_gradient_as<I>];
-           else g[I] = evaluate<V>(variable_gradient<I>, c);
+           else g[I] = evaluate<V>(read_back<variable_gradient<I>, terms>, c);
          }()),
          ...);
         ((dv[I] != nullptr ? store_lanes(dv[I] + i, g[I]) : void()), ...);
