@@ -92,12 +92,12 @@ struct pointwise {
   template <std::size_t N, class T>
   static void forward(const std::array<const T*, NV>& v, const std::array<const T*, NP>& p,
                       const std::array<T*, outputs>& out) {
-    for_each_lane<N, T>([&](std::size_t i, auto tag) {
+    for_each_lane<N, T>([&](std::size_t i, auto tag) NERVE_TILE_LAMBDA {
       using V = typename decltype(tag)::type;
       symbol_context<V, NV, NP, outputs> c{};
       load_all(c.variables, v, i);
       load_all(c.params, p, i);
-      [&]<std::size_t... K>(std::index_sequence<K...>) {
+      [&]<std::size_t... K>(std::index_sequence<K...>) NERVE_TILE_LAMBDA {
         ((c.outputs[K] = evaluate<V>(forward_expression<K>, c), store_lanes(out[K] + i, c.outputs[K])),
          ...);
       }(std::make_index_sequence<outputs>{});

@@ -4,6 +4,7 @@
 // AVX-512 (and NEON); only the register budget differs by target.
 #pragma once
 
+#include <algorithm>    // std::copy_n
 #include <cmath>        // std::sqrt
 #include <cstddef>      // std::size_t
 #include <type_traits>  // std::integral_constant, std::is_base_of_v, std::is_same_v, ...
@@ -16,16 +17,6 @@ namespace nerve::kernels {
 
 template <class T, class Arch = xsimd::default_arch>
 using simd = xsimd::batch<T, Arch>;
-
-// On a lambda given to detail::static_for inside a register tile: always inlined. g++ weighs a
-// lambda like any function; when a tile grows (an optimizer step in its epilogue) it may outline
-// one, and the tile's register arrays then live in memory (measured: the batch-1 weight gradient
-// ran 1.3x slower).
-#if defined(__GNUC__) || defined(__clang__)
-#define NERVE_TILE_LAMBDA __attribute__((always_inline))
-#else
-#define NERVE_TILE_LAMBDA
-#endif
 
 // Elements of T in one register of Arch.
 template <class T, class Arch>
@@ -126,4 +117,19 @@ NERVE_INLINE simd<T, Arch> transpose_sum(const simd<T, Arch>* rows) noexcept {
 }
 
 }  // namespace detail
+
+// to[0, N) = from[0, N) for a small N known at compile time, in registers, inline: a recurrent
+// step copies its state in and out several times, and a call to memmove for 128 bytes cost more
+// than the copy. Larger N goes to std::copy_n. The ranges must not overlap.
+template <std::size_t N, class T, class Arch = xsimd::default_arch>
+NERVE_INLINE void copy_values(const T* NERVE_RESTRICT from, T* NERVE_RESTRICT to) noexcept {
+  constexpr std::size_t W = width<T, Arch>;
+  if constexpr (N / W > 16) {
+    std::copy_n(from, N, to);
+  } else {
+    detail::static_for<N / W>([&](auto v) { detail::load_unaligned<Arch>(from + v * W).store_unaligned(to + v * W); });
+    for (std::size_t i = N / W * W; i < N; ++i) to[i] = from[i];
+  }
+}
+
 }  // namespace nerve::kernels

@@ -52,6 +52,7 @@
 #include "nerve/kernels/gemv.hpp"          // nerve::kernels::dense_forward
 #include "nerve/kernels/gradient_sink.hpp"  // nerve::kernels::write_gradient
 #include "nerve/kernels/layout.hpp"        // nerve::kernels::padded
+#include "nerve/kernels/simd.hpp"          // nerve::kernels::copy_values
 #include "nerve/layers/layer.hpp"          // nerve::layer
 #include "nerve/layers/token_id.hpp"       // nerve::detail::token_row
 #include "nerve/layers/torch_array.hpp"    // nerve::torch_transposed_view_of
@@ -418,7 +419,7 @@ struct Recurrent : layer {
     // The initial state: carried from the last pass, or zero.
     for (std::size_t s = 0; s < NS; ++s) {
       T* to = m.state(s, 0);
-      if (ctx.resume && ctx.carry != nullptr) std::copy_n(ctx.carry + s * B * Hp<T>, B * Hp<T>, to);
+      if (ctx.resume && ctx.carry != nullptr) kernels::copy_values<B * Hp<T>>(ctx.carry + s * B * Hp<T>, to);
       else std::fill_n(to, B * Hp<T>, T(0));
     }
     for (std::size_t t = 0; t < S; ++t) {
@@ -434,14 +435,14 @@ struct Recurrent : layer {
         std::array<T*, NS> out{};
         for (std::size_t s = 0; s < NS; ++s) out[s] = m.state(s, t + 1) + b * Hp<T>;
         step_function::template forward<H, T>(step_variables<T, In, B>(m, t, b), {}, out);
-        if constexpr (!last_step_only) std::copy_n(out[Cell::hidden], H, ctx.y + b * ctx.ldy + t * H);
+        if constexpr (!last_step_only) kernels::copy_values<H>(out[Cell::hidden], ctx.y + b * ctx.ldy + t * H);
       }
     }
     for (std::size_t b = 0; b < B; ++b) {
-      if constexpr (last_step_only) std::copy_n(m.state(Cell::hidden, S) + b * Hp<T>, H, ctx.y + b * ctx.ldy);
+      if constexpr (last_step_only) kernels::copy_values<H>(m.state(Cell::hidden, S) + b * Hp<T>, ctx.y + b * ctx.ldy);
     }
     if (ctx.carry != nullptr) {
-      for (std::size_t s = 0; s < NS; ++s) std::copy_n(m.state(s, S), B * Hp<T>, ctx.carry + s * B * Hp<T>);
+      for (std::size_t s = 0; s < NS; ++s) kernels::copy_values<B * Hp<T>>(m.state(s, S), ctx.carry + s * B * Hp<T>);
     }
   }
 
