@@ -293,17 +293,24 @@ struct Recurrent : layer {
 
  private:
   // Where a pass's products and states are (kept memory in training, scratch at inference).
+  // An inference pass with a carried state reads the first states from the carry and writes the
+  // last ones there (with one step, in place: a cell's outputs depend on the same lanes of its
+  // inputs only): step() then copies nothing in or out, and the new h is one store away from
+  // the next step's product instead of three.
   template <class T, AnyShape In, std::size_t B>
   struct pass_memory {
     using P = plan<T, In, B>;
     T* input_products;   // row (b, t): B * S rows of GHp
     T* hidden_products;  // row (t, b)
     T* states;           // state(s, t) is B rows of Hp
-    explicit pass_memory(T* at)
+    T* carry;            // nullptr, or the carried states (s: B rows of Hp) as t = 0 and t = S
+    explicit pass_memory(T* at, T* carried = nullptr)
         : input_products(at),
           hidden_products(at + P::input_products),
-          states(hidden_products + P::hidden_products) {}
+          states(hidden_products + P::hidden_products),
+          carry(carried) {}
     T* state(std::size_t s, std::size_t t) const noexcept {
+      if (carry != nullptr && (t == 0 || t == P::S)) return carry + s * B * Hp<T>;
       return states + (s * (P::S + 1) + t) * B * Hp<T>;
     }
   };
@@ -400,7 +407,8 @@ struct Recurrent : layer {
     constexpr std::size_t S = P::S, I = P::I;
     const auto& p = ctx.params;
     T* memory = ctx.kept != nullptr ? ctx.kept : ctx.scratch;
-    pass_memory<T, In, B> m(memory);
+    const bool in_carry = ctx.kept == nullptr && ctx.carry != nullptr;
+    pass_memory<T, In, B> m(memory, in_carry ? ctx.carry : nullptr);
     T* packed = ctx.kept != nullptr ? ctx.scratch : ctx.scratch + P::kept;
 
     // All input products at once: gathered rows of W_ih (OneHot), or one product.
@@ -419,8 +427,8 @@ struct Recurrent : layer {
     // The initial state: carried from the last pass, or zero.
     for (std::size_t s = 0; s < NS; ++s) {
       T* to = m.state(s, 0);
-      if (ctx.resume && ctx.carry != nullptr) kernels::copy_values<B * Hp<T>>(ctx.carry + s * B * Hp<T>, to);
-      else std::fill_n(to, B * Hp<T>, T(0));
+      if (!(ctx.resume && ctx.carry != nullptr)) std::fill_n(to, B * Hp<T>, T(0));
+      else if (!in_carry) kernels::copy_values<B * Hp<T>>(ctx.carry + s * B * Hp<T>, to);
     }
     for (std::size_t t = 0; t < S; ++t) {
       const T* h = m.state(Cell::hidden, t);
@@ -441,7 +449,7 @@ struct Recurrent : layer {
     for (std::size_t b = 0; b < B; ++b) {
       if constexpr (last_step_only) kernels::copy_values<H>(m.state(Cell::hidden, S) + b * Hp<T>, ctx.y + b * ctx.ldy);
     }
-    if (ctx.carry != nullptr) {
+    if (ctx.carry != nullptr && !in_carry) {
       for (std::size_t s = 0; s < NS; ++s) kernels::copy_values<B * Hp<T>>(m.state(s, S), ctx.carry + s * B * Hp<T>);
     }
   }
