@@ -127,7 +127,8 @@ NERVE_INLINE void copy_values(const T* NERVE_RESTRICT from, T* NERVE_RESTRICT to
   if constexpr (N / W > 16) {
     std::copy_n(from, N, to);
   } else {
-    detail::static_for<N / W>([&](auto v) { detail::load_unaligned<Arch>(from + v * W).store_unaligned(to + v * W); });
+    detail::static_for<N / W>(
+        [&](auto v) { detail::load_unaligned<Arch>(from + v * W).store_unaligned(to + v * W); });
     for (std::size_t i = N / W * W; i < N; ++i) to[i] = from[i];
   }
 }

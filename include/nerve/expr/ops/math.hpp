@@ -94,14 +94,14 @@ NERVE_INLINE constexpr V splat(double c) {
 }
 
 namespace detail {
-// e^(m x) on float lanes for the gate functions, with m x already inside [-87.3, 89] (no
-// subnormal to handle; above 88.4, 2^k is 2^128, whose bits are infinity's, and so is the
-// result; NaN passes through every step). Built for a
-// short dependency chain, as a recurrent step waits on it: k = round(m x / ln 2) by adding a
-// magic number (its low mantissa bits then hold k + 127, the exponent field of 2^k), r = m x -
-// k ln 2 in two parts, e^r by its degree-7 Taylor polynomial in Estrin's order (four FMAs
-// deep, error below 6e-9 on |r| <= ln 2 / 2). tests/unit/numerics.cpp bounds the sigmoid and
-// tanh built on it to a relative 2.5e-7 (1.8e-7 measured).
+// e^(m x) on float lanes for the gate functions, m x already inside [-87.3, 89]: no subnormal
+// to handle; above 88.4, 2^k is 2^128, whose bits are infinity's, and so is the result; NaN
+// passes through. Built for a short dependency chain, as a recurrent step waits on it: k =
+// round(m x / ln 2) by adding a magic number (its low mantissa bits then hold k + 127, the
+// exponent field of 2^k), r = m x - k ln 2 in two parts, e^r by its degree-7 Taylor polynomial
+// in Estrin's order (three FMAs deep after r^2; error below 6e-9 on |r| <= ln 2 / 2).
+// tests/unit/numerics.cpp bounds the sigmoid and tanh built on it to a relative 2.5e-7 (1.8e-7
+// measured).
 template <class V>
 NERVE_INLINE V exp_in_range(V x, float m) {
   using Bits = xsimd::batch<std::int32_t, typename V::arch_type>;
@@ -118,8 +118,8 @@ NERVE_INLINE V exp_in_range(V x, float m) {
   return p * xsimd::bitwise_cast<V>(xsimd::bitwise_cast<Bits>(t) << 23);
 }
 
-// tanh on float lanes: an odd polynomial below 0.625 (x + x^3 P(x^2), P of degree 4 fitted
-// for least relative error on [0, 0.625], 1.3 ulp), 1 - 2 / (e^(2|a|) + 1) above it, the sign put back.
+// tanh on float lanes: an odd polynomial below 0.625 (x + x^3 P(x^2), P of degree 4 fitted for
+// least relative error on [0, 0.625], 1.3 ulp), 1 - 2 / (e^(2|a|) + 1) above, sign put back.
 // When every lane is below 0.625 (an LSTM's cell state mostly is) the polynomial alone answers,
 // with no exponential and no division on the step's critical path; otherwise both sides are
 // computed and one selected per lane. |a| is clamped at 44, where tanh(a) is 1 in float.
