@@ -16,7 +16,6 @@
 #include <cmath>        // std::pow, std::sqrt
 #include <cstddef>      // std::size_t
 #include <string_view>
-#include <type_traits>  // std::bool_constant, std::remove_cvref_t
 
 #include "nerve/config.hpp"                  // NERVE_INLINE
 #include "nerve/kernels/gradient_sink.hpp"  // nerve::kernels::apply_update
@@ -63,24 +62,23 @@ void validate_adam(const Options& o) {
                  "it must be >= 0");
 }
 
-// The compile-time form of an Adam step: weight decay or not.
-template <bool Decay>
+// The compile-time form of an Adam step: there is one. Weight decay is a scalar of the step
+// (Adam: g + 0 * p; AdamW: p * 1 when it is 0, which leave every finite value as it was), so a
+// fused backward kernel is compiled once, not once with and once without it.
 struct adam_kind {};
 
 // One Adam step on one value (a register or a scalar): p, and the moments m and v.
-template <class T, bool Decoupled, bool Decay>
+template <class T, bool Decoupled>
 struct adam_step {
   T step_size, bias_correction2_sqrt, beta1, beta2, one_minus_beta1, one_minus_beta2, eps, wd,
       shrink;
   template <class V>
   NERVE_INLINE void operator()(V& p, const V& g_in, V& m, V& v) const noexcept {
     V g = g_in;
-    if constexpr (Decay) {
-      if constexpr (Decoupled)
-        p = p * shrink;
-      else
-        g = g + wd * p;
-    }
+    if constexpr (Decoupled)
+      p = p * shrink;
+    else
+      g = g + wd * p;
     m = m * beta1 + one_minus_beta1 * g;
     v = v * beta2 + one_minus_beta2 * g * g;
     const V denom = kernels::sqrt_lanes(v) / bias_correction2_sqrt + eps;
@@ -90,14 +88,14 @@ struct adam_step {
 
 // Starts one Adam step (AdamW's when Decoupled) on the N parameters at params: advances the
 // state, computes the step's scalars and returns the step as a sink over params, m and v.
-template <bool Decoupled, bool Decay, class Options, class T, std::size_t N>
+template <bool Decoupled, class Options, class T, std::size_t N>
 auto adam_begin(const Options& o, T* params, adam_state<T, N>& s) {
   ++s.step;
   const double t = static_cast<double>(s.step);
   // Scalars in double, rounded once to T: PyTorch computes them as Python floats.
   const double bias_correction1 = 1 - std::pow(o.beta1, t);
   const double bias_correction2 = 1 - std::pow(o.beta2, t);
-  using step = adam_step<T, Decoupled, Decay>;
+  using step = adam_step<T, Decoupled>;
   return kernels::apply_update<T, step, 2>{
       params,
       {s.exp_avg.data(), s.exp_avg_sq.data()},
@@ -106,12 +104,6 @@ auto adam_begin(const Options& o, T* params, adam_state<T, N>& s) {
            static_cast<T>(o.beta2), static_cast<T>(1 - o.beta1), static_cast<T>(1 - o.beta2),
            static_cast<T>(o.eps), static_cast<T>(o.weight_decay),
            static_cast<T>(1 - o.learning_rate * o.weight_decay)}};
-}
-
-template <class F>
-void adam_visit(double weight_decay, F&& f) {
-  if (weight_decay != 0) f(adam_kind<true>{});
-  else f(adam_kind<false>{});
 }
 
 }  // namespace detail
@@ -134,11 +126,11 @@ struct Adam {
   static constexpr bool elementwise_update = true;
   template <class F>
   void visit(F&& f) const {
-    detail::adam_visit(weight_decay, f);
+    f(detail::adam_kind{});
   }
-  template <bool Decay, class T, std::size_t N>
-  auto begin(detail::adam_kind<Decay>, T* params, state<T, N>& s) const {
-    return detail::adam_begin<false, Decay>(*this, params, s);
+  template <class T, std::size_t N>
+  auto begin(detail::adam_kind, T* params, state<T, N>& s) const {
+    return detail::adam_begin<false>(*this, params, s);
   }
 
   template <class T, std::size_t N>
@@ -165,11 +157,11 @@ struct AdamW {
   static constexpr bool elementwise_update = true;
   template <class F>
   void visit(F&& f) const {
-    detail::adam_visit(weight_decay, f);
+    f(detail::adam_kind{});
   }
-  template <bool Decay, class T, std::size_t N>
-  auto begin(detail::adam_kind<Decay>, T* params, state<T, N>& s) const {
-    return detail::adam_begin<true, Decay>(*this, params, s);
+  template <class T, std::size_t N>
+  auto begin(detail::adam_kind, T* params, state<T, N>& s) const {
+    return detail::adam_begin<true>(*this, params, s);
   }
 
   template <class T, std::size_t N>
