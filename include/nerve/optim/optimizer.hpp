@@ -17,9 +17,10 @@
 //   template <class T, std::size_t N>
 //   auto begin(kind, T* params, state<T, N>&) const;  // one step begun: a kernels::apply_update
 // and update(params, grads, s) is visit + begin run over the gradient array, the same formula.
-// Every kind is one more compilation of every fused backward kernel (and about 2 s of -O3 for
-// a LeNet): make a kind of what changes the arrays a step touches, and an option that only
-// changes its arithmetic a scalar of the step.
+// Every kind is one more compilation of every fused backward kernel (about 2 s of -O3 for a
+// LeNet): a kind is worth it where it changes the arrays a step touches or saves a good share of
+// the step's arithmetic (SGD's decay: one FMA beside one), not where the step is long anyway
+// (Adam's decay: one FMA beside a square root and a division, a scalar of the step).
 // Options are aggregates, so users write nerve::Adam{.learning_rate = 1e-3}. Hyper-parameters are
 // double, as Python floats are in PyTorch: the step's scalars (bias corrections, step size) are
 // computed in double and rounded once to T, as torch.optim does for float tensors.

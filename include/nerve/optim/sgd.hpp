@@ -12,6 +12,7 @@
 #include <cstddef>      // std::size_t
 #include <optional>
 #include <string_view>
+#include <type_traits>  // std::bool_constant
 
 #include "nerve/config.hpp"                  // NERVE_INLINE
 #include "nerve/kernels/gradient_sink.hpp"  // nerve::kernels::apply_update
@@ -23,30 +24,28 @@
 namespace nerve {
 namespace detail {
 
-// The compile-time form of an SGD step: with a velocity (momentum != 0) or without. Only what
-// changes the arrays a step touches is a type; weight decay and Nesterov are scalars of the step
-// (0 and 1 where an option is off, which leave every finite value exactly as it was), so a fused
-// backward kernel is compiled once per kind, not once per combination of options.
-template <bool Momentum>
+// The compile-time form of an SGD step: L2 decay or not; momentum none (0), heavy ball (1) or
+// Nesterov (2).
+template <bool Decay, int Momentum>
 struct sgd_kind {};
 
 // One SGD step on one value (a register or a scalar): p, and the velocity b with momentum.
 // The first step with momentum (b = d, as PyTorch clones the gradient) is this formula with
-// mu_b = 0 and keep_b = 1 on a zero buffer: b = 0 * 0 + 1 * d = d. The step taken is
-// with_d * d + with_b * b: d + momentum * b with Nesterov (with_d = 1, with_b = momentum), b
-// without (0 and 1).
-template <class T, bool Momentum>
+// mu_b = 0 and keep_b = 1 on a zero buffer: b = 0 * 0 + 1 * d = d.
+template <class T, bool Decay, int Momentum>
 struct sgd_step {
-  T lr, wd, mu_b, keep_b, with_d, with_b;
+  T lr, wd, mu, mu_b, keep_b;
   template <class V, class... Velocity>
   NERVE_INLINE void operator()(V& p, const V& g, Velocity&... b) const noexcept {
-    static_assert(sizeof...(Velocity) == (Momentum ? 1 : 0));
-    const V d = g + wd * p;
-    if constexpr (!Momentum) {
+    static_assert(sizeof...(Velocity) == (Momentum == 0 ? 0 : 1));
+    V d = g;
+    if constexpr (Decay) d = g + wd * p;
+    if constexpr (Momentum == 0) {
       p = p - lr * d;
     } else {
       ((b = mu_b * b + keep_b * d), ...);
-      p = p - lr * (with_d * d + with_b * (b, ...));
+      if constexpr (Momentum == 2) p = p - lr * (d + mu * (b, ...));
+      else p = p - lr * (b, ...);
     }
   }
 };
@@ -97,37 +96,40 @@ struct SGD {
                            "Nesterov momentum needs dampening = 0");
   }
 
-  // f(kind) with the compile-time form of the step these options make: the one option branch
-  // that changes the arrays a step touches is decided here, once, so no loop over the elements
-  // carries a test.
+  // f(kind) with the compile-time form of the step these options make: every option branch is
+  // decided here, once, so no loop over the elements carries a test.
   template <class F>
   void visit(F&& f) const {
-    if (momentum == 0) f(detail::sgd_kind<false>{});
-    else f(detail::sgd_kind<true>{});
+    auto with_decay = [&](auto decay) {
+      constexpr bool D = decltype(decay)::value;
+      if (momentum == 0) f(detail::sgd_kind<D, 0>{});
+      else if (nesterov) f(detail::sgd_kind<D, 2>{});
+      else f(detail::sgd_kind<D, 1>{});
+    };
+    if (weight_decay != 0) with_decay(std::true_type{});
+    else with_decay(std::false_type{});
   }
 
   // Starts one step on the N parameters at params: advances the state and returns the step as a
   // sink, p[o..] = step(p, g, velocity) (kernels/gradient_sink.hpp). kind must be the one visit
   // gives for these options.
-  template <bool Momentum, class T, std::size_t N>
-  auto begin(detail::sgd_kind<Momentum>, T* params, state<T, N>& s) const {
-    using step = detail::sgd_step<T, Momentum>;
+  template <bool Decay, int Momentum, class T, std::size_t N>
+  auto begin(detail::sgd_kind<Decay, Momentum>, T* params, state<T, N>& s) const {
+    using step = detail::sgd_step<T, Decay, Momentum>;
     const T lr = static_cast<T>(learning_rate);
     const T wd = static_cast<T>(weight_decay);
     const T mu = static_cast<T>(momentum);
     const T keep = static_cast<T>(1 - dampening);
-    const T with_d = nesterov ? T(1) : T(0);
-    const T with_b = nesterov ? mu : T(1);
     ++s.step;
-    if constexpr (!Momentum) {
-      return kernels::apply_update<T, step, 0>{params, {}, step{lr, wd, mu, keep, with_d, with_b}};
+    if constexpr (Momentum == 0) {
+      return kernels::apply_update<T, step, 0>{params, {}, step{lr, wd, mu, mu, keep}};
     } else {
       const bool first = !s.momentum_buffer;
       if (first) s.momentum_buffer.emplace();  // zeros
       return kernels::apply_update<T, step, 1>{params,
                                                {s.momentum_buffer->data()},
-                                               step{lr, wd, first ? T(0) : mu,
-                                                    first ? T(1) : keep, with_d, with_b}};
+                                               step{lr, wd, mu, first ? T(0) : mu,
+                                                    first ? T(1) : keep}};
     }
   }
 
