@@ -31,7 +31,7 @@
 #include "nerve/eval/lanes.hpp"        // nerve::expr::for_each_lane, load_lanes, store_lanes
 #include "nerve/kernels/epilogue.hpp"  // nerve::kernels::CopyPlanes
 #include "nerve/kernels/layout.hpp"    // nerve::kernels::lanes, round_up
-#include "nerve/kernels/simd.hpp"      // nerve::kernels::simd, width, vector_registers, static_for
+#include "nerve/kernels/simd.hpp"      // nerve::kernels::simd, width, vector_registers, unrolled_for
 #include "nerve/kernels/tiling.hpp"    // detail::choose_outer_tile
 
 namespace nerve::kernels {
@@ -107,17 +107,17 @@ NERVE_INLINE void offset_tile(const T* NERVE_RESTRICT a, std::size_t lda,
                               const std::uint32_t* aoff, const T* NERVE_RESTRICT b,
                               const std::uint32_t* boff, simd<T, Arch> (&acc)[R][V]) noexcept {
   constexpr std::size_t W = width<T, Arch>;
-  static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
-    static_for<V>([&](auto v) NERVE_TILE_LAMBDA { acc[r][v] = simd<T, Arch>(T(0)); });
+  unrolled_for<R>([&](auto r) NERVE_TILE_LAMBDA {
+    unrolled_for<V>([&](auto v) NERVE_TILE_LAMBDA { acc[r][v] = simd<T, Arch>(T(0)); });
   });
   for (std::size_t s = 0; s < S; ++s) {
     const T* row = b + boff[s];
     const T* col = a + aoff[s];
     simd<T, Arch> bv[V];
-    static_for<V>([&](auto v) NERVE_TILE_LAMBDA { bv[v] = load_unaligned<Arch>(row + v * W); });
-    static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
+    unrolled_for<V>([&](auto v) NERVE_TILE_LAMBDA { bv[v] = load_unaligned<Arch>(row + v * W); });
+    unrolled_for<R>([&](auto r) NERVE_TILE_LAMBDA {
       const auto ar = broadcast<Arch>(col[r * lda]);
-      static_for<V>([&](auto v) NERVE_TILE_LAMBDA { acc[r][v] = xsimd::fma(ar, bv[v], acc[r][v]); });
+      unrolled_for<V>([&](auto v) NERVE_TILE_LAMBDA { acc[r][v] = xsimd::fma(ar, bv[v], acc[r][v]); });
     });
   }
 }
@@ -176,8 +176,8 @@ template <class Arch, class T>
 NERVE_INLINE auto store_tiles(T* out, std::size_t stride) noexcept {
   return [=]<std::size_t R, std::size_t V>(std::size_t r0, std::size_t v0,
                                            simd<T, Arch>(&acc)[R][V]) NERVE_TILE_LAMBDA {
-    static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
-      static_for<V>([&](auto v) NERVE_TILE_LAMBDA {
+    unrolled_for<R>([&](auto r) NERVE_TILE_LAMBDA {
+      unrolled_for<V>([&](auto v) NERVE_TILE_LAMBDA {
         acc[r][v].store_aligned(out + (r0 + r) * stride + (v0 + v) * width<T, Arch>);
       });
     });
@@ -347,9 +347,9 @@ void conv_forward(const T* X, std::size_t ldx, const T* Wt, const T* bias, T* Z,
         Wt, K, offsets.a.data(), operand, offsets.b.data(),
         [&]<std::size_t R, std::size_t V>(std::size_t r0, std::size_t v0,
                                           simd<T, Arch>(&acc)[R][V]) NERVE_TILE_LAMBDA {
-          detail::static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
+          detail::unrolled_for<R>([&](auto r) NERVE_TILE_LAMBDA {
             const auto b = simd<T, Arch>(bias ? bias[r0 + r] : T(0));
-            detail::static_for<V>([&](auto v) NERVE_TILE_LAMBDA {
+            detail::unrolled_for<V>([&](auto v) NERVE_TILE_LAMBDA {
               const std::size_t at = (r0 + r) * Pv + (v0 + v) * W;
               const auto z = acc[r][v] + b;
               if (z_out) z.store_aligned(z_out + at);
@@ -427,27 +427,27 @@ NERVE_INLINE void weight_gradient_tile(const T* src, const T* grid, std::size_t 
   constexpr std::size_t W = width<T, Arch>;
   constexpr auto& taps = tap_offsets<G>;
   simd<T, Arch> acc[R][C];
-  static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
-    static_for<C>([&](auto c) NERVE_TILE_LAMBDA { acc[r][c] = simd<T, Arch>(T(0)); });
+  unrolled_for<R>([&](auto r) NERVE_TILE_LAMBDA {
+    unrolled_for<C>([&](auto c) NERVE_TILE_LAMBDA { acc[r][c] = simd<T, Arch>(T(0)); });
   });
   for (std::size_t n = 0; n < B; ++n) {
     const T* g = grid + n * G.filters * plan::grid_stride + f0 * plan::grid_stride + plan::margin;
     const T* s = src + n * plan::source;
     for (std::size_t q = 0; q < plan::grid_positions; q += W) {
       simd<T, Arch> d[R];
-      static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
+      unrolled_for<R>([&](auto r) NERVE_TILE_LAMBDA {
         d[r] = load_aligned<Arch>(g + r * plan::grid_stride + q);
         keep_in_register(d[r]);  // read C times below: one load, not C
       });
-      static_for<C>([&](auto c) NERVE_TILE_LAMBDA {
+      unrolled_for<C>([&](auto c) NERVE_TILE_LAMBDA {
         auto x = load_unaligned<Arch>(s + taps[s0 + c] + q);
         keep_in_register(x);  // read R times
-        static_for<R>([&](auto r) NERVE_TILE_LAMBDA { acc[r][c] = xsimd::fma(d[r], x, acc[r][c]); });
+        unrolled_for<R>([&](auto r) NERVE_TILE_LAMBDA { acc[r][c] = xsimd::fma(d[r], x, acc[r][c]); });
       });
     }
   }
-  static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
-    static_for<C>([&](auto c) NERVE_TILE_LAMBDA {
+  unrolled_for<R>([&](auto r) NERVE_TILE_LAMBDA {
+    unrolled_for<C>([&](auto c) NERVE_TILE_LAMBDA {
       dW[(f0 + r) * plan::K + s0 + c] = xsimd_compat::reduce_add(acc[r][c]);
     });
   });

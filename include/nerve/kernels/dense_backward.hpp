@@ -58,12 +58,12 @@ template <std::size_t V0, std::size_t N, std::size_t B, std::size_t Mp, class Ar
 NERVE_INLINE void column_sums(const T* NERVE_RESTRICT dY, const BiasSink& db) noexcept {
   constexpr std::size_t W = width<T, Arch>;
   simd<T, Arch> acc[N];
-  static_for<N>([&](auto r) NERVE_TILE_LAMBDA { acc[r] = simd<T, Arch>(T(0)); });
+  unrolled_for<N>([&](auto r) NERVE_TILE_LAMBDA { acc[r] = simd<T, Arch>(T(0)); });
   for (std::size_t i = 0; i < B; ++i)
-    static_for<N>([&](auto r) NERVE_TILE_LAMBDA {
+    unrolled_for<N>([&](auto r) NERVE_TILE_LAMBDA {
       acc[r] += load_aligned<Arch>(dY + i * Mp + (V0 + r) * W);
     });
-  static_for<N>([&](auto r) NERVE_TILE_LAMBDA { db((V0 + r) * W, acc[r]); });
+  unrolled_for<N>([&](auto r) NERVE_TILE_LAMBDA { db((V0 + r) * W, acc[r]); });
 }
 
 // The prologue of dZ = dY on rows with no padding: dY is dZ already, so nothing is copied and
@@ -87,18 +87,18 @@ NERVE_INLINE void weight_gradient_tile(const T* x, std::size_t ldx, const T* NER
   constexpr std::size_t W = width<T, Arch>;
   simd<T, Arch> acc[R][V];
   outer_tile<R, V, B, Mp, AOrder::transposed, Arch>(x, ldx, dz + j * W, acc);
-  static_for<V>([&](auto v) NERVE_TILE_LAMBDA {
+  unrolled_for<V>([&](auto v) NERVE_TILE_LAMBDA {
     const std::size_t at = (j + v) * W;
     if constexpr (M % W != 0) {
       if (at + W > M) {
         const auto live = leading_lanes<Arch, T>(M - at);
-        static_for<R>([&](auto r) NERVE_TILE_LAMBDA {
+        unrolled_for<R>([&](auto r) NERVE_TILE_LAMBDA {
           dw(row0 + r * Mp + at, xsimd::select(live, acc[r][v], simd<T, Arch>(T(0))));
         });
         return;
       }
     }
-    static_for<R>([&](auto r) NERVE_TILE_LAMBDA { dw(row0 + r * Mp + at, acc[r][v]); });
+    unrolled_for<R>([&](auto r) NERVE_TILE_LAMBDA { dw(row0 + r * Mp + at, acc[r][v]); });
   });
 }
 
@@ -146,16 +146,16 @@ NERVE_INLINE void input_gradient_tile(const T* NERVE_RESTRICT dz, const T* NERVE
                                       T* NERVE_RESTRICT dx, std::size_t ld_dx) noexcept {
   constexpr std::size_t W = width<T, Arch>;
   simd<T, Arch> acc[R][W];
-  static_for<R>([&](auto r) { static_for<W>([&](auto c) { acc[r][c] = simd<T, Arch>(T(0)); }); });
+  unrolled_for<R>([&](auto r) { unrolled_for<W>([&](auto c) { acc[r][c] = simd<T, Arch>(T(0)); }); });
   for (std::size_t v = 0; v < NL; ++v) {
     simd<T, Arch> d[R];
-    static_for<R>([&](auto r) { d[r] = load_aligned<Arch>(dz + r * Mp + v * W); });
-    static_for<C>([&](auto c) {
+    unrolled_for<R>([&](auto r) { d[r] = load_aligned<Arch>(dz + r * Mp + v * W); });
+    unrolled_for<C>([&](auto c) {
       const auto w = load_aligned<Arch>(wt + c * Mp + v * W);
-      static_for<R>([&](auto r) { acc[r][c] = xsimd::fma(d[r], w, acc[r][c]); });
+      unrolled_for<R>([&](auto r) { acc[r][c] = xsimd::fma(d[r], w, acc[r][c]); });
     });
   }
-  static_for<R>([&](auto r) {
+  unrolled_for<R>([&](auto r) {
     const auto sums = transpose_sum<Arch>(acc[r]);  // lanes c >= C summed zeros
     if constexpr (C == W) {
       sums.store_unaligned(dx + r * ld_dx);

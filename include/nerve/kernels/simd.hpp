@@ -68,8 +68,20 @@ NERVE_INLINE T sqrt_lanes(T x) noexcept {
 
 namespace detail {
 
-// Calls f(integral_constant<I>) for I = 0..N-1, unrolled: indices into register arrays stay
-// compile-time constants, so the arrays live in registers (a runtime loop would put them in memory).
+// Calls f(i) for i = 0..N-1 (a std::size_t) in a loop the compiler unrolls completely, so indices
+// into register arrays become constants after unrolling and the arrays live in registers. f is
+// instantiated once, not N times: static_for below made a kernel's lambdas N x M functions for
+// the compiler to inline, most of the -O3 time of a network's kernels (the LeNet example compiled
+// in 18 s with static_for in the convolution and Dense backward kernels, 14 s with this loop, at
+// the same speed: docs/benchmarks.md, "Compile time").
+template <std::size_t N, class F>
+NERVE_INLINE constexpr void unrolled_for(F&& f) {
+#pragma GCC unroll 64
+  for (std::size_t i = 0; i < N; ++i) f(i);
+}
+// Calls f(integral_constant<I>) for I = 0..N-1: for an index that must be a constant expression
+// (a template argument, a constexpr span), and in the GEMV, GEMM and outer-product tiles, where
+// the loop measured slower (W3's batch-1 training step 12% slower with those as loops too).
 template <std::size_t N, class F>
 NERVE_INLINE constexpr void static_for(F&& f) {
   [&]<std::size_t... I>(std::index_sequence<I...>) NERVE_TILE_LAMBDA {
@@ -127,7 +139,7 @@ NERVE_INLINE void copy_values(const T* NERVE_RESTRICT from, T* NERVE_RESTRICT to
   if constexpr (N / W > 16) {
     std::copy_n(from, N, to);
   } else {
-    detail::static_for<N / W>(
+    detail::unrolled_for<N / W>(
         [&](auto v) { detail::load_unaligned<Arch>(from + v * W).store_unaligned(to + v * W); });
     for (std::size_t i = N / W * W; i < N; ++i) to[i] = from[i];
   }
