@@ -209,6 +209,10 @@ TEST_CASE("bad checkpoints: a clear error naming the file, the network unchanged
     b[8] = '[';
     b[9] = '!';
     fails_with(b, "its header is not valid JSON");
+    // Two entries of one name (which would be meant?): the header's reader rejects a repeated key.
+    std::string twice(bytes.begin(), bytes.end());
+    twice.replace(twice.find("\"2.bias\""), 8, "\"0.bias\"");
+    fails_with({twice.begin(), twice.end()}, "the key \"0.bias\" appears twice in one object");
   }
   SECTION("another format version or element type") {
     std::string text(bytes.begin(), bytes.end());

@@ -24,11 +24,9 @@
 // match; F32, F64 and I64 arrays are converted to the network's type. Counts PyTorch keeps as int64
 // (BatchNorm's num_batches_tracked) are written as I64.
 //
-// Needs nlohmann-json (Debian's nlohmann-json3-dev), a header-only library; nerve.hpp does not
-// include this header.
+// The header's JSON is read and written by io/json.hpp. nerve.hpp does not include this header.
 #pragma once
 
-#include <algorithm>  // std::sort
 #include <bit>        // std::endian
 #include <charconv>   // std::from_chars
 #include <cmath>      // std::floor
@@ -45,12 +43,11 @@
 #include <tuple>
 #include <type_traits>
 #include <unistd.h>   // fsync, getpid
-#include <utility>    // std::index_sequence
+#include <utility>    // std::index_sequence, std::in_range
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "nerve/io/error.hpp"               // nerve::io_error
+#include "nerve/io/json.hpp"                // nerve::json::parse, write_string, write_integers
 #include "nerve/network/torch_arrays.hpp"   // nerve::for_each_named_array, module_name
 
 namespace nerve {
@@ -178,7 +175,9 @@ template <class T>
 void write_file(const std::filesystem::path& path, const std::vector<entry<T>>& entries,
                 const std::map<std::string, std::string>& metadata_in) {
   std::vector<unsigned char> data;
-  nlohmann::ordered_json header;
+  // {"<name>":{"dtype":"F32","shape":[..],"data_offsets":[b,e]},...,"__metadata__":{..}}: compact,
+  // the entries in order, the metadata last.
+  std::string text = "{";
   for (const auto& e : entries) {
     const std::size_t begin = data.size();
     if (e.integer) {
@@ -191,16 +190,26 @@ void write_file(const std::filesystem::path& path, const std::vector<entry<T>>& 
       data.resize(begin + e.values.size() * sizeof(T));
       std::memcpy(data.data() + begin, e.values.data(), e.values.size() * sizeof(T));
     }
-    header[e.name] = {{"dtype", e.integer ? "I64" : dtype_of<T>()},
-                      {"shape", e.shape},
-                      {"data_offsets", {begin, data.size()}}};
+    const std::size_t offsets[2] = {begin, data.size()};
+    json::write_string(text, e.name);
+    text += ":{\"dtype\":";
+    json::write_string(text, e.integer ? "I64" : dtype_of<T>());
+    text += ",\"shape\":";
+    json::write_integers(text, e.shape);
+    text += ",\"data_offsets\":";
+    json::write_integers(text, offsets);
+    text += "},";
   }
   auto metadata = metadata_in;
   metadata["checksum"] = "fnv1a64:" + hex(fnv1a(data));
-  nlohmann::ordered_json meta;
-  for (const auto& [k, v] : metadata) meta[k] = v;
-  header["__metadata__"] = meta;
-  std::string text = header.dump();
+  text += "\"__metadata__\":{";
+  for (const auto& [k, v] : metadata) {
+    if (text.back() != '{') text += ',';
+    json::write_string(text, k);
+    text += ':';
+    json::write_string(text, v);
+  }
+  text += "}}";
   while ((8 + text.size()) % 8 != 0) text += ' ';  // the data starts 8-byte aligned
   const std::uint64_t n = text.size();
 
@@ -274,49 +283,53 @@ inline file_contents read_file(const std::filesystem::path& path) {
     throw io_error(path, "truncated or not a safetensors file: the header says " + std::to_string(n) +
                              " bytes of JSON, but only " + std::to_string(bytes.size() - 8) + " follow");
   }
-  nlohmann::json header;
+  json::value header;
   try {
-    header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
-  } catch (const nlohmann::json::exception& e) {
+    header = json::parse(std::string_view(reinterpret_cast<const char*>(bytes.data()) + 8, n));
+  } catch (const json::parse_error& e) {
     throw io_error(path, std::string("not a safetensors file: its header is not valid JSON (") + e.what() + ")");
   }
   if (!header.is_object()) throw io_error(path, "not a safetensors file: its header is not a JSON object");
   file_contents c;
   c.data.assign(bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n), bytes.end());
-  for (const auto& [key, value] : header.items()) {
+  for (const auto& [key, value] : header.members) {
     if (key == "__metadata__") {
       if (!value.is_object()) throw io_error(path, "__metadata__ is not a JSON object");
-      for (const auto& [k, v] : value.items()) {
+      for (const auto& [k, v] : value.members) {
         if (!v.is_string()) throw io_error(path, "__metadata__ entry \"" + k + "\" is not a string");
-        c.metadata[k] = v.get<std::string>();
+        c.metadata[k] = v.text;
       }
       continue;
     }
     const auto bad = [&](const std::string& why) {
       return io_error(path, "array \"" + key + "\": " + why);
     };
-    if (!value.is_object() || !value.contains("dtype") || !value.contains("shape") ||
-        !value.contains("data_offsets")) {
+    const json::value* dtype = value.find("dtype");
+    const json::value* shape = value.find("shape");
+    const json::value* data_offsets = value.find("data_offsets");
+    if (!value.is_object() || !dtype || !shape || !data_offsets) {
       throw bad("not an entry with dtype, shape and data_offsets");
     }
-    // Sizes must be JSON's non-negative integers: get<std::size_t>() would wrap a negative one and
-    // convert a float like 1e30 with undefined behaviour (tests/fuzz/regressions/checkpoint/).
-    const auto counts = [](const nlohmann::json& v) {
-      return v.is_array() && std::all_of(v.begin(), v.end(), [](const nlohmann::json& d) { return d.is_number_unsigned(); });
+    // Sizes must be JSON's non-negative integers: a negative one would wrap and a float like 1e30
+    // would convert with undefined behaviour (tests/fuzz/regressions/checkpoint/).
+    const auto counts = [](const json::value& v, std::vector<std::size_t>& out) {
+      if (!v.is_array()) return false;
+      for (const json::value& d : v.items) {
+        const auto n = d.as_uint64();
+        if (!n || !std::in_range<std::size_t>(*n)) return false;
+        out.push_back(static_cast<std::size_t>(*n));
+      }
+      return true;
     };
-    if (!counts(value.at("shape"))) throw bad("shape must be a list of non-negative integers");
-    if (!counts(value.at("data_offsets"))) throw bad("data_offsets must be a list of non-negative integers");
     array_record r;
-    try {
-      r.dtype = value.at("dtype").get<std::string>();
-      r.shape = value.at("shape").get<std::vector<std::size_t>>();
-      const auto offsets = value.at("data_offsets").get<std::vector<std::size_t>>();
-      if (offsets.size() != 2) throw bad("data_offsets must be [begin, end]");
-      r.begin = offsets[0];
-      r.end = offsets[1];
-    } catch (const nlohmann::json::exception& e) {
-      throw bad(std::string("malformed (") + e.what() + ")");
-    }
+    std::vector<std::size_t> offsets;
+    if (!counts(*shape, r.shape)) throw bad("shape must be a list of non-negative integers");
+    if (!counts(*data_offsets, offsets)) throw bad("data_offsets must be a list of non-negative integers");
+    if (!dtype->is_string()) throw bad("malformed (dtype is not a string)");
+    if (offsets.size() != 2) throw bad("data_offsets must be [begin, end]");
+    r.dtype = dtype->text;
+    r.begin = offsets[0];
+    r.end = offsets[1];
     std::size_t width = r.dtype == "F32" ? 4 : r.dtype == "F64" || r.dtype == "I64" ? 8 : 0;
     if (width == 0) throw bad("type " + r.dtype + ": nerve reads F32, F64 and I64 arrays");
     std::size_t count = 1;  // (checked: a shape whose count wraps around would match few bytes)
