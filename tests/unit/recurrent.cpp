@@ -251,7 +251,9 @@ std::vector<double> tanh_all(std::vector<double> v) {
 TEMPLATE_TEST_CASE_SIG("recurrent layers against plain loops: SimpleRNN, LSTM, GRU, every step and "
                        "last step, batches 1 and 3, float and double",
                        "[recurrent][reference]", ((long H, std::size_t S), H, S), (1, 1), (1, 2),
-                       (1, 7), (5, 1), (5, 2), (5, 7), (17, 1), (17, 2), (17, 7)) {
+                       (1, 7), (5, 1), (5, 2), (5, 7), (17, 1), (17, 2), (17, 7),
+                       // whole registers per gate: one stream's hidden product taken in two parts
+                       (16, 2), (32, 3)) {
   const std::uint64_t seed = 100 * std::uint64_t(H) + S;
   check_layer<double, SimpleRNN, H, S>(seed);
   check_layer<double, LSTM, H, S>(seed + 10);

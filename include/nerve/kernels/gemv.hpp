@@ -76,22 +76,26 @@ NERVE_INLINE void gemv_block(const T* x, const T* NERVE_RESTRICT wt, const T* NE
 //   Padded columns m >= M get z = 0 and y = f(0) (for finite x).
 // The output registers of a block stay in registers for the whole K loop, so Wt is read exactly
 // once, as a stream of whole cache lines: the kernel runs at the speed Wt arrives from cache.
+// Ld: the distance between Wt's rows, padded<M, T> for a matrix of M columns; wider when these M
+// columns are a slice of a wider packed matrix (one gate of a recurrent cell's product, at a
+// 64-byte aligned column).
 template <std::size_t M, std::size_t K, class T, class Arch = xsimd::default_arch,
-          class Epilogue = Identity>
+          class Epilogue = Identity, std::size_t Ld = padded<M, T>>
 void dense_forward(const T* x, const T* Wt, const not_deduced<T>* b, not_deduced<T>* z_out, T* y,
                    Epilogue f = {}) noexcept {
   static_assert(M > 0 && K > 0, "dense_forward: sizes must be positive");
   constexpr std::size_t Mp = padded<M, T>;
+  static_assert(Ld >= Mp && Ld % lanes<T> == 0, "dense_forward: rows must be whole registers apart");
   constexpr std::size_t W = width<T, Arch>;
   constexpr detail::GemvBlocking g =
       detail::choose_gemv_blocking(Mp / W, K, vector_registers<Arch>);
   for (std::size_t j = 0; j < (g.count - 1) * g.block; j += g.block) {
     const std::size_t at = j * W;
-    detail::gemv_block<g.block, g.unroll, K, Mp, Arch>(x, Wt + at, b ? b + at : nullptr,
+    detail::gemv_block<g.block, g.unroll, K, Ld, Arch>(x, Wt + at, b ? b + at : nullptr,
                                                        z_out ? z_out + at : nullptr, y + at, f);
   }
   constexpr std::size_t at = (g.count - 1) * g.block * W;
-  detail::gemv_block<g.last, g.unroll, K, Mp, Arch>(x, Wt + at, b ? b + at : nullptr,
+  detail::gemv_block<g.last, g.unroll, K, Ld, Arch>(x, Wt + at, b ? b + at : nullptr,
                                                     z_out ? z_out + at : nullptr, y + at, f);
 }
 

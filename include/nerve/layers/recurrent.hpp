@@ -433,7 +433,17 @@ struct Recurrent : layer {
     for (std::size_t t = 0; t < S; ++t) {
       const T* h = m.state(Cell::hidden, t);
       T* r = m.hidden_products + t * B * GHp<T>;
-      if constexpr (B == 1) {
+      if constexpr (B == 1 && G > 1 && H % kernels::lanes<T> == 0 && GHp<T> / kernels::lanes<T> <= 16) {
+        // The last gate's product apart, after the others: theirs are complete a quarter of the
+        // product earlier (an LSTM's i, f, g), so the cell's work on them overlaps the last's
+        // (W5h32 3% faster). Only where the product is one register block: at hidden 128 the
+        // split blocks ran 40% slower than the kernel's own two.
+        constexpr std::size_t first = (G - 1) * H;
+        kernels::dense_forward<first, H, T, xsimd::default_arch, kernels::Identity, GHp<T>>(
+            h, p.weight_hh.data(), p.bias_hh.data(), nullptr, r);
+        kernels::dense_forward<H, H, T, xsimd::default_arch, kernels::Identity, GHp<T>>(
+            h, p.weight_hh.data() + first, p.bias_hh.data() + first, nullptr, r + first);
+      } else if constexpr (B == 1) {
         kernels::dense_forward<G * H, H, T>(h, p.weight_hh.data(), p.bias_hh.data(), nullptr, r);
       } else {
         kernels::dense_forward_batch<B, G * H, H, T>(h, Hp<T>, p.weight_hh.data(),
