@@ -71,9 +71,8 @@ namespace detail {
 // Calls f(i) for i = 0..N-1 (a std::size_t) in a loop the compiler unrolls completely, so indices
 // into register arrays become constants after unrolling and the arrays live in registers. f is
 // instantiated once, not N times: static_for below made a kernel's lambdas N x M functions for
-// the compiler to inline, most of the -O3 time of a network's kernels (the LeNet example compiled
-// in 18 s with static_for in the convolution and Dense backward kernels, 14 s with this loop, at
-// the same speed: docs/benchmarks.md, "Compile time").
+// the compiler to inline and optimise, and in the convolution and Dense backward kernels that was
+// a third of the LeNet example's -O3 time, for the same code (docs/benchmarks.md, "Compile time").
 template <std::size_t N, class F>
 NERVE_INLINE constexpr void unrolled_for(F&& f) {
 #pragma GCC unroll 64

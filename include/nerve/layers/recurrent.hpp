@@ -436,8 +436,8 @@ struct Recurrent : layer {
       if constexpr (B == 1 && G > 1 && H % kernels::lanes<T> == 0 && GHp<T> / kernels::lanes<T> <= 16) {
         // The last gate's product apart, after the others: theirs are complete a quarter of the
         // product earlier (an LSTM's i, f, g), so the cell's work on them overlaps the last's
-        // (W5h32 3% faster). Only where the product is one register block: at hidden 128 the
-        // split blocks ran 40% slower than the kernel's own two.
+        // (W5h32 3% faster). Only up to 16 registers of products (an LSTM of hidden 64 with
+        // AVX-512): at hidden 128, split 24 + 8, it ran 40% slower than the kernel's own 16 + 16.
         constexpr std::size_t first = (G - 1) * H;
         kernels::dense_forward<first, H, T, xsimd::default_arch, kernels::Identity, GHp<T>>(
             h, p.weight_hh.data(), p.bias_hh.data(), nullptr, r);
