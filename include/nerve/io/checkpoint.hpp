@@ -334,7 +334,7 @@ inline file_contents read_file(const std::filesystem::path& path) {
     if (width == 0) throw bad("type " + r.dtype + ": nerve reads F32, F64 and I64 arrays");
     std::size_t count = 1;  // (checked: a shape whose count wraps around would match few bytes)
     for (const std::size_t d : r.shape) {
-      if (d != 0 && count > (std::size_t{1} << 62) / d) throw bad("shape " + shape_text(r.shape) + " has too many elements");
+      if (d != 0 && count > (std::size_t{1} << 60) / d) throw bad("shape " + shape_text(r.shape) + " has too many elements");
       count *= d;
     }
     if (r.begin > r.end || r.end > c.data.size()) {
