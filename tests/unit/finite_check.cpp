@@ -74,6 +74,26 @@ TEST_CASE("check_finite: a NaN in the input is reported as the input, with the s
                     "element 15");
 }
 
+TEST_CASE("check_finite: input rows ld apart: the culprit's index counts values, its value is "
+          "read from its row", "[finite]") {
+  Mlp net{Seed{1}};
+  Trainer<Mlp, CrossEntropy, Adam, Batch<4>> trainer(net);
+  trainer.check_finite(true);
+  constexpr std::size_t ld = 9;  // 6 values and 3 of padding per row
+  std::vector<float> X(4 * ld, 0.25f);
+  for (std::size_t r = 0; r < 4; ++r) X[r * ld + 6] = not_a_number;  // padding: not looked at
+  REQUIRE_NOTHROW(trainer.step(X.data(), ld, labels));
+  X[2 * ld + 3] = -std::numeric_limits<float>::infinity();
+  try {
+    trainer.step(X.data(), ld, labels);
+    FAIL("no non_finite_error");
+  } catch (const non_finite_error& e) {
+    CHECK(e.report().what == non_finite_in::input);
+    CHECK(e.report().index == 2 * 6 + 3);
+    CHECK(e.report().value == -std::numeric_limits<float>::infinity());
+  }
+}
+
 TEST_CASE("check_finite: off (the default), a NaN goes through unreported", "[finite]") {
   Mlp net{Seed{1}};
   Trainer<Mlp, CrossEntropy, Adam, Batch<4>> trainer(net);

@@ -130,102 +130,131 @@ std::optional<std::size_t> first_non_finite(const T* rows, std::size_t count, st
   return std::nullopt;
 }
 
+// One array a step made, as the scan reads it: `rows` rows of `n` values, `ld` apart, made by
+// entry `entry`. A culprit found in it is reported as `what` of that entry; `array` names a
+// parameter or gradient array; `fused_with`, when set, names the activations fused into the
+// entry's loop. The scan below is one function per element type, whatever the network: only the
+// list of arrays depends on the network's type, so a network adds a few lines of code for its
+// check, not a scan loop per layer (compile time, issue 7).
+template <class T>
+struct scanned_array {
+  const T* values = nullptr;
+  std::size_t rows = 1;
+  std::size_t n = 0;
+  std::size_t ld = 0;
+  std::size_t entry = 0;
+  non_finite_in what = non_finite_in::output;
+  const char* array = "";
+  std::string (*layer)() = nullptr;       // the entry's name, as summary() prints it
+  std::string (*fused_with)() = nullptr;  // "ReLU", "ReLU + Dropout"
+};
+
+// Scans a; true, with `found` filled in (but its step), when a holds a value that is not finite.
+// Out of line: one copy serves every call of every network.
+template <class T>
+[[gnu::noinline]] bool scan(const scanned_array<T>& a, NonFinite& found) {
+  const std::optional<std::size_t> i = first_non_finite(a.values, a.rows, a.n, a.ld);
+  if (!i) return false;
+  found.entry = a.entry;
+  found.layer = a.layer();
+  found.what = a.what;
+  found.array = a.array;
+  found.index = *i;
+  found.value = static_cast<double>(a.values[*i / a.n * a.ld + *i % a.n]);
+  found.fused_with = a.fused_with ? a.fused_with() : std::string();
+  return true;
+}
+
 // The scan of one step of Pass (a network_pass over B rows, in training) of network Net. Fused:
 // the step updated the layers that take gradient sinks in their backward kernels, so their
 // gradient arrays are stale and only their updated parameters tell.
 template <class Net, class Pass, std::size_t B, bool Fused>
 struct finite_check {
   using T = typename Net::value_type;
+  using array = scanned_array<T>;
 
   // What the forward and backward passes made: input, outputs, loss, gradients.
   static std::optional<NonFinite> in_pass(const typename Pass::workspace& ws, const T* X,
                                           std::size_t ldx, T loss,
                                           const typename Net::parameter_tuple& grads) {
-    std::optional<NonFinite> found;
-    if (auto i = first_non_finite(X, B, Net::input_shape_t::size, ldx)) {
-      return report<0>(non_finite_in::input, "", *i, X[*i / Net::input_shape_t::size * ldx +
-                                                        *i % Net::input_shape_t::size]);
-    }
-    [&]<std::size_t... g>(std::index_sequence<g...>) {
-      ((found || (found = output_of<g>(ws), false)), ...);
+    NonFinite r;
+    bool hit = scan(array{X, B, Net::input_shape_t::size, ldx, 0, non_finite_in::input, "",
+                          &name_of<0>},
+                    r);
+    hit = hit || [&]<std::size_t... g>(std::index_sequence<g...>) {
+      return (output_of<g>(ws, r) || ...);
     }(std::make_index_sequence<Pass::G>{});
-    if (found) return found;
-    if (!finite_bits(loss)) return report<Net::depth - 1>(non_finite_in::loss, "", 0, loss);
-    [&]<std::size_t... r>(std::index_sequence<r...>) {  // the backward pass's order
-      ((found || (found = arrays_of<Net::depth - 1 - r, non_finite_in::gradient>(grads), false)),
-       ...);
+    hit = hit || scan(array{&loss, 1, 1, 1, Net::depth - 1, non_finite_in::loss, "",
+                            &name_of<Net::depth - 1>},
+                      r);
+    hit = hit || [&]<std::size_t... e>(std::index_sequence<e...>) {  // the backward pass's order
+      return (arrays_of<Net::depth - 1 - e, non_finite_in::gradient>(grads, r) || ...);
     }(std::make_index_sequence<Net::depth - 1>{});
-    return found;
+    return hit ? std::optional<NonFinite>(std::move(r)) : std::nullopt;
   }
 
   // The parameters, after the update.
   static std::optional<NonFinite> in_parameters(const Net& net) {
-    std::optional<NonFinite> found;
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      ((found || (found = arrays_of<I + 1, non_finite_in::parameter>(net.parameter_arrays()),
-                  false)),
-       ...);
-    }(std::make_index_sequence<Net::depth - 1>{});
-    return found;
-  }
-
-  template <std::size_t I>
-  static NonFinite report(non_finite_in what, std::string array, std::size_t index, T value) {
     NonFinite r;
-    r.entry = I;
-    r.layer = Net::template entry<I>::name();
-    r.what = what;
-    r.array = std::move(array);
-    r.index = index;
-    r.value = static_cast<double>(value);
-    return r;
+    const bool hit = [&]<std::size_t... I>(std::index_sequence<I...>) {
+      return (arrays_of<I + 1, non_finite_in::parameter>(net.parameter_arrays(), r) || ...);
+    }(std::make_index_sequence<Net::depth - 1>{});
+    return hit ? std::optional<NonFinite>(std::move(r)) : std::nullopt;
   }
 
-  // Group g's pre-activation (where kept: the head's own output) and output.
+ private:
+  template <std::size_t I>
+  static std::string name_of() {
+    return Net::template entry<I>::name();
+  }
+
+  // The names of the activations fused into group g's loop after its head.
   template <std::size_t g>
-  static std::optional<NonFinite> output_of(const typename Pass::workspace& ws) {
+  static std::string fused_into() {
+    constexpr auto group = Pass::groups[g];
+    std::string names;
+    [&]<std::size_t... a>(std::index_sequence<a...>) {
+      ((names += (a ? " + " : "") + Net::template entry<group.head + 1 + a>::name()), ...);
+    }(std::make_index_sequence<group.last - group.head>{});
+    return names;
+  }
+
+  // Group g's pre-activation (where kept: the head's own output), then its output.
+  template <std::size_t g>
+  static bool output_of(const typename Pass::workspace& ws, NonFinite& r) {
     if constexpr (Pass::template is_view<g>) {
-      return std::nullopt;  // the same values as the group before
+      return false;  // the same values as the group before
     } else {
       constexpr auto group = Pass::groups[g];
-      constexpr std::size_t n = Pass::template out_shape<g>::size;
-      constexpr std::size_t ld = Pass::template ld_out<g>;
-      const T* y = ws.rows[g + 1];
-      const T* z = nullptr;
-      if constexpr (Pass::template keeps_z<g>) z = ws.at(Pass::offsets.z[g]);
-      std::optional<std::size_t> i;
-      if (z) i = first_non_finite(z, B, n, ld);
-      if (!i) i = first_non_finite(y, B, n, ld);
-      if (!i) return std::nullopt;
-      const std::size_t at = *i / n * ld + *i % n;
-      NonFinite r = report<group.head>(non_finite_in::output, "", *i, y[at]);
-      if (z && !finite_bits(z[at])) r.value = static_cast<double>(z[at]);
+      array a{ws.rows[g + 1], B, Pass::template out_shape<g>::size, Pass::template ld_out<g>,
+              group.head, non_finite_in::output, "", &name_of<group.head>};
       if constexpr (group.kind == fusion_role::contraction && group.last > group.head) {
-        [&]<std::size_t... a>(std::index_sequence<a...>) {
-          ((r.fused_with += (a ? " + " : "") + Net::template entry<group.head + 1 + a>::name()),
-           ...);
-        }(std::make_index_sequence<group.last - group.head>{});
+        a.fused_with = &fused_into<g>;
       }
-      return r;
+      if constexpr (Pass::template keeps_z<g>) {
+        array z = a;
+        z.values = ws.at(Pass::offsets.z[g]);
+        if (scan(z, r)) return true;
+      }
+      return scan(a, r);
     }
   }
 
-  // The first non-finite element of entry I's trainable arrays (gradients or parameters).
+  // Entry I's trainable arrays (gradients or parameters).
   template <std::size_t I, non_finite_in What>
-  static std::optional<NonFinite> arrays_of(const typename Net::parameter_tuple& arrays) {
+  static bool arrays_of(const typename Net::parameter_tuple& arrays, NonFinite& r) {
     if constexpr (What == non_finite_in::gradient && Fused &&
                   uses_gradient_sinks<typename Net::template entry<I>>) {
-      return std::nullopt;  // not written by a fused step
+      return false;  // not written by a fused step
     } else {
-      std::optional<NonFinite> found;
+      bool hit = false;
       std::get<I>(arrays).for_each([&](const char* name, const auto& t) {
-        if (found) return;
         const auto flat = t.flat();
-        if (auto i = first_non_finite(flat.data(), flat.size())) {
-          found = report<I>(What, name, *i, flat[*i]);
-        }
+        hit = hit || scan(array{flat.data(), 1, flat.size(), flat.size(), I, What, name,
+                                &name_of<I>},
+                          r);
       });
-      return found;
+      return hit;
     }
   }
 };
