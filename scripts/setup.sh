@@ -7,7 +7,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake libboost-dev libxsimd-dev xtl-dev catch2 libbenchmark-dev
-          zlib1g-dev dataset-fashion-mnist fortunes libeigen3-dev nlohmann-json3-dev python3
+          zlib1g-dev dataset-fashion-mnist fortunes libeigen3-dev python3
           libonnx-dev libprotobuf-dev)
 for option in "$@"; do
   case "$option" in

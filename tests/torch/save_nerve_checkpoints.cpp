@@ -10,9 +10,8 @@
 //   OUTPUT_DIR/outputs.json         {"<name>": {"samples": 3, "input": [...], "output": [...]}},
 //                                   nerve's batch-1 inference outputs, sample after sample
 #include <nerve/io/checkpoint.hpp>
+#include <nerve/io/json.hpp>
 #include <nerve/nerve.hpp>
-
-#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <cstdint>
@@ -21,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace nerve;
@@ -42,8 +42,20 @@ std::vector<float> values(std::size_t n, double seed) {
   return v;
 }
 
+// Doubles as JSON numbers: 17 significant digits, which read back to the same double.
+void write_numbers(std::string& out, const std::vector<double>& v) {
+  out += '[';
+  char text[32];
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    std::snprintf(text, sizeof text, "%s%.17g", i ? ", " : "", v[i]);
+    out += text;
+  }
+  out += ']';
+}
+
+// {"samples": 3, "input": [...], "output": [...]}
 template <class Net>
-nlohmann::json outputs_of(Net& net, double seed) {
+std::string outputs_of(Net& net, double seed) {
   constexpr std::size_t in = Net::input_shape_t::size, out = Net::output_shape_t::size;
   const auto x = values(samples * in, seed);
   std::vector<double> y;
@@ -51,7 +63,22 @@ nlohmann::json outputs_of(Net& net, double seed) {
     const auto ys = net(x.data() + s * in);
     for (std::size_t j = 0; j < out; ++j) y.push_back(ys.data()[j]);
   }
-  return {{"samples", samples}, {"input", std::vector<double>(x.begin(), x.end())}, {"output", y}};
+  std::string json = "{\"samples\": " + std::to_string(samples) + ", \"input\": ";
+  write_numbers(json, std::vector<double>(x.begin(), x.end()));
+  json += ", \"output\": ";
+  write_numbers(json, y);
+  return json + "}";
+}
+
+// {"mlp": {...}, "cnn": {...}}, in the order given.
+std::string object_of(const std::vector<std::pair<std::string, std::string>>& members) {
+  std::string json = "{";
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    if (i) json += ",\n ";
+    json::write_string(json, members[i].first);
+    json += ": " + members[i].second;
+  }
+  return json + "}";
 }
 
 int main(int argc, char** argv) {
@@ -62,11 +89,11 @@ int main(int argc, char** argv) {
   try {
     const std::filesystem::path dir = argv[1];
     std::filesystem::create_directories(dir);
-    nlohmann::json outputs;
+    std::vector<std::pair<std::string, std::string>> outputs;
 
     Mlp mlp{Seed{21}};
     save(mlp, dir / "mlp.safetensors");
-    outputs["mlp"] = outputs_of(mlp, 1);
+    outputs.emplace_back("mlp", outputs_of(mlp, 1));
 
     Cnn cnn{Seed{22}};
     {
@@ -78,7 +105,7 @@ int main(int argc, char** argv) {
       for (int i = 0; i < 3; ++i) trainer.step(shifted.data(), labels);
       save(trainer, dir / "cnn.safetensors");
     }
-    outputs["cnn"] = outputs_of(cnn, 2);
+    outputs.emplace_back("cnn", outputs_of(cnn, 2));
 
     Lstm lstm{Seed{23}};
     {
@@ -89,13 +116,13 @@ int main(int argc, char** argv) {
       for (int i = 0; i < 3; ++i) trainer.step(x.data(), t.data());
       save(trainer, dir / "lstm.safetensors");
     }
-    outputs["lstm"] = outputs_of(lstm, 3);
+    outputs.emplace_back("lstm", outputs_of(lstm, 3));
 
     Gru gru{Seed{24}};
     save(gru, dir / "gru.safetensors");
-    outputs["gru"] = outputs_of(gru, 4);
+    outputs.emplace_back("gru", outputs_of(gru, 4));
 
-    std::ofstream(dir / "outputs.json") << outputs.dump(1) << "\n";
+    std::ofstream(dir / "outputs.json") << object_of(outputs) << "\n";
     std::printf("wrote mlp, cnn (trainer, Adam), lstm (trainer, SGD), gru checkpoints and outputs.json in %s\n",
                 dir.c_str());
   } catch (const std::exception& e) {
