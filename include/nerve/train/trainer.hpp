@@ -194,8 +194,10 @@ class Trainer {
   T step(const T* X, std::size_t ldx, const target_type* targets) {
     if constexpr (fuses_update) {
       if (clip_norm_ <= 0) return fused_step(X, ldx, targets);
+      return (this->*clipped_step_)(X, ldx, targets);  // set by clip_gradients
+    } else {
+      return separate_step(X, ldx, targets);
     }
-    return separate_step(X, ldx, targets);
   }
 
   // Gradient clipping by global norm, as torch.nn.utils.clip_grad_norm_: when the norm of all
@@ -207,6 +209,9 @@ class Trainer {
                                   std::to_string(max_norm));
     }
     clip_norm_ = max_norm;
+    // Reached through a pointer, so that a fused trainer's program compiles the write-then-update
+    // path (its own backward kernels) only when it clips (compile time, issue 7).
+    clipped_step_ = &Trainer::write_then_update;
   }
   // The global gradient norm, before clipping, of the last step that clipped (measured only when
   // clipping is on: it is one more pass over every gradient).
@@ -216,7 +221,15 @@ class Trainer {
   // a scan of what it made (train/finite_check.hpp) and throws non_finite_error naming the first
   // entry whose input, output, loss, gradient or updated parameter is not finite, and the step.
   // Off (the default) it costs one test of a bool per step and no pass over anything.
-  void check_finite(bool on) noexcept { check_finite_ = on; }
+  void check_finite(bool on) noexcept {
+    check_finite_ = on;
+    // The scans are reached through pointers set here: compiled only in programs that check.
+    if (on) {
+      separate_checks_ = {&Trainer::scan_pass<false>, &Trainer::throw_if_non_finite<false>};
+      if constexpr (can_fuse_update)
+        fused_checks_ = {&Trainer::scan_pass<true>, &Trainer::throw_if_non_finite<true>};
+    }
+  }
   bool checks_finite() const noexcept { return check_finite_; }
 
   // Truncated backpropagation through time: with carry_state(true), each step's recurrent layers
@@ -237,10 +250,10 @@ class Trainer {
     const T loss = compute_gradients(X, ldx, targets);
     // Checked before clipping, which spreads one NaN gradient to every array (as PyTorch's does).
     std::optional<NonFinite> found;
-    if (check_finite_) found = finite_check<false>::in_pass(ws_, X, ldx, loss, grads_);
+    if (check_finite_) found = (this->*separate_checks_.scan)(X, ldx, loss);
     clip();
     apply_gradients();
-    if (check_finite_) throw_if_non_finite<false>(std::move(found));
+    if (check_finite_) (this->*separate_checks_.report)(std::move(found));
     return loss;
   }
   T separate_step(const T* X, const target_type* targets) {
@@ -261,9 +274,7 @@ class Trainer {
       }(), ...);
     }(std::make_index_sequence<entry_count>{});
     ++steps_;
-    if (check_finite_) {
-      throw_if_non_finite<true>(finite_check<true>::in_pass(ws_, X, ldx, loss, grads_));
-    }
+    if (check_finite_) (this->*fused_checks_.report)((this->*fused_checks_.scan)(X, ldx, loss));
     return loss;
   }
   T fused_step(const T* X, const target_type* targets)
@@ -613,6 +624,20 @@ class Trainer {
     throw non_finite_error(std::move(*found));
   }
 
+  template <bool Fused>
+  std::optional<NonFinite> scan_pass(const T* X, std::size_t ldx, T loss) {
+    return finite_check<Fused>::in_pass(ws_, X, ldx, loss, grads_);
+  }
+  // A checked step's scans, set by check_finite(true): what its passes made, then the report
+  // (which scans the updated parameters when the passes were clean).
+  struct checks {
+    std::optional<NonFinite> (Trainer::*scan)(const T*, std::size_t, T) = nullptr;
+    void (Trainer::*report)(std::optional<NonFinite>) = nullptr;
+  };
+  T write_then_update(const T* X, std::size_t ldx, const target_type* targets) {
+    return separate_step(X, ldx, targets);
+  }
+
   // Scales the gradients to the clipping norm (when set and exceeded); records their norm.
   void clip() {
     if (clip_norm_ <= 0) return;  // off: no pass over the gradients
@@ -641,6 +666,9 @@ class Trainer {
   double gradient_norm_ = 0;
   bool carry_ = false;
   bool check_finite_ = false;
+  T (Trainer::*clipped_step_)(const T*, std::size_t, const target_type*) = nullptr;
+  checks separate_checks_{};
+  checks fused_checks_{};
   typename Net::parameter_tuple grads_;
   typename detail::optimizer_states<Opt, T, typename Net::parameter_tuple>::type states_;
   typename pass::workspace ws_;
