@@ -211,7 +211,7 @@ class Trainer {
     clip_norm_ = max_norm;
     // Reached through a pointer, so that a fused trainer's program compiles the write-then-update
     // path (its own backward kernels) only when it clips (compile time, issue 7).
-    clipped_step_ = &Trainer::write_then_update;
+    clipped_step_ = static_cast<step_function>(&Trainer::separate_step);
   }
   // The global gradient norm, before clipping, of the last step that clipped (measured only when
   // clipping is on: it is one more pass over every gradient).
@@ -634,9 +634,6 @@ class Trainer {
     std::optional<NonFinite> (Trainer::*scan)(const T*, std::size_t, T) = nullptr;
     void (Trainer::*report)(std::optional<NonFinite>) = nullptr;
   };
-  T write_then_update(const T* X, std::size_t ldx, const target_type* targets) {
-    return separate_step(X, ldx, targets);
-  }
 
   // Scales the gradients to the clipping norm (when set and exceeded); records their norm.
   void clip() {
@@ -666,7 +663,8 @@ class Trainer {
   double gradient_norm_ = 0;
   bool carry_ = false;
   bool check_finite_ = false;
-  T (Trainer::*clipped_step_)(const T*, std::size_t, const target_type*) = nullptr;
+  using step_function = T (Trainer::*)(const T*, std::size_t, const target_type*);
+  step_function clipped_step_ = nullptr;  // separate_step, once clip_gradients() was called
   checks separate_checks_{};
   checks fused_checks_{};
   typename Net::parameter_tuple grads_;
