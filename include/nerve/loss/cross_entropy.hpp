@@ -21,7 +21,7 @@
 #include "nerve/eval/lanes.hpp"            // nerve::expr::for_each_lane
 #include "nerve/expr/ops/math.hpp"         // nerve::math::exp
 #include "nerve/layers/layer.hpp"          // nerve::fusion_role
-#include "nerve/layers/softmax.hpp"        // nerve::detail::softmax_row
+#include "nerve/layers/softmax.hpp"        // nerve::detail::softmax_row, row_max
 #include "nerve/loss/loss.hpp"             // nerve::loss_input
 #include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
 #include "nerve/shape/shape.hpp"           // nerve::AnyShape
@@ -64,21 +64,6 @@ struct CrossEntropy {
                   "sigmoid probability per output use BinaryCrossEntropy");
   };
 
-  // The largest of z[0..N), a register at a time (NaN logits make the loss NaN through the sum).
-  template <std::size_t N, class T>
-  static T largest(const T* z) {
-    xsimd::batch<T> wide(z[0]);
-    T peak = z[0];
-    expr::for_each_lane<N, T>([&](std::size_t i, auto tag) {
-      using V = typename decltype(tag)::type;
-      if constexpr (math::is_scalar<V>) peak = z[i] > peak ? z[i] : peak;
-      else wide = xsimd::max(wide, V::load_unaligned(z + i));
-    });
-    alignas(64) T lanes[xsimd::batch<T>::size];  // xsimd 8 has no reduce_max
-    wide.store_aligned(lanes);
-    for (const T w : lanes) peak = w > peak ? w : peak;
-    return peak;
-  }
   // sum_j exp(z[j] - peak) in double, added in order j = 0, 1, ...: the exponentials are taken a
   // register at a time (a scalar call each was most of the loss's time), the sum kept exact
   // enough for a loss reported to its last float digit.
@@ -118,7 +103,7 @@ struct CrossEntropy {
         } else {
           detail::softmax_row<N>(z, g);  // the very computation a Softmax layer makes
         }
-        const T peak = largest<N>(z);
+        const T peak = detail::row_max<N>(z);
         const double sum = sum_of_exp<N>(z, peak);
         const std::size_t label = labels[i * P + s] < N ? labels[i * P + s] : 0;
         if (i < rows) total += static_cast<double>(peak) + std::log(sum) - static_cast<double>(z[label]);
