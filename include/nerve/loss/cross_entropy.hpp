@@ -64,23 +64,30 @@ struct CrossEntropy {
                   "sigmoid probability per output use BinaryCrossEntropy");
   };
 
-  // sum_j exp(z[j] - peak) in double, added in order j = 0, 1, ...: the exponentials are taken a
-  // register at a time (a scalar call each was most of the loss's time), the sum kept exact
-  // enough for a loss reported to its last float digit.
+  // sum_j exp(z[j] - peak) in double. The exponentials are taken a register at a time (a scalar
+  // call each was most of the loss's time) and added, widened to double, into double registers:
+  // lane l sums j = l, l + w, l + 2w, ... (w the double register's width), then the lanes are
+  // added. Exact enough for a loss reported to its last float digit, without one chain of N
+  // dependent scalar double additions (about 90 ns a row of 64 classes).
   template <std::size_t N, class T>
   static double sum_of_exp(const T* z, T peak) {
-    double sum = 0;
+    using D = xsimd::batch<double>;
+    constexpr std::size_t W = xsimd::batch<T>::size, parts = W / D::size;  // float: 2, double: 1
+    D wide[parts];
+    for (auto& w : wide) w = D(0.0);
+    double tail = 0;
     expr::for_each_lane<N, T>([&](std::size_t i, auto tag) {
       using V = typename decltype(tag)::type;
       if constexpr (math::is_scalar<V>) {
-        sum += static_cast<double>(math::exp(z[i] - peak));
+        tail += static_cast<double>(math::exp(z[i] - peak));
       } else {
-        alignas(64) T e[V::size];
+        alignas(64) T e[W];
         math::exp(V::load_unaligned(z + i) - V(peak)).store_aligned(e);
-        for (std::size_t l = 0; l < V::size; ++l) sum += static_cast<double>(e[l]);
+        for (std::size_t k = 0; k < parts; ++k) wide[k] += D::load_aligned(e + k * D::size);
       }
     });
-    return sum;
+    for (std::size_t k = 1; k < parts; ++k) wide[0] += wide[k];
+    return (N >= W ? xsimd_compat::reduce_add(wide[0]) : 0.0) + tail;
   }
 
   // Fused: in.logits is the Softmax's input and in.y its output; otherwise in.y is the logits.
