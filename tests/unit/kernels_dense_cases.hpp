@@ -313,7 +313,8 @@ void run_backward(std::mt19937& rng, Prologue p) {
         for (bool with_dx : {false, true}) {
           INFO("ldx " << (padded_rows ? "padded" : "K, unaligned") << ", db " << with_bias
                       << ", Z " << with_z << ", dX " << with_dx << ", arch " << Arch::name()
-                      << ", accumulate " << accumulate);
+                      << ", accumulate " << accumulate
+                      << ", dX by rows " << (!accumulate && input_gradient_transposes<B, M, K, T, Arch>));
           const Input<T, B, K> in(padded_rows, rng);
           Buffer<T> dy(B * Mp), y(B * Mp), z(B * Mp);
           for (std::size_t i = 0; i < B; ++i) {
@@ -342,10 +343,13 @@ void run_backward(std::mt19937& rng, Prologue p) {
                                              with_bias ? db.get() : nullptr,
                                              with_dx ? dx.get() : nullptr, Kp);
           } else {
+            // With scratch for the transposed weights: dX in outer-product form wherever
+            // input_gradient_transposes picks it (the accumulating call above: dot products).
+            Buffer<T> wr(transposed_weights<M, K, T>);
             dense_backward<B, M, K, T, Arch, false>(
                 in.x, in.ldx, w.wt.get(), dy.get(), y.get(), with_z ? z.get() : nullptr, p,
                 dz.get(), dwt.get(), with_bias ? db.get() : nullptr, with_dx ? dx.get() : nullptr,
-                Kp);
+                Kp, wr.get());
             for (std::size_t i = 0; i < K * Mp; ++i) dwt[i] += dwt_start[i];
             if (with_bias)
               for (std::size_t i = 0; i < Mp; ++i) db[i] += db_start[i];

@@ -96,13 +96,14 @@ TEST_CASE("contract: kept memory survives from forward to backward, scratch is s
   CHECK(Probe::random_mismatches == 0);
 
   // The two probes keep 4 * 7 + 1 and 4 * 9 + 1 values, each region cache-line aligned and apart;
-  // the scratch is one region, as large as the largest request: a Dense's dz (4 rows of 16 floats)
-  // beats a probe's 3 * 9 floats.
+  // the scratch is one region, as large as the largest request: Dense<9>'s dz (4 rows of 16
+  // floats) and the transposed weights it takes dX from (9 rows of 16) beat a probe's 3 * 9 floats.
   using P = detail::network_pass<ProbeNet, 4, mode::training>;
   STATIC_REQUIRE(P::offsets.kept_size[1] == kernels::round_up(4 * 7 + 1, 16));
   STATIC_REQUIRE(P::offsets.kept_size[3] == kernels::round_up(4 * 9 + 1, 16));
   STATIC_REQUIRE(P::offsets.kept[3] >= P::offsets.kept[1] + P::offsets.kept_size[1]);
-  STATIC_REQUIRE(P::offsets.scratch_size == 4 * 16);
+  STATIC_REQUIRE(kernels::input_gradient_transposes<4, 9, 7, float>);
+  STATIC_REQUIRE(P::offsets.scratch_size == 4 * 16 + 9 * 16);
   // At inference nothing is kept.
   using I = detail::network_pass<ProbeNet, 4, mode::inference>;
   STATIC_REQUIRE(I::offsets.kept_total == 0);

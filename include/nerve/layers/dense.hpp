@@ -133,9 +133,18 @@ struct Dense : layer {
   static constexpr std::size_t repack_elements =
       (inputs_repacked<T, In> ? kernels::padded<B * In::size, T> : 0) +
       (outputs_repacked<T, In> ? 2 * B * steps<In> * kernels::padded<units, T> : 0);
+  // Training also holds the transposed weights where the kernel takes dX in outer-product form
+  // (kernels::input_gradient_transposes: many rows, or few units).
+  template <class T, AnyShape In, std::size_t B>
+  static constexpr std::size_t transposed_elements =
+      kernels::input_gradient_transposes<B * steps<In>, units, features<In>, T>
+          ? kernels::transposed_weights<units, features<In>, T>
+          : 0;
   template <class T, AnyShape In, std::size_t B, mode M>
   static constexpr workspace_request workspace{
-      .scratch = (M == mode::training ? B * steps<In> * kernels::padded<units, T> : 0) +
+      .scratch = (M == mode::training ? B * steps<In> * kernels::padded<units, T> +
+                                            transposed_elements<T, In, B>
+                                      : 0) +
                  repack_elements<T, In, B> * (M == mode::training ? 2 : 1)};
 
   template <AnyShape In>
@@ -205,9 +214,11 @@ struct Dense : layer {
       else return kernels::write_gradient<T>{};  // disabled
     }();
     if constexpr (In::rank == 1) {
-      kernels::dense_backward_into<Ctx::batch, units, In::size, T>(
+      constexpr std::size_t B = Ctx::batch;
+      T* wr = transposed_elements<T, In, B> ? ctx.scratch + B * kernels::padded<units, T> : nullptr;
+      kernels::dense_backward_into<B, units, In::size, T>(
           ctx.x, ctx.ldx, ctx.params.weight.data(), ctx.dy, ctx.y, ctx.z, ctx.prologue, ctx.scratch,
-          dw, bias_sink, ctx.dx, ctx.ld_dx);
+          dw, bias_sink, ctx.dx, ctx.ld_dx, wr);
     } else {
       constexpr std::size_t B = Ctx::batch, R = B * steps<In>, K = features<In>;
       T* dZ = ctx.scratch;
@@ -218,8 +229,9 @@ struct Dense : layer {
       const T* Y = rows.pack_outputs(ctx.y, ctx.ldy, rows.y);
       const T* Z = ctx.z == ctx.y ? Y : rows.pack_outputs(ctx.z, ctx.ldy, rows.z);
       T* dX = ctx.dx == nullptr ? nullptr : inputs_repacked<T, In> ? grads.x : ctx.dx;
+      T* wr = transposed_elements<T, In, B> ? grads.end : nullptr;
       kernels::dense_backward_into<R, units, K, T>(X, K, ctx.params.weight.data(), dY, Y, Z,
-                                                   ctx.prologue, dZ, dw, bias_sink, dX, K);
+                                                   ctx.prologue, dZ, dw, bias_sink, dX, K, wr);
       if (ctx.dx != nullptr) grads.unpack_inputs(dX, ctx.dx, ctx.ld_dx);
     }
   }
