@@ -314,7 +314,7 @@ void run_backward(std::mt19937& rng, Prologue p) {
           INFO("ldx " << (padded_rows ? "padded" : "K, unaligned") << ", db " << with_bias
                       << ", Z " << with_z << ", dX " << with_dx << ", arch " << Arch::name()
                       << ", accumulate " << accumulate
-                      << ", dX by rows " << (!accumulate && input_gradient_transposes<B, M, K, T, Arch>));
+                      << ", dX by rows " << (input_gradient_transposes<B, M, K, T, Arch>));
           const Input<T, B, K> in(padded_rows, rng);
           Buffer<T> dy(B * Mp), y(B * Mp), z(B * Mp);
           for (std::size_t i = 0; i < B; ++i) {
@@ -337,15 +337,15 @@ void run_backward(std::mt19937& rng, Prologue p) {
           const T sentinel = T(12345);
           for (std::size_t i = 0; i < B * Kp; ++i) dx[i] = sentinel;
 
+          // Scratch for the transposed weights, read where input_gradient_transposes picks the
+          // outer-product form of dX for this shape.
+          Buffer<T> wr(transposed_weights<M, K, T>);
           if (accumulate) {
             dense_backward<B, M, K, T, Arch>(in.x, in.ldx, w.wt.get(), dy.get(), y.get(),
                                              with_z ? z.get() : nullptr, p, dz.get(), dwt.get(),
                                              with_bias ? db.get() : nullptr,
-                                             with_dx ? dx.get() : nullptr, Kp);
+                                             with_dx ? dx.get() : nullptr, Kp, wr.get());
           } else {
-            // With scratch for the transposed weights: dX in outer-product form wherever
-            // input_gradient_transposes picks it (the accumulating call above: dot products).
-            Buffer<T> wr(transposed_weights<M, K, T>);
             dense_backward<B, M, K, T, Arch, false>(
                 in.x, in.ldx, w.wt.get(), dy.get(), y.get(), with_z ? z.get() : nullptr, p,
                 dz.get(), dwt.get(), with_bias ? db.get() : nullptr, with_dx ? dx.get() : nullptr,

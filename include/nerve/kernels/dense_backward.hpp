@@ -270,9 +270,10 @@ inline constexpr std::size_t transposed_weights = M * padded<K, T>;
 //       The padded columns m >= M are handed over as exact zeros.
 //   dX: nullptr, or [B][ld_dx] overwritten with dX[i][k] = sum_m dZ[i][m] Wt[k][m] for k < K;
 //       columns k >= K are not touched.
-//   wr: nullptr, or transposed_weights<M, K, T> elements of 64-byte aligned scratch: where
-//       input_gradient_transposes holds, dX is then taken in outer-product form from a
-//       transposed copy of the weights there (else, and without wr, by dot products).
+//   wr: where input_gradient_transposes<B, M, K, T, Arch> holds and dX is wanted,
+//       transposed_weights<M, K, T> elements of 64-byte aligned scratch: dX is taken in
+//       outer-product form from a transposed copy of the weights there. Otherwise not read (dX by
+//       dot products), and may be null. One form per shape, so a layer compiles one.
 // All pointers but X and dX are 64-byte aligned; outputs must not alias inputs. A sink that
 // changes Wt in place (apply_update) is called only after dX is complete, so dX is computed from
 // the weights as they were.
@@ -291,10 +292,10 @@ void dense_backward_into(const T* X, std::size_t ldx, const T* Wt, const T* dY, 
     detail::gradient_prologue<B, M, Mp, Arch>(dY, Y, Z, p, dZ, db);  // db does not read Wt
   }
   const auto input_gradient = [&] {
-    if constexpr (input_gradient_transposes<B, M, K, T, Arch>) {
-      if (wr) return detail::input_gradient_by_rows<B, M, K, Mp, Arch>(dZ, Wt, wr, dX, ld_dx);
-    }
-    detail::input_gradient<B, M, K, Mp, Arch>(dZ, Wt, dX, ld_dx);
+    if constexpr (input_gradient_transposes<B, M, K, T, Arch>)
+      detail::input_gradient_by_rows<B, M, K, Mp, Arch>(dZ, Wt, wr, dX, ld_dx);
+    else
+      detail::input_gradient<B, M, K, Mp, Arch>(dZ, Wt, dX, ld_dx);
   };
   if constexpr (WeightSink::in_place) {
     if (dX) input_gradient();

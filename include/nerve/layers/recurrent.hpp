@@ -248,7 +248,14 @@ struct Recurrent : layer {
     static constexpr std::size_t kept = input_products + hidden_products + states;
     static constexpr std::size_t packed_input = repacked ? kernels::padded<B * N, T> : 0;
     // W_hh in PyTorch's orientation, (G*H) rows of padded H: dh = dr W_hh as a forward GEMM.
-    static constexpr std::size_t hidden_weight_rows = G * H * Hp<T>;
+    // Once the steps are done, the same rows hold W_ih transposed where the input gradient is
+    // taken from it (kernels::input_gradient_transposes), so they are as wide as either needs.
+    static constexpr std::size_t input_weight_columns =
+        !one_hot && kernels::input_gradient_transposes<B * S, G * H, I, T>
+            ? kernels::padded<I, T>
+            : 0;
+    static constexpr std::size_t hidden_weight_rows =
+        G * H * (Hp<T> > input_weight_columns ? Hp<T> : input_weight_columns);
     // The input products' gradients: their own rows, or (one_product_gradient) the hidden's.
     static constexpr std::size_t input_gradients = one_product_gradient ? 0 : input_products;
     static constexpr std::size_t backward_scratch =
@@ -560,7 +567,7 @@ struct Recurrent : layer {
     kernels::dense_backward_into<B * S, G * H, I, T, Arch>(
         X, I, p.weight_ih.data(), d_input, d_input, nullptr, pass, dz,
         kernels::write_gradient<T>{ctx.grads.weight_ih.data()},
-        kernels::write_gradient<T>{ctx.grads.bias_ih.data()}, dX, I);
+        kernels::write_gradient<T>{ctx.grads.bias_ih.data()}, dX, I, w_rows);
     if constexpr (P::repacked) {
       if (ctx.dx != nullptr)
         for (std::size_t b = 0; b < B; ++b) std::copy_n(packed_dx + b * P::N, P::N, ctx.dx + b * ctx.ld_dx);
