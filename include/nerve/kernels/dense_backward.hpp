@@ -15,6 +15,25 @@
 #include "nerve/kernels/tiling.hpp"      // detail::choose_outer_tile
 
 namespace nerve::kernels {
+
+// The scratch transpose_weights writes (elements of T).
+template <std::size_t M, std::size_t K, class T>
+inline constexpr std::size_t transposed_weights = M * padded<K, T>;
+
+// W in PyTorch's orientation from packed Wt (layout.hpp): M rows of padded<K> values, rows[m][k] =
+// Wt[k][m], pads zero. So that a product with W untransposed runs as the forward GEMM's outer
+// product. In 16 x 16 blocks: one side of an element-wise transpose is strided by a whole row.
+template <std::size_t M, std::size_t K, class T>
+void transpose_weights(const T* NERVE_RESTRICT Wt, T* NERVE_RESTRICT rows) noexcept {
+  constexpr std::size_t Mp = padded<M, T>, Kp = padded<K, T>, block = 16;
+  for (std::size_t m0 = 0; m0 < M; m0 += block)
+    for (std::size_t k0 = 0; k0 < K; k0 += block)
+      for (std::size_t m = m0; m < std::min(m0 + block, M); ++m)
+        for (std::size_t k = k0; k < std::min(k0 + block, K); ++k) rows[m * Kp + k] = Wt[k * Mp + m];
+  if constexpr (Kp != K)
+    for (std::size_t m = 0; m < M; ++m) std::fill(rows + m * Kp + K, rows + (m + 1) * Kp, T(0));
+}
+
 namespace detail {
 
 // Registers of a padded row that hold at least one real column (m < M); the rest are all zero in
@@ -195,21 +214,14 @@ NERVE_INLINE void input_gradient(const T* dZ, const T* Wt, T* dX, std::size_t ld
   }
 }
 
-// dX = dZ W in outer-product form: Wt transposed once into wr (M rows of Kp = padded<K>, columns
-// k >= K zero), then each R x V tile of dX sums, over m < M, dZ[i][m] (broadcast) times row m of
+// dX = dZ W in outer-product form: Wt transposed once into wr (transpose_weights), then each R x V tile of dX sums, over m < M, dZ[i][m] (broadcast) times row m of
 // wr, as the forward GEMM does; no horizontal reduction. The last register of a row is stored in
 // part when K is not a whole number of registers (columns k >= K are not touched).
 template <std::size_t B, std::size_t M, std::size_t K, std::size_t Mp, class Arch, class T>
-NERVE_INLINE void input_gradient_by_rows(const T* dZ, const T* NERVE_RESTRICT Wt,
-                                         T* NERVE_RESTRICT wr, T* dX, std::size_t ld_dx) noexcept {
+NERVE_INLINE void input_gradient_by_rows(const T* dZ, const T* Wt, T* wr, T* dX,
+                                         std::size_t ld_dx) noexcept {
   constexpr std::size_t W = width<T, Arch>, Kp = padded<K, T>, NV = (K + W - 1) / W;
-  constexpr std::size_t block = 16;  // transposed in blocks: both sides stay in a few lines
-  for (std::size_t m0 = 0; m0 < M; m0 += block)
-    for (std::size_t k0 = 0; k0 < K; k0 += block)
-      for (std::size_t m = m0; m < std::min(m0 + block, M); ++m)
-        for (std::size_t k = k0; k < std::min(k0 + block, K); ++k) wr[m * Kp + k] = Wt[k * Mp + m];
-  if constexpr (Kp != K)
-    for (std::size_t m = 0; m < M; ++m) std::fill(wr + m * Kp + K, wr + (m + 1) * Kp, T(0));
+  transpose_weights<M, K>(Wt, wr);
   constexpr TileShape tile = choose_outer_tile(B, NV, M, vector_registers<Arch>);
   constexpr std::size_t TR = tile.rows, TV = tile.vecs;
   auto rows = [&]<std::size_t R>(std::size_t i) NERVE_TILE_LAMBDA {
@@ -253,10 +265,6 @@ inline constexpr bool input_gradient_transposes = [] {
   return rows < dot;
 }();
 
-// The scratch input_gradient_by_rows needs for the transposed weights (elements of T).
-template <std::size_t M, std::size_t K, class T>
-inline constexpr std::size_t transposed_weights = M * padded<K, T>;
-
 // Backward pass of a Dense layer with its activation fused, for a batch of B samples (B may be 1).
 //   X: the layer's input, B rows of K values, leading dimension ldx, any alignment.
 //   Wt: packed weights (layout.hpp). dY, Y: [B][Mp], the gradient w.r.t. and the value of the
@@ -272,7 +280,7 @@ inline constexpr std::size_t transposed_weights = M * padded<K, T>;
 //       columns k >= K are not touched.
 //   wr: where input_gradient_transposes<B, M, K, T, Arch> holds and dX is wanted,
 //       transposed_weights<M, K, T> elements of 64-byte aligned scratch: dX is taken in
-//       outer-product form from a transposed copy of the weights there. Otherwise not read (dX by
+//       outer-product form from the weights transposed there (transpose_weights). Otherwise not read (dX by
 //       dot products), and may be null. One form per shape, so a layer compiles one.
 // All pointers but X and dX are 64-byte aligned; outputs must not alias inputs. A sink that
 // changes Wt in place (apply_update) is called only after dX is complete, so dX is computed from

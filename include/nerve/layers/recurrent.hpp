@@ -46,7 +46,7 @@
 #include "nerve/expr/functions.hpp"        // nerve::expr::functions
 #include "nerve/expr/node.hpp"             // nerve::expr::variable
 #include "nerve/init/initializer.hpp"      // nerve::TorchDefault
-#include "nerve/kernels/dense_backward.hpp"  // nerve::kernels::dense_backward_into
+#include "nerve/kernels/dense_backward.hpp"  // nerve::kernels::dense_backward_into, transpose_weights
 #include "nerve/kernels/epilogue.hpp"      // nerve::kernels::Identity, PassGradient
 #include "nerve/kernels/gemm.hpp"          // nerve::kernels::dense_forward_batch
 #include "nerve/kernels/gemv.hpp"          // nerve::kernels::dense_forward
@@ -494,17 +494,7 @@ struct Recurrent : layer {
     T* w_rows = packed_dx + P::packed_input;
     // dh = dr W_hh every step is the forward kernel's product with W_hh untransposed: lay it
     // out once (row m, padded<H>, pads zero), so the per-step product runs register-blocked.
-    // A transpose, in 16 x 16 blocks: one side of an element-wise one is strided by a whole row.
-    constexpr std::size_t tile = 16;
-    for (std::size_t m0 = 0; m0 < G * H; m0 += tile) {
-      for (std::size_t k0 = 0; k0 < H; k0 += tile) {
-        for (std::size_t k = k0; k < std::min(k0 + tile, H); ++k)
-          for (std::size_t m = m0; m < std::min(m0 + tile, G * H); ++m)
-            w_rows[m * Hp<T> + k] = p.w_hh(m, k);
-      }
-    }
-    for (std::size_t m = 0; m < G * H; ++m)
-      std::fill(w_rows + m * Hp<T> + H, w_rows + (m + 1) * Hp<T>, T(0));
+    kernels::transpose_weights<G * H, H>(p.weight_hh.data(), w_rows);
 
     // Padding columns of the product gradients stay zero (the kernels read whole registers).
     if constexpr (GHp<T> != G * H)
