@@ -81,6 +81,30 @@ void check_cell(Reference reference, unsigned seed) {
   // A variable whose gradient nobody needs is skipped (a null pointer).
   gp[4] = nullptr;
   Cell::template backward<N, double>(vp, {}, cop, dop, gp);
+
+  // Training's form: the forward pass keeps the shared terms, the backward pass reads them and
+  // no variable outside backward_reads (those are null here: reading one would crash).
+  constexpr std::size_t NT = Cell::terms;
+  std::array<std::vector<double>, NO> kept_out;
+  std::array<std::vector<double>, NT> terms;
+  std::array<double*, NO> kop{};
+  std::array<double*, NT> tp{};
+  std::array<const double*, NT> ctp{};
+  for (std::size_t k = 0; k < NO; ++k) kept_out[k].assign(N, 0), kop[k] = kept_out[k].data();
+  for (std::size_t j = 0; j < NT; ++j) terms[j].assign(N, 0), tp[j] = terms[j].data(), ctp[j] = tp[j];
+  Cell::template forward_keeping<N, double>(vp, {}, kop, tp);
+  for (std::size_t k = 0; k < NO; ++k)
+    for (std::size_t i = 0; i < N; ++i) CHECK(kept_out[k][i] == Approx(out[k][i]).epsilon(1e-14));
+  std::array<const double*, 5> read{};
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    ((read[I] = Cell::template backward_reads<I> ? vp[I] : nullptr), ...);
+  }(std::make_index_sequence<5>{});
+  std::array<std::vector<double>, 5> kept_grad;
+  std::array<double*, 5> kgp{};
+  for (std::size_t k = 0; k < 5; ++k) kept_grad[k].assign(N, 0), kgp[k] = kept_grad[k].data();
+  Cell::template backward<N, double>(read, {}, cop, dop, ctp, kgp);
+  for (std::size_t k = 0; k < 5; ++k)
+    for (std::size_t i = 0; i < N; ++i) CHECK(kept_grad[k][i] == Approx(grad[k][i]).epsilon(1e-14));
 }
 
 }  // namespace
@@ -132,4 +156,34 @@ TEST_CASE("pointwise: gradients that are one expression are found, and only thos
   STATIC_REQUIRE(lstm::same_gradient_as<1> == 1);
   STATIC_REQUIRE(lstm::same_gradient_as<4> == 4);
   STATIC_REQUIRE(gru::same_gradient_as<3> == 3);
+}
+
+TEST_CASE("pointwise: what a training step keeps, and what its backward pass reads", "[pointwise]") {
+  // LSTM: the five terms (three sigmoids, tanh(g), tanh(c)); from them, the backward pass reads
+  // c_prev alone: no gate pre-activation.
+  STATIC_REQUIRE(lstm::terms == 5);
+  STATIC_REQUIRE(!lstm::backward_reads<0> && !lstm::backward_reads<1> && !lstm::backward_reads<2> &&
+                 !lstm::backward_reads<3> && lstm::backward_reads<4>);
+  // The forward pass computes i, f and g's terms before c, and o's and tanh(c) (which reads c)
+  // before h.
+  constexpr auto late = [](auto t) {
+    return same_expr(t, sigmoid(variable<3>)) || same_expr(t, tanh(output<0>));
+  };
+  STATIC_REQUIRE([&]<std::size_t... J>(std::index_sequence<J...>) {
+    return ((lstm::stage<J> == (late(lstm::term<J>) ? 1u : 0u)) && ...);
+  }(std::make_index_sequence<5>{}));
+  // GRU: r, z and n; the reset gate's gradient reads h_n, and z's reads h_prev.
+  STATIC_REQUIRE(gru::terms == 3);
+  STATIC_REQUIRE(!gru::backward_reads<0> && !gru::backward_reads<1> && !gru::backward_reads<2> &&
+                 gru::backward_reads<3> && gru::backward_reads<4>);
+  // The layers: an LSTM keeps neither product, a GRU its hidden products (h_n), a SimpleRNN
+  // (whose tanh is its output) no term and no product.
+  using lstm_plan = Recurrent<lstm_cell, 5>::plan<float, Shape<4, 3>, 2>;
+  STATIC_REQUIRE(!lstm_plan::keeps_input_products && !lstm_plan::keeps_hidden_products);
+  STATIC_REQUIRE(lstm_plan::terms == 4 * 2 * kernels::padded<5 * 5, float>);
+  using gru_plan = Recurrent<gru_cell, 5>::plan<float, Shape<4, 3>, 2>;
+  STATIC_REQUIRE(!gru_plan::keeps_input_products && gru_plan::keeps_hidden_products);
+  using rnn_plan = Recurrent<simple_rnn_cell, 5>::plan<float, Shape<4, 3>, 2>;
+  STATIC_REQUIRE(!rnn_plan::keeps_input_products && !rnn_plan::keeps_hidden_products);
+  STATIC_REQUIRE(rnn_plan::terms == 0);
 }

@@ -7,6 +7,13 @@
 // (h = sigmoid(o) * tanh(c) reads c). The backward pass evaluates vjp<Fs, variable<I>>() for each
 // variable: the derivative expressions, derived from the op rules, read the outputs the forward
 // pass kept where they occur (tanh(c), not tanh of c rebuilt from the gates).
+//
+// A training step can keep more: forward_keeping() also stores the costly terms the gradients
+// share (an LSTM's three sigmoids and two tanh, expr/shared_terms.hpp) as it computes them, and
+// backward() given those arrays reads them instead of evaluating exponentials and divisions
+// again. The backward pass then reads a variable only where a gradient names it outside every
+// term (backward_reads<I>: an LSTM's c_{t-1}, a GRU's r_n and h_{t-1}), so a caller need not keep
+// the others.
 #pragma once
 
 #include <array>
@@ -20,7 +27,7 @@
 #include "nerve/eval/lanes.hpp"      // nerve::expr::for_each_lane, load_lanes, store_lanes
 #include "nerve/expr/functions.hpp"  // nerve::expr::Functions
 #include "nerve/expr/node.hpp"       // nerve::expr::Variable, Param
-#include "nerve/expr/reuse.hpp"      // nerve::expr::reuse
+#include "nerve/expr/reuse.hpp"      // nerve::expr::reuse, occurs
 #include "nerve/expr/shared_terms.hpp"  // nerve::expr::shared_terms
 
 namespace nerve::expr {
@@ -88,6 +95,27 @@ struct pointwise {
     }(std::make_index_sequence<M>{});
   }
 
+  // ---- kept terms ---------------------------------------------------------------------------
+  // Whether the backward pass, given the kept terms, reads variable I.
+  template <std::size_t I>
+  static constexpr bool backward_reads = [] {
+    bool reads = false;
+    [&]<std::size_t... J>(std::index_sequence<J...>) {
+      ((reads = reads || occurs(read_back<variable_gradient<J>, terms>, Variable<I>{})), ...);
+    }(std::make_index_sequence<NV>{});
+    return reads;
+  }();
+  // The forward pass computes term j just before the first output whose expression holds it
+  // (its stage), inner terms first; terms no output holds, after the outputs.
+  template <std::size_t j>
+  static constexpr std::size_t stage = [] {
+    std::size_t first = outputs;
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+      ((first = first == outputs && occurs(forward_expression<K>, term<j>) ? K : first), ...);
+    }(std::make_index_sequence<outputs>{});
+    return first;
+  }();
+
   // out[K][i] = F_K(v[0][i], ..., p[0][i], ...) for i < N.
   template <std::size_t N, class T>
   static void forward(const std::array<const T*, NV>& v, const std::array<const T*, NP>& p,
@@ -104,23 +132,78 @@ struct pointwise {
     });
   }
 
+  // forward(), and kept[j][i] = term j (the same values backward() would compute).
+  template <std::size_t N, class T>
+  static void forward_keeping(const std::array<const T*, NV>& v, const std::array<const T*, NP>& p,
+                              const std::array<T*, outputs>& out, const std::array<T*, terms>& kept) {
+    for_each_lane<N, T>([&](std::size_t i, auto tag) NERVE_TILE_LAMBDA {
+      using V = typename decltype(tag)::type;
+      symbol_context<V, NV, NP, outputs + terms> c{};
+      load_all(c.variables, v, i);
+      load_all(c.params, p, i);
+      // The terms of stage K, each reading the outputs before K and the terms before it.
+      const auto terms_of = [&]<std::size_t K>(std::integral_constant<std::size_t, K>) NERVE_TILE_LAMBDA {
+        [&]<std::size_t... J>(std::index_sequence<J...>) NERVE_TILE_LAMBDA {
+          (([&] {
+             if constexpr (stage<J> == K) {
+               c.outputs[outputs + J] = evaluate<V>(read_back<term<J>, J>, c);
+               store_lanes(kept[J] + i, c.outputs[outputs + J]);
+             }
+           }()),
+           ...);
+        }(std::make_index_sequence<terms>{});
+      };
+      [&]<std::size_t... K>(std::index_sequence<K...>) NERVE_TILE_LAMBDA {
+        ((terms_of(std::integral_constant<std::size_t, K>{}),
+          c.outputs[K] = evaluate<V>(read_back<forward_expression<K>, terms>, c),
+          store_lanes(out[K] + i, c.outputs[K])),
+         ...);
+      }(std::make_index_sequence<outputs>{});
+      terms_of(std::integral_constant<std::size_t, outputs>{});
+    });
+  }
+
   // dv[I][i] = dL/d(variable I) from the outputs y and their gradients dy; dv[I] may be null
   // (a variable nobody needs the gradient of, as the input of a first layer).
   template <std::size_t N, class T>
   static void backward(const std::array<const T*, NV>& v, const std::array<const T*, NP>& p,
                        const std::array<const T*, outputs>& y,
                        const std::array<const T*, outputs>& dy, const std::array<T*, NV>& dv) {
+    backward_pass<N, T, false>(v, p, y, dy, {}, dv);
+  }
+  // The same from the terms forward_keeping() stored: v[I] is read only where backward_reads<I>
+  // (the others may be null).
+  template <std::size_t N, class T>
+  static void backward(const std::array<const T*, NV>& v, const std::array<const T*, NP>& p,
+                       const std::array<const T*, outputs>& y,
+                       const std::array<const T*, outputs>& dy,
+                       const std::array<const T*, terms>& kept, const std::array<T*, NV>& dv) {
+    backward_pass<N, T, true>(v, p, y, dy, kept, dv);
+  }
+
+ private:
+  template <std::size_t N, class T, bool Kept>
+  static void backward_pass(const std::array<const T*, NV>& v, const std::array<const T*, NP>& p,
+                            const std::array<const T*, outputs>& y,
+                            const std::array<const T*, outputs>& dy,
+                            const std::array<const T*, terms>& kept, const std::array<T*, NV>& dv) {
     for_each_lane<N, T>([&](std::size_t i, auto tag) {
       using V = typename decltype(tag)::type;
       symbol_context<V, NV, NP, outputs + terms> c{};
-      load_all(c.variables, v, i);
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (([&] {
+           if constexpr (!Kept || backward_reads<I>) c.variables[I] = load_lanes<V>(v[I] + i);
+         }()),
+         ...);
+      }(std::make_index_sequence<NV>{});
       load_all(c.params, p, i);
       for (std::size_t k = 0; k < outputs; ++k) {
         c.outputs[k] = load_lanes<V>(y[k] + i);
         c.output_grads[k] = load_lanes<V>(dy[k] + i);
       }
       [&]<std::size_t... J>(std::index_sequence<J...>) {
-        ((c.outputs[outputs + J] = evaluate<V>(read_back<term<J>, J>, c)), ...);
+        if constexpr (Kept) ((c.outputs[outputs + J] = load_lanes<V>(kept[J] + i)), ...);
+        else ((c.outputs[outputs + J] = evaluate<V>(read_back<term<J>, J>, c)), ...);
       }(std::make_index_sequence<terms>{});
       std::array<V, NV> g{};
       [&]<std::size_t... I>(std::index_sequence<I...>) {

@@ -1,6 +1,7 @@
 // nerve/expr/reuse.hpp: reuse<E, Outs...>(): E with every subexpression equal to Outs[k] read
 // as Output<k>. The forward pass has already computed those values; a backward expression that
-// reads them does not compute them again (d sigmoid(x) becomes y0 (1 - y0)).
+// reads them does not compute them again (d sigmoid(x) becomes y0 (1 - y0)). occurs(e, sub):
+// whether e has a subexpression equal to sub (what reads what, once terms are read back).
 #pragma once
 
 #include <cstddef>  // std::size_t
@@ -26,6 +27,34 @@ constexpr std::size_t match_index(const E& e, const O&... outs) {
 
 template <auto E, auto... Outs>
 constexpr auto reuse();
+
+template <class E, class S>
+constexpr bool occurs(const E& e, const S& sub);
+
+namespace detail {
+template <class E, class S>
+constexpr bool occurs_below(const E&, const S&) {  // a leaf
+  return false;
+}
+template <class Op, class A, class S>
+constexpr bool occurs_below(const Unary<Op, A>& e, const S& sub) {
+  return occurs(e.a, sub);
+}
+template <class Op, class A, class B, class S>
+constexpr bool occurs_below(const Binary<Op, A, B>& e, const S& sub) {
+  return occurs(e.a, sub) || occurs(e.b, sub);
+}
+template <class C, class A, class B, class S>
+constexpr bool occurs_below(const Select<C, A, B>& e, const S& sub) {
+  return occurs(e.c, sub) || occurs(e.a, sub) || occurs(e.b, sub);
+}
+}  // namespace detail
+
+// Whether e is sub or has a subexpression structurally equal to it.
+template <class E, class S>
+constexpr bool occurs(const E& e, const S& sub) {
+  return same_expr(e, sub) || detail::occurs_below(e, sub);
+}
 
 namespace detail {
 template <auto E, auto... Outs, class Op, class A>

@@ -13,9 +13,11 @@
 // an LSTM nothing.
 //
 // Backward through time is derived: the pointwise pass's backward is vjp of Cell::step
-// (autodiff/vjp.hpp), reading the states and products the forward pass kept; only the products'
-// adjoints are hand-made (the dense kernels): dh_{t-1} += dr W_hh per step, then dW_hh, db_hh
-// over all steps in one GEMM, and dW_ih, db_ih, dx in another.
+// (autodiff/vjp.hpp), reading the states and the cell's costly terms (an LSTM's gate
+// activations and tanh(c)) that the forward pass kept, and the products only where a gradient
+// reads them beyond those terms (a GRU's r_n); only the products' adjoints are hand-made (the
+// dense kernels): dh_{t-1} += dr W_hh per step, then dW_hh, db_hh over all steps in one GEMM, and
+// dW_ih, db_ih, dx in another.
 //
 // The state at the end of a pass is the layer's carried state (layers/layer.hpp): a pass may start
 // from it (stateful stepping, truncated BPTT) or from zero. Gradients do not flow into a carried
@@ -229,14 +231,28 @@ struct Recurrent : layer {
 
   // ---- memory -------------------------------------------------------------------------------
   // Per pass: the input products of every step, (b, t) rows; the hidden products, (t, b) rows;
-  // the states, state s at step t (0: the initial state) for row b. Training keeps all three for
-  // backward; inference uses the same layout in scratch. Backward's scratch: the gradients of
+  // the states, state s at step t (0: the initial state) for row b; in training, the cell's
+  // terms, (t, b) rows of the terms' blocks of H. Training keeps the states and terms for
+  // backward, and each product only if the backward pass reads it (the others are forward
+  // scratch); inference has products and states in scratch. Backward's scratch: the gradients of
   // both products for every step, two sets of state gradients, one row block for dh, dz of the
   // closing GEMMs, and the repacked input and its gradient (sequence rows one stride apart).
   template <class T>
   static constexpr std::size_t GHp = kernels::padded<G * H, T>;
   template <class T>
   static constexpr std::size_t Hp = kernels::padded<H, T>;
+
+  // Whether the backward pass, from the kept terms, reads any gate block of the products whose
+  // first variable is `first` (0: the input products, G: the hidden ones).
+  static constexpr bool reads_products(std::size_t first) {
+    bool reads = false;
+    [&]<std::size_t... k>(std::index_sequence<k...>) {
+      ((reads = reads || (first == 0 ? step_function::template backward_reads<k>
+                                     : step_function::template backward_reads<G + k>)),
+       ...);
+    }(std::make_index_sequence<G>{});
+    return reads;
+  }
 
   template <class T, AnyShape In, std::size_t B>
   struct plan {
@@ -245,8 +261,20 @@ struct Recurrent : layer {
     static constexpr std::size_t input_products = B * S * GHp<T>;
     static constexpr std::size_t hidden_products = S * B * GHp<T>;
     static constexpr std::size_t states = NS * (S + 1) * B * Hp<T>;
-    static constexpr std::size_t kept = input_products + hidden_products + states;
+    static constexpr std::size_t term_row = kernels::padded<step_function::terms * H, T>;
+    static constexpr std::size_t terms = S * B * term_row;
+    static constexpr bool keeps_input_products = reads_products(0);
+    static constexpr bool keeps_hidden_products = reads_products(G);
+    static constexpr std::size_t kept_input_products = keeps_input_products ? input_products : 0;
+    static constexpr std::size_t kept_hidden_products = keeps_hidden_products ? hidden_products : 0;
+    static constexpr std::size_t kept = kept_input_products + kept_hidden_products + states + terms;
     static constexpr std::size_t packed_input = repacked ? kernels::padded<B * N, T> : 0;
+    // Training's forward scratch: the input, repacked, and the products not kept.
+    static constexpr std::size_t forward_scratch = packed_input + input_products - kept_input_products +
+                                                   hidden_products - kept_hidden_products;
+    // Inference's: products, states and the repacked input.
+    static constexpr std::size_t inference_scratch =
+        input_products + hidden_products + states + packed_input;
     // W_hh in PyTorch's orientation, (G*H) rows of padded H: dh = dr W_hh as a forward GEMM.
     // Once the steps are done, the same rows hold W_ih transposed where the input gradient is
     // taken from it (kernels::input_gradient_transposes), so they are as wide as either needs.
@@ -268,8 +296,8 @@ struct Recurrent : layer {
   static constexpr workspace_request workspace{
       .kept = M == mode::training ? plan<T, In, B>::kept : 0,
       .scratch = M == mode::training
-                     ? std::max(plan<T, In, B>::backward_scratch, plan<T, In, B>::packed_input)
-                     : plan<T, In, B>::kept + plan<T, In, B>::packed_input,
+                     ? std::max(plan<T, In, B>::backward_scratch, plan<T, In, B>::forward_scratch)
+                     : plan<T, In, B>::inference_scratch,
       .carried = plan<T, In, B>::carried};
 
   // The input product: a GEMM over the features, or with OneHot a gathered row (no product).
@@ -299,26 +327,57 @@ struct Recurrent : layer {
   }
 
  private:
-  // Where a pass's products and states are (kept memory in training, scratch at inference).
-  // An inference pass with a carried state reads the first states from the carry and writes the
-  // last ones there (with one step, in place: a cell's outputs depend on the same lanes of its
-  // inputs only): step() then copies nothing in or out, and the new h is one store away from
-  // the next step's product instead of three.
+  // Where a pass's products, states and terms are. Inference: products, states, then the
+  // repacked input, in scratch, no terms. Training: the kept products, states and terms in kept
+  // memory; the repacked input and the products not kept in scratch (forward only: backward sees
+  // them null). An inference pass with a carried state reads the first states from the carry
+  // and writes the last ones there (with one step, in place: a cell's outputs depend on the same
+  // lanes of its inputs only): step() then copies nothing in or out, and the new h is one store
+  // away from the next step's product instead of three.
   template <class T, AnyShape In, std::size_t B>
   struct pass_memory {
     using P = plan<T, In, B>;
-    T* input_products;   // row (b, t): B * S rows of GHp
-    T* hidden_products;  // row (t, b)
-    T* states;           // state(s, t) is B rows of Hp
-    T* carry;            // nullptr, or the carried states (s: B rows of Hp) as t = 0 and t = S
-    explicit pass_memory(T* at, T* carried = nullptr)
-        : input_products(at),
-          hidden_products(at + P::input_products),
-          states(hidden_products + P::hidden_products),
-          carry(carried) {}
+    T* input_products = nullptr;   // row (b, t): B * S rows of GHp
+    T* hidden_products = nullptr;  // row (t, b)
+    T* states = nullptr;           // state(s, t) is B rows of Hp
+    T* terms = nullptr;            // training: row (t, b) of term_row, term j at j * H
+    T* carry = nullptr;            // nullptr, or the carried states (s: B rows of Hp) as t = 0 and t = S
+    T* packed = nullptr;           // the repacked input
+    static pass_memory inference(T* scratch, T* carried) {
+      pass_memory m;
+      m.input_products = scratch;
+      m.hidden_products = scratch + P::input_products;
+      m.states = m.hidden_products + P::hidden_products;
+      m.packed = m.states + P::states;
+      m.carry = carried;
+      return m;
+    }
+    // scratch is null in backward.
+    static pass_memory training(T* kept, T* scratch) {
+      pass_memory m;
+      T* at = kept;
+      if constexpr (P::keeps_input_products) m.input_products = at, at += P::input_products;
+      if constexpr (P::keeps_hidden_products) m.hidden_products = at, at += P::hidden_products;
+      m.states = at;
+      m.terms = at + P::states;
+      if (scratch != nullptr) {
+        m.packed = scratch;
+        at = scratch + P::packed_input;
+        if constexpr (!P::keeps_input_products) m.input_products = at, at += P::input_products;
+        if constexpr (!P::keeps_hidden_products) m.hidden_products = at;
+      }
+      return m;
+    }
     T* state(std::size_t s, std::size_t t) const noexcept {
       if (carry != nullptr && (t == 0 || t == P::S)) return carry + s * B * Hp<T>;
       return states + (s * (P::S + 1) + t) * B * Hp<T>;
+    }
+    template <class U = T>  // T or const T
+    std::array<U*, step_function::terms> terms_of(std::size_t t, std::size_t b) const noexcept {
+      std::array<U*, step_function::terms> at{};
+      for (std::size_t j = 0; j < step_function::terms; ++j)
+        at[j] = terms + (t * B + b) * P::term_row + j * H;
+      return at;
     }
   };
 
@@ -339,10 +398,11 @@ struct Recurrent : layer {
   static std::array<const T*, NV> step_variables(const pass_memory<T, In, B>& m, std::size_t t,
                                                  std::size_t b) {
     using P = plan<T, In, B>;
-    std::array<const T*, NV> v{};
-    const T* a = m.input_products + (b * P::S + t) * GHp<T>;
-    const T* r = m.hidden_products + (t * B + b) * GHp<T>;
-    for (std::size_t k = 0; k < G; ++k) v[k] = a + k * H, v[G + k] = r + k * H;
+    std::array<const T*, NV> v{};  // null where the products are not there (backward)
+    for (std::size_t k = 0; k < G; ++k) {
+      if (m.input_products != nullptr) v[k] = m.input_products + (b * P::S + t) * GHp<T> + k * H;
+      if (m.hidden_products != nullptr) v[G + k] = m.hidden_products + (t * B + b) * GHp<T> + k * H;
+    }
     for (std::size_t s = 0; s < NS; ++s) v[2 * G + s] = m.state(s, t) + b * Hp<T>;
     return v;
   }
@@ -413,16 +473,16 @@ struct Recurrent : layer {
     using P = plan<T, In, B>;
     constexpr std::size_t S = P::S, I = P::I;
     const auto& p = ctx.params;
-    T* memory = ctx.kept != nullptr ? ctx.kept : ctx.scratch;
-    const bool in_carry = ctx.kept == nullptr && ctx.carry != nullptr;
-    pass_memory<T, In, B> m(memory, in_carry ? ctx.carry : nullptr);
-    T* packed = ctx.kept != nullptr ? ctx.scratch : ctx.scratch + P::kept;
+    const bool training = ctx.kept != nullptr;
+    const bool in_carry = !training && ctx.carry != nullptr;
+    const auto m = training ? pass_memory<T, In, B>::training(ctx.kept, ctx.scratch)
+                            : pass_memory<T, In, B>::inference(ctx.scratch, in_carry ? ctx.carry : nullptr);
 
     // All input products at once: gathered rows of W_ih (OneHot), or one product.
     if constexpr (one_hot) {
       gather_input_products<T, In, B>(ctx.x, ctx.ldx, p, m.input_products);
     } else {
-      const T* X = sequence_rows<T, In, B>(ctx.x, ctx.ldx, packed);
+      const T* X = sequence_rows<T, In, B>(ctx.x, ctx.ldx, m.packed);
       if constexpr (B * S == 1) {  // one step of one stream: step()
         kernels::dense_forward<G * H, I, T>(X, p.weight_ih.data(), p.bias_ih.data(), nullptr,
                                             m.input_products);
@@ -459,7 +519,11 @@ struct Recurrent : layer {
       for (std::size_t b = 0; b < B; ++b) {
         std::array<T*, NS> out{};
         for (std::size_t s = 0; s < NS; ++s) out[s] = m.state(s, t + 1) + b * Hp<T>;
-        step_function::template forward<H, T>(step_variables<T, In, B>(m, t, b), {}, out);
+        if (training)
+          step_function::template forward_keeping<H, T>(step_variables<T, In, B>(m, t, b), {}, out,
+                                                        m.terms_of(t, b));
+        else
+          step_function::template forward<H, T>(step_variables<T, In, B>(m, t, b), {}, out);
         if constexpr (!last_step_only) kernels::copy_values<H>(out[Cell::hidden], ctx.y + b * ctx.ldy + t * H);
       }
     }
@@ -480,7 +544,7 @@ struct Recurrent : layer {
     constexpr std::size_t S = P::S, I = P::I;
     using Arch = xsimd::default_arch;
     const auto& p = ctx.params;
-    pass_memory<T, In, B> m(const_cast<T*>(ctx.kept));  // read only
+    const auto m = pass_memory<T, In, B>::training(const_cast<T*>(ctx.kept), nullptr);  // read only
 
     // Scratch: gradients of the input products (b, t) and hidden products (t, b), two sets of
     // state gradients, dh from the hidden product, dz of the closing GEMMs, packed x and dx.
@@ -524,7 +588,8 @@ struct Recurrent : layer {
         T* dr = d_hidden + (t * B + b) * GHp<T>;
         for (std::size_t k = 0; k < G; ++k)
           dv[k] = one_product_gradient ? nullptr : da + k * H, dv[G + k] = dr + k * H;
-        step_function::template backward<H, T>(step_variables<T, In, B>(m, t, b), {}, y, dy, dv);
+        step_function::template backward<H, T>(step_variables<T, In, B>(m, t, b), {}, y, dy,
+                                               m.template terms_of<const T>(t, b), dv);
       }
       // h_{t-1} also fed the hidden product: dh += dr W_hh.
       if (t > 0) {
