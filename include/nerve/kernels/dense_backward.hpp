@@ -13,26 +13,9 @@
 #include "nerve/kernels/outer_tile.hpp"  // detail::outer_tile
 #include "nerve/kernels/simd.hpp"        // nerve::kernels::simd, vector_registers, transpose_sum
 #include "nerve/kernels/tiling.hpp"      // detail::choose_outer_tile
+#include "nerve/kernels/transpose.hpp"   // nerve::kernels::transpose_weights, transposed_weights
 
 namespace nerve::kernels {
-
-// The scratch transpose_weights writes (elements of T).
-template <std::size_t M, std::size_t K, class T>
-inline constexpr std::size_t transposed_weights = M * padded<K, T>;
-
-// W in PyTorch's orientation from packed Wt (layout.hpp): M rows of padded<K> values, rows[m][k] =
-// Wt[k][m], pads zero. So that a product with W untransposed runs as the forward GEMM's outer
-// product. In 16 x 16 blocks: one side of an element-wise transpose is strided by a whole row.
-template <std::size_t M, std::size_t K, class T>
-void transpose_weights(const T* NERVE_RESTRICT Wt, T* NERVE_RESTRICT rows) noexcept {
-  constexpr std::size_t Mp = padded<M, T>, Kp = padded<K, T>, block = 16;
-  for (std::size_t m0 = 0; m0 < M; m0 += block)
-    for (std::size_t k0 = 0; k0 < K; k0 += block)
-      for (std::size_t m = m0; m < std::min(m0 + block, M); ++m)
-        for (std::size_t k = k0; k < std::min(k0 + block, K); ++k) rows[m * Kp + k] = Wt[k * Mp + m];
-  if constexpr (Kp != K)
-    for (std::size_t m = 0; m < M; ++m) std::fill(rows + m * Kp + K, rows + (m + 1) * Kp, T(0));
-}
 
 namespace detail {
 
@@ -221,7 +204,7 @@ template <std::size_t B, std::size_t M, std::size_t K, std::size_t Mp, class Arc
 NERVE_INLINE void input_gradient_by_rows(const T* dZ, const T* Wt, T* wr, T* dX,
                                          std::size_t ld_dx) noexcept {
   constexpr std::size_t W = width<T, Arch>, Kp = padded<K, T>, NV = (K + W - 1) / W;
-  transpose_weights<M, K>(Wt, wr);
+  transpose_weights<M, K, T, Arch>(Wt, wr);
   constexpr TileShape tile = choose_outer_tile(B, NV, M, vector_registers<Arch>);
   constexpr std::size_t TR = tile.rows, TV = tile.vecs;
   auto rows = [&]<std::size_t R>(std::size_t i) NERVE_TILE_LAMBDA {
