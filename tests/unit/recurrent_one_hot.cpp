@@ -168,6 +168,12 @@ TEST_CASE("OneHot: the layer's type, name, parameters and counts", "[recurrent][
   static_assert(LSTM<8, OneHot<5>>::plan<float, Shape<7>, 3>::input_gradients == 0);
   static_assert(GRU<8, OneHot<5>>::plan<float, Shape<7>, 3>::input_gradients ==
                 GRU<8, OneHot<5>>::plan<float, Shape<7>, 3>::input_products);
+  // Those read W_ih's rows where they are (b_ih joins b_hh): no gathered copy per (b, t), only
+  // the bias sum and a row of zeros for ids outside the vocabulary. GRU gathers.
+  static_assert(LSTM<8, OneHot<5>>::rows_in_place && SimpleRNN<8, OneHot<5>>::rows_in_place);
+  static_assert(!GRU<8, OneHot<5>>::rows_in_place && !LSTM<8>::rows_in_place);
+  static_assert(LSTM<8, OneHot<5>>::plan<float, Shape<7>, 3>::input_products == 2 * 32);
+  static_assert(GRU<8, OneHot<5>>::plan<float, Shape<7>, 3>::input_products == 3 * 7 * 32);
   CHECK(LSTM<128, OneHot<64>>::name() == "LSTM<128, OneHot<64>>");
   CHECK(GRU<4, LastStep, OneHot<7>>::name() == "GRU<4, OneHot<7>, LastStep>");
   // No multiply-adds over the vocabulary: the forward pass counts the hidden product and the cell.
