@@ -37,89 +37,104 @@ inline constexpr std::size_t transpose_block_side = []() -> std::size_t {
   return 0;
 }();
 
-// to[j * ld_to + i] = from[i * ld_from + j] for i, j < transpose_block_side<T, Arch>.
+#if XSIMD_WITH_AVX
+// The steps within 128-bit lanes, the same for AVX and AVX-512 registers.
+NERVE_INLINE __m256 unpack_low(__m256 a, __m256 b) noexcept { return _mm256_unpacklo_ps(a, b); }
+NERVE_INLINE __m256 unpack_high(__m256 a, __m256 b) noexcept { return _mm256_unpackhi_ps(a, b); }
+NERVE_INLINE __m256 low_pairs(__m256 a, __m256 b) noexcept { return _mm256_shuffle_ps(a, b, 0x44); }
+NERVE_INLINE __m256 high_pairs(__m256 a, __m256 b) noexcept { return _mm256_shuffle_ps(a, b, 0xEE); }
+NERVE_INLINE __m256d unpack_low(__m256d a, __m256d b) noexcept { return _mm256_unpacklo_pd(a, b); }
+NERVE_INLINE __m256d unpack_high(__m256d a, __m256d b) noexcept { return _mm256_unpackhi_pd(a, b); }
+#endif
+#if XSIMD_WITH_AVX512F
+NERVE_INLINE __m512 unpack_low(__m512 a, __m512 b) noexcept { return _mm512_unpacklo_ps(a, b); }
+NERVE_INLINE __m512 unpack_high(__m512 a, __m512 b) noexcept { return _mm512_unpackhi_ps(a, b); }
+NERVE_INLINE __m512 low_pairs(__m512 a, __m512 b) noexcept { return _mm512_shuffle_ps(a, b, 0x44); }
+NERVE_INLINE __m512 high_pairs(__m512 a, __m512 b) noexcept { return _mm512_shuffle_ps(a, b, 0xEE); }
+NERVE_INLINE __m512d unpack_low(__m512d a, __m512d b) noexcept { return _mm512_unpacklo_pd(a, b); }
+NERVE_INLINE __m512d unpack_high(__m512d a, __m512d b) noexcept { return _mm512_unpackhi_pd(a, b); }
+// Across lanes: lanes 0 and 2 of a, then of b; lanes 1 and 3 of a, then of b.
+NERVE_INLINE __m512 even_lanes(__m512 a, __m512 b) noexcept { return _mm512_shuffle_f32x4(a, b, 0x88); }
+NERVE_INLINE __m512 odd_lanes(__m512 a, __m512 b) noexcept { return _mm512_shuffle_f32x4(a, b, 0xDD); }
+NERVE_INLINE __m512d even_lanes(__m512d a, __m512d b) noexcept { return _mm512_shuffle_f64x2(a, b, 0x88); }
+NERVE_INLINE __m512d odd_lanes(__m512d a, __m512d b) noexcept { return _mm512_shuffle_f64x2(a, b, 0xDD); }
+NERVE_INLINE void store_row(float* to, __m512 v) noexcept { _mm512_storeu_ps(to, v); }
+NERVE_INLINE void store_row(double* to, __m512d v) noexcept { _mm512_storeu_pd(to, v); }
+
+// AVX-512, after the steps within lanes: with s = N / 4 columns per lane, lane l of r[j],
+// r[s + j], r[2s + j], r[3s + j] is column s l + j (rows 0 .. N-1), gathered in two rounds.
+template <class T, class R, std::size_t N>
+NERVE_INLINE void store_across_lanes(const R (&r)[N], T* to, std::size_t ld_to) noexcept {
+  constexpr std::size_t s = N / 4;
+  for (std::size_t j = 0; j < s; ++j) {
+    const R even_a = even_lanes(r[j], r[s + j]), odd_a = odd_lanes(r[j], r[s + j]);
+    const R even_b = even_lanes(r[2 * s + j], r[3 * s + j]), odd_b = odd_lanes(r[2 * s + j], r[3 * s + j]);
+    store_row(to + j * ld_to, even_lanes(even_a, even_b));
+    store_row(to + (2 * s + j) * ld_to, odd_lanes(even_a, even_b));
+    store_row(to + (s + j) * ld_to, even_lanes(odd_a, odd_b));
+    store_row(to + (3 * s + j) * ld_to, odd_lanes(odd_a, odd_b));
+  }
+}
+#endif
+
+// Floats: within each 128-bit lane l, rows 4q .. 4q+3 become r[4q + j] = column 4l + j of them.
+template <class R, std::size_t N>
+NERVE_INLINE void transpose_lanes_4x4(R (&r)[N]) noexcept {
+  for (std::size_t q = 0; q < N; q += 4) {
+    const R t0 = unpack_low(r[q], r[q + 1]), t1 = unpack_high(r[q], r[q + 1]);
+    const R t2 = unpack_low(r[q + 2], r[q + 3]), t3 = unpack_high(r[q + 2], r[q + 3]);
+    r[q] = low_pairs(t0, t2), r[q + 1] = high_pairs(t0, t2);
+    r[q + 2] = low_pairs(t1, t3), r[q + 3] = high_pairs(t1, t3);
+  }
+}
+// Doubles: within each 128-bit lane l, rows 2q, 2q+1 become r[2q + j] = column 2l + j of them.
+template <class R, std::size_t N>
+NERVE_INLINE void transpose_lanes_2x2(R (&r)[N]) noexcept {
+  for (std::size_t q = 0; q < N; q += 2) {
+    const R low = unpack_low(r[q], r[q + 1]);
+    r[q + 1] = unpack_high(r[q], r[q + 1]), r[q] = low;
+  }
+}
+
+// to[j * ld_to + i] = from[i * ld_from + j] for i, j < transpose_block_side<T, Arch>: the rows
+// transposed within 128-bit lanes, then the lanes moved across registers.
 template <class T, class Arch>
 NERVE_INLINE void transpose_block(const T* NERVE_RESTRICT from, std::size_t ld_from,
                                   T* NERVE_RESTRICT to, std::size_t ld_to) noexcept {
-  constexpr std::size_t L = transpose_block_side<T, Arch>;
-  static_assert(L > 0, "transpose_block: no register transpose for this type and architecture");
+  static_assert(transpose_block_side<T, Arch> > 0,
+                "transpose_block: no register transpose for this type and architecture");
 #if XSIMD_WITH_AVX512F
   if constexpr (std::is_base_of_v<xsimd::avx512f, Arch> && std::is_same_v<T, float>) {
-    __m512 r[16], t[16];
+    __m512 r[16];
     for (std::size_t i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(from + i * ld_from);
-    // Within each 128-bit lane l, rows 4q..4q+3 -> t[4q + j] holding column 4l + j of them.
-    for (std::size_t i = 0; i < 16; i += 2) {
-      t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-      t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (std::size_t q = 0; q < 16; q += 4) {
-      r[q] = _mm512_shuffle_ps(t[q], t[q + 2], 0x44);
-      r[q + 1] = _mm512_shuffle_ps(t[q], t[q + 2], 0xEE);
-      r[q + 2] = _mm512_shuffle_ps(t[q + 1], t[q + 3], 0x44);
-      r[q + 3] = _mm512_shuffle_ps(t[q + 1], t[q + 3], 0xEE);
-    }
-    // Gather lane l of r[j], r[4 + j], r[8 + j], r[12 + j]: column 4l + j, rows 0..15.
-    for (std::size_t j = 0; j < 4; ++j) {
-      const __m512 even_a = _mm512_shuffle_f32x4(r[j], r[4 + j], 0x88);
-      const __m512 odd_a = _mm512_shuffle_f32x4(r[j], r[4 + j], 0xDD);
-      const __m512 even_b = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0x88);
-      const __m512 odd_b = _mm512_shuffle_f32x4(r[8 + j], r[12 + j], 0xDD);
-      _mm512_storeu_ps(to + j * ld_to, _mm512_shuffle_f32x4(even_a, even_b, 0x88));
-      _mm512_storeu_ps(to + (8 + j) * ld_to, _mm512_shuffle_f32x4(even_a, even_b, 0xDD));
-      _mm512_storeu_ps(to + (4 + j) * ld_to, _mm512_shuffle_f32x4(odd_a, odd_b, 0x88));
-      _mm512_storeu_ps(to + (12 + j) * ld_to, _mm512_shuffle_f32x4(odd_a, odd_b, 0xDD));
-    }
+    transpose_lanes_4x4(r);
+    store_across_lanes(r, to, ld_to);
     return;
   } else if constexpr (std::is_base_of_v<xsimd::avx512f, Arch> && std::is_same_v<T, double>) {
-    __m512d r[8], t[8];
+    __m512d r[8];
     for (std::size_t i = 0; i < 8; ++i) r[i] = _mm512_loadu_pd(from + i * ld_from);
-    // Within each 128-bit lane l: t[2q + j] holds column 2l + j of rows 2q, 2q + 1.
-    for (std::size_t i = 0; i < 8; i += 2) {
-      t[i] = _mm512_unpacklo_pd(r[i], r[i + 1]);
-      t[i + 1] = _mm512_unpackhi_pd(r[i], r[i + 1]);
-    }
-    for (std::size_t j = 0; j < 2; ++j) {
-      const __m512d even_a = _mm512_shuffle_f64x2(t[j], t[2 + j], 0x88);
-      const __m512d odd_a = _mm512_shuffle_f64x2(t[j], t[2 + j], 0xDD);
-      const __m512d even_b = _mm512_shuffle_f64x2(t[4 + j], t[6 + j], 0x88);
-      const __m512d odd_b = _mm512_shuffle_f64x2(t[4 + j], t[6 + j], 0xDD);
-      _mm512_storeu_pd(to + j * ld_to, _mm512_shuffle_f64x2(even_a, even_b, 0x88));
-      _mm512_storeu_pd(to + (4 + j) * ld_to, _mm512_shuffle_f64x2(even_a, even_b, 0xDD));
-      _mm512_storeu_pd(to + (2 + j) * ld_to, _mm512_shuffle_f64x2(odd_a, odd_b, 0x88));
-      _mm512_storeu_pd(to + (6 + j) * ld_to, _mm512_shuffle_f64x2(odd_a, odd_b, 0xDD));
-    }
+    transpose_lanes_2x2(r);
+    store_across_lanes(r, to, ld_to);
     return;
   }
 #endif
 #if XSIMD_WITH_AVX
   if constexpr (std::is_base_of_v<xsimd::avx, Arch> && std::is_same_v<T, float>) {
-    __m256 r[8], t[8];
+    __m256 r[8];
     for (std::size_t i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(from + i * ld_from);
-    for (std::size_t i = 0; i < 8; i += 2) {
-      t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-      t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (std::size_t q = 0; q < 8; q += 4) {
-      r[q] = _mm256_shuffle_ps(t[q], t[q + 2], 0x44);
-      r[q + 1] = _mm256_shuffle_ps(t[q], t[q + 2], 0xEE);
-      r[q + 2] = _mm256_shuffle_ps(t[q + 1], t[q + 3], 0x44);
-      r[q + 3] = _mm256_shuffle_ps(t[q + 1], t[q + 3], 0xEE);
-    }
-    for (std::size_t j = 0; j < 4; ++j) {
+    transpose_lanes_4x4(r);
+    for (std::size_t j = 0; j < 4; ++j) {  // column 4l + j: lane l of r[j], r[4 + j]
       _mm256_storeu_ps(to + j * ld_to, _mm256_permute2f128_ps(r[j], r[4 + j], 0x20));
       _mm256_storeu_ps(to + (4 + j) * ld_to, _mm256_permute2f128_ps(r[j], r[4 + j], 0x31));
     }
     return;
   } else if constexpr (std::is_base_of_v<xsimd::avx, Arch> && std::is_same_v<T, double>) {
-    __m256d r[4], t[4];
+    __m256d r[4];
     for (std::size_t i = 0; i < 4; ++i) r[i] = _mm256_loadu_pd(from + i * ld_from);
-    for (std::size_t i = 0; i < 4; i += 2) {
-      t[i] = _mm256_unpacklo_pd(r[i], r[i + 1]);
-      t[i + 1] = _mm256_unpackhi_pd(r[i], r[i + 1]);
-    }
-    for (std::size_t j = 0; j < 2; ++j) {
-      _mm256_storeu_pd(to + j * ld_to, _mm256_permute2f128_pd(t[j], t[2 + j], 0x20));
-      _mm256_storeu_pd(to + (2 + j) * ld_to, _mm256_permute2f128_pd(t[j], t[2 + j], 0x31));
+    transpose_lanes_2x2(r);
+    for (std::size_t j = 0; j < 2; ++j) {  // column 2l + j: lane l of r[j], r[2 + j]
+      _mm256_storeu_pd(to + j * ld_to, _mm256_permute2f128_pd(r[j], r[2 + j], 0x20));
+      _mm256_storeu_pd(to + (2 + j) * ld_to, _mm256_permute2f128_pd(r[j], r[2 + j], 0x31));
     }
     return;
   }
