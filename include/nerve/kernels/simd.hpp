@@ -48,7 +48,7 @@ NERVE_INLINE void keep_in_register(simd<T, Arch>& v) noexcept {
 // For AVX-512 it avoids xsimd::sqrt's _mm512_sqrt_ps, whose inlined _mm512_undefined_ps trips a
 // false -Wmaybe-uninitialized in g++ 12.2 (GCC PR 105593); the zero-masked form with every lane
 // selected is the same instruction without that warning. The only raw intrinsics outside
-// xsimd live here, in kernels/.
+// xsimd live in kernels/: here and in transpose.hpp.
 template <class T, class Arch>
 NERVE_INLINE simd<T, Arch> sqrt_lanes(const simd<T, Arch>& x) noexcept {
 #if defined(__AVX512F__)
