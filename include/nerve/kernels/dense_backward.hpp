@@ -16,7 +16,6 @@
 #include "nerve/kernels/transpose.hpp"   // nerve::kernels::transpose_weights, transposed_weights
 
 namespace nerve::kernels {
-
 namespace detail {
 
 // Registers of a padded row that hold at least one real column (m < M); the rest are all zero in
@@ -197,8 +196,9 @@ NERVE_INLINE void input_gradient(const T* dZ, const T* Wt, T* dX, std::size_t ld
   }
 }
 
-// dX = dZ W in outer-product form: Wt transposed once into wr (transpose_weights), then each R x V tile of dX sums, over m < M, dZ[i][m] (broadcast) times row m of
-// wr, as the forward GEMM does; no horizontal reduction. The last register of a row is stored in
+// dX = dZ W in outer-product form: Wt transposed once into wr (transpose_weights), then each
+// R x V tile of dX sums, over m < M, dZ[i][m] (broadcast) times row m of wr, as the forward GEMM
+// does; no horizontal reduction. The last register of a row is stored in
 // part when K is not a whole number of registers (columns k >= K are not touched).
 template <std::size_t B, std::size_t M, std::size_t K, std::size_t Mp, class Arch, class T>
 NERVE_INLINE void input_gradient_by_rows(const T* dZ, const T* Wt, T* wr, T* dX,
@@ -263,8 +263,8 @@ inline constexpr bool input_gradient_transposes = [] {
 //       columns k >= K are not touched.
 //   wr: where input_gradient_transposes<B, M, K, T, Arch> holds and dX is wanted,
 //       transposed_weights<M, K, T> elements of 64-byte aligned scratch: dX is taken in
-//       outer-product form from the weights transposed there (transpose_weights). Otherwise not read (dX by
-//       dot products), and may be null. One form per shape, so a layer compiles one.
+//       outer-product form from the weights transposed there (transpose_weights). Otherwise
+//       not read (dX by dot products), and may be null. One form per shape, so a layer compiles one.
 // All pointers but X and dX are 64-byte aligned; outputs must not alias inputs. A sink that
 // changes Wt in place (apply_update) is called only after dX is complete, so dX is computed from
 // the weights as they were.

@@ -48,13 +48,14 @@
 #include "nerve/expr/functions.hpp"        // nerve::expr::functions
 #include "nerve/expr/node.hpp"             // nerve::expr::variable
 #include "nerve/init/initializer.hpp"      // nerve::TorchDefault
-#include "nerve/kernels/dense_backward.hpp"  // nerve::kernels::dense_backward_into, transpose_weights
+#include "nerve/kernels/dense_backward.hpp"  // nerve::kernels::dense_backward_into
 #include "nerve/kernels/epilogue.hpp"      // nerve::kernels::Identity, PassGradient
 #include "nerve/kernels/gemm.hpp"          // nerve::kernels::dense_forward_batch
 #include "nerve/kernels/gemv.hpp"          // nerve::kernels::dense_forward
 #include "nerve/kernels/gradient_sink.hpp"  // nerve::kernels::write_gradient
 #include "nerve/kernels/layout.hpp"        // nerve::kernels::padded
 #include "nerve/kernels/simd.hpp"          // nerve::kernels::copy_values
+#include "nerve/kernels/transpose.hpp"     // nerve::kernels::transpose_weights
 #include "nerve/layers/layer.hpp"          // nerve::layer
 #include "nerve/layers/token_id.hpp"       // nerve::detail::token_row
 #include "nerve/layers/torch_array.hpp"    // nerve::torch_transposed_view_of
@@ -244,20 +245,15 @@ struct Recurrent : layer {
 
   // Whether the backward pass, from the kept terms, reads any gate block of the products whose
   // first variable is `first` (0: the input products, G: the hidden ones).
-  static constexpr bool reads_products(std::size_t first) {
-    bool reads = false;
-    [&]<std::size_t... k>(std::index_sequence<k...>) {
-      ((reads = reads || (first == 0 ? step_function::template backward_reads<k>
-                                     : step_function::template backward_reads<G + k>)),
-       ...);
-    }(std::make_index_sequence<G>{});
-    return reads;
-  }
+  template <std::size_t first>
+  static constexpr bool reads_products = []<std::size_t... k>(std::index_sequence<k...>) {
+    return (step_function::template backward_reads<first + k> || ...);
+  }(std::make_index_sequence<G>{});
   // OneHot, with a cell that reads each input product only in its sum with the hidden product
   // and, from the kept terms, never in its backward pass (LSTM, SimpleRNN): a step reads its
   // id's row of W_ih where it is, and b_ih joins b_hh in the hidden product's bias, instead of a
   // copy of W_ih[id] + b_ih for every (b, t) (W6: 1 MB written and read back; its step 4% faster).
-  static constexpr bool rows_in_place = one_product_gradient && !reads_products(0);
+  static constexpr bool rows_in_place = one_product_gradient && !reads_products<0>;
 
   template <class T, AnyShape In, std::size_t B>
   struct plan {
@@ -270,8 +266,8 @@ struct Recurrent : layer {
     static constexpr std::size_t states = NS * (S + 1) * B * Hp<T>;
     static constexpr std::size_t term_row = kernels::padded<step_function::terms * H, T>;
     static constexpr std::size_t terms = S * B * term_row;
-    static constexpr bool keeps_input_products = reads_products(0);
-    static constexpr bool keeps_hidden_products = reads_products(G);
+    static constexpr bool keeps_input_products = reads_products<0>;
+    static constexpr bool keeps_hidden_products = reads_products<G>;
     static constexpr std::size_t kept_input_products = keeps_input_products ? input_products : 0;
     static constexpr std::size_t kept_hidden_products = keeps_hidden_products ? hidden_products : 0;
     static constexpr std::size_t kept = kept_input_products + kept_hidden_products + states + terms;
