@@ -9,8 +9,10 @@
 #include <nerve/layers/conv2d.hpp>
 #include <nerve/nerve.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <vector>
 
 using namespace nerve;
@@ -285,7 +287,11 @@ TEST_CASE("Conv2D: the grid and the columns input gradients agree", "[conv2d]") 
     auto run = [&]<kernels::conv_input_gradient F>() {
       constexpr kernels::conv_geometry g = [] { auto h = G; h.input_gradient = F; return h; }();
       std::vector<float> dW(Wt.size()), dB(G.filters), dX(B * in, -7.0f);
-      nerve::Tensor<float, Shape<kernels::conv_plan<g, float>::template backward_scratch<B>>> scratch;
+      using plan = kernels::conv_plan<g, float>;
+      nerve::Tensor<float, Shape<plan::template backward_scratch<B>>> scratch;
+      // NaN everywhere: every value the pass reads from its scratch, it must have written first
+      std::fill_n(scratch.data(), plan::template backward_scratch<B>,
+                  std::numeric_limits<float>::quiet_NaN());
       kernels::conv_backward<g, B>(X.data(), in, Wt.data(), dY.data(), dY.data(), dY.data(), out,
                                    kernels::PassGradient{}, dW.data(), dB.data(), dX.data(), in,
                                    scratch.data());

@@ -252,12 +252,22 @@ struct conv_plan {
   static constexpr std::size_t input_gradient_scratch =
       G.input_gradient == conv_input_gradient::grid ? G.channels * plane_stride
                                                     : (G.filters + K) * output_stride;
+  // ... which first holds one plane of dZ, dense, while the grids are written
+  static_assert(input_gradient_scratch >= output_stride);
   template <std::size_t B>
   static constexpr std::size_t backward_scratch =
       B * (source + G.filters * grid_stride) + input_gradient_scratch;
 };
 
 namespace detail {
+
+// N values from `from` to `to` (not overlapping) by a memcpy of constant length, which g++
+// inlines as a few vector moves; std::copy_n of the same row became a call to memmove, and the
+// row copies of a LeNet step made about 5% of its time in memmove.
+template <std::size_t N, class T>
+NERVE_INLINE void copy_row(const T* NERVE_RESTRICT from, T* NERVE_RESTRICT to) noexcept {
+  std::memcpy(to, from, N * sizeof(T));
+}
 
 // The padded input of one sample: x (C x H x W, dense) into src with zero borders and tail.
 template <conv_geometry G, class T>
@@ -269,8 +279,8 @@ NERVE_INLINE void pad_input(const T* NERVE_RESTRICT x, T* NERVE_RESTRICT src) no
     std::fill_n(src, G.channels * G.plane(), T(0));
     for (std::size_t c = 0; c < G.channels; ++c)
       for (std::size_t i = 0; i < G.height; ++i)
-        std::copy_n(x + (c * G.height + i) * G.width, G.width,
-                    src + c * G.plane() + (i + G.pt) * G.wp() + G.pl);
+        copy_row<G.width>(x + (c * G.height + i) * G.width,
+                          src + c * G.plane() + (i + G.pt) * G.wp() + G.pl);
   }
   std::fill(src + G.channels * G.plane(), src + plan::source, T(0));
 }
@@ -371,8 +381,8 @@ void conv_forward(const T* X, std::size_t ldx, const T* Wt, const T* bias, T* Z,
         if constexpr (plan::algorithm == conv_algorithm::direct) {
           for (std::size_t oh = 0; oh < G.out_h(); ++oh) {
             const std::size_t from = c * Pv + oh * G.wp(), to = (c * G.out_h() + oh) * G.out_w();
-            std::copy_n(ywide + from, G.out_w(), y + to);
-            if (z) std::copy_n(zwide + from, G.out_w(), z + to);
+            detail::copy_row<G.out_w()>(ywide + from, y + to);
+            if (z) detail::copy_row<G.out_w()>(zwide + from, z + to);
           }
         } else {
           std::copy_n(ywide + c * Pv, plan::P, y + c * plan::P);
@@ -386,35 +396,46 @@ void conv_forward(const T* X, std::size_t ldx, const T* Wt, const T* bias, T* Z,
 namespace detail {
 
 // dZ = p(dY, Y, Z) of one sample, placed on its grid (plan::grid_stride apart per filter, after
-// the margin) at (oh sh) Wp + ow sw; returns nothing, adds each filter's sum of dZ to db_sum.
+// the margin) at (oh sh) Wp + ow sw, every other element of the grid written 0; adds each filter's
+// sum of dZ to db_sum. dZ is first computed over the whole plane into dz (plan::output_stride
+// elements): whole registers and one horizontal sum per plane. Row by row, an output row that is
+// not a multiple of the register width (LeNet's 28, 10) left most of the work to a scalar tail and
+// a horizontal sum per row: half of the first LeNet layer's backward pass.
 template <conv_geometry G, class T, class Prologue>
 NERVE_INLINE void place_output_gradient(const T* dy, const T* y, const T* z, const Prologue& p,
-                                        T* grid, T* db_sum) noexcept {
+                                        T* grid, T* NERVE_RESTRICT dz, T* db_sum) noexcept {
   using plan = conv_plan<G, T>;
-  constexpr std::size_t OW = G.out_w();
+  constexpr std::size_t OW = G.out_w(), OH = G.out_h(), P = G.outputs(), Wp = G.wp();
+  constexpr std::size_t row_step = G.sh * Wp;  // from one output row to the next on the grid
+  constexpr std::size_t end = plan::grid_stride - plan::margin;  // the grid after the margin
   for (std::size_t c = 0; c < G.filters; ++c) {
-    T* g = grid + c * plan::grid_stride + plan::margin;
-    T sum = 0;
-    for (std::size_t oh = 0; oh < G.out_h(); ++oh) {
-      const std::size_t o = (c * G.out_h() + oh) * OW;
-      T* row = g + oh * G.sh * G.wp();
+    const std::size_t o = c * P;
+    db_sum[c] += expr::lane_sum<P, T>([&](std::size_t i, auto tag) {
+      using V = typename decltype(tag)::type;
+      const V d = p(expr::load_lanes<V>(dy + o + i), expr::load_lanes<V>(y + o + i),
+                    expr::load_lanes<V>(z + o + i));
+      expr::store_lanes(dz + i, d);
+      return d;
+    });
+    T* g = grid + c * plan::grid_stride;
+    std::fill_n(g, plan::margin, T(0));
+    g += plan::margin;
+    std::size_t written = 0;  // g[0, written) holds this plane's rows and the zeros between
+    for (std::size_t oh = 0; oh < OH; ++oh) {
+      T* NERVE_RESTRICT row = g + oh * row_step;
+      const T* from = dz + oh * OW;
       if constexpr (G.sw == 1) {
-        sum += expr::lane_sum<OW, T>([&](std::size_t i, auto tag) {
-          using V = typename decltype(tag)::type;
-          const V d = p(expr::load_lanes<V>(dy + o + i), expr::load_lanes<V>(y + o + i),
-                        expr::load_lanes<V>(z + o + i));
-          expr::store_lanes(row + i, d);
-          return d;
-        });
+        copy_row<OW>(from, row);
+        written = oh * row_step + OW;
       } else {
-        for (std::size_t ow = 0; ow < OW; ++ow) {
-          const T d = p(dy[o + ow], y[o + ow], z[o + ow]);
-          row[ow * G.sw] = d;
-          sum += d;
-        }
+        const std::size_t span = std::min(row_step, end - oh * row_step);
+        std::fill_n(row, span, T(0));
+        for (std::size_t ow = 0; ow < OW; ++ow) row[ow * G.sw] = from[ow];
+        written = oh * row_step + span;
       }
+      if (oh + 1 < OH) std::fill(g + written, g + (oh + 1) * row_step, T(0));
     }
-    db_sum[c] += sum;
+    std::fill(g + written, g + end, T(0));
   }
 }
 
@@ -501,8 +522,8 @@ NERVE_INLINE void input_gradient_on_grid(const T* Wt, const T* g, T* dxp, T* dx)
                                           store_tiles<Arch>(dxp, plan::plane_stride));
   for (std::size_t c = 0; c < G.channels; ++c)
     for (std::size_t i = 0; i < G.height; ++i)
-      std::copy_n(dxp + c * plan::plane_stride + (i + G.pt) * G.wp() + G.pl, G.width,
-                  dx + (c * G.height + i) * G.width);
+      copy_row<G.width>(dxp + c * plan::plane_stride + (i + G.pt) * G.wp() + G.pl,
+                        dx + (c * G.height + i) * G.width);
 }
 
 // Offsets of the columns form: row k of dcol = W^T dZ sums, over filters f, w[f][k] times row f
@@ -535,7 +556,7 @@ NERVE_INLINE void input_gradient_by_columns(const T* Wt, const T* g, T* scratch,
     T* to = dz + f * Pv;
     for (std::size_t oh = 0; oh < G.out_h(); ++oh) {
       if constexpr (G.sw == 1) {
-        std::copy_n(from + oh * G.sh * G.wp(), OW, to + oh * OW);
+        copy_row<OW>(from + oh * G.sh * G.wp(), to + oh * OW);
       } else {
         for (std::size_t ow = 0; ow < OW; ++ow) to[oh * OW + ow] = from[oh * G.sh * G.wp() + ow * G.sw];
       }
@@ -578,17 +599,17 @@ void conv_backward(const T* X, std::size_t ldx, const T* Wt, const T* dY, const 
   using plan = conv_plan<G, T>;
   T* src = scratch;
   T* grid = src + B * plan::source;
-  std::fill_n(grid, B * G.filters * plan::grid_stride, T(0));
+  T* dxs = grid + B * G.filters * plan::grid_stride;  // the input gradient's scratch
   T db_sum[G.filters] = {};
   for (std::size_t n = 0; n < B; ++n) {
     detail::pad_input<G>(X + n * ldx, src + n * plan::source);
+    // dZ's dense plane in the input gradient's scratch, free until the weight gradient is done
     detail::place_output_gradient<G>(dY + n * ldy, Y + n * ldy, Z + n * ldy, p,
-                                     grid + n * G.filters * plan::grid_stride, db_sum);
+                                     grid + n * G.filters * plan::grid_stride, dxs, db_sum);
   }
   if (db) std::copy_n(db_sum, G.filters, db);
   detail::weight_gradient<G, B, Arch>(src, grid, dW);
   if (!dX) return;
-  T* dxs = grid + B * G.filters * plan::grid_stride;  // the input gradient's scratch
   for (std::size_t n = 0; n < B; ++n) {
     const T* g = grid + n * G.filters * plan::grid_stride;
     if constexpr (G.input_gradient == conv_input_gradient::grid) {
