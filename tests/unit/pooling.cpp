@@ -255,6 +255,20 @@ void check_every_window() {
     INFO("16 channels of 12x12 (wider than a SIMD register)");
     check_pool<T, Pool<2, Stride<2>, Valid>, 16, 12, 12>();
   }
+  // Rows whose windows span a register or more: MaxPool takes them a register at a time
+  // (max_pool_by_registers), with the last register of a row overlapping the one before.
+  {
+    INFO("2x2, stride 2, 2 channels of 28x28 (LeNet's first pool)");
+    check_pool<T, Pool<2, Stride<2>, Valid>, 2, 28, 28>();
+  }
+  {
+    INFO("3x3, stride 1, 2 channels of 5x37 (35 windows a row)");
+    check_pool<T, Pool<3, Stride<1>, Valid>, 2, 5, 37>();
+  }
+  {
+    INFO("Kernel<2, 3>, Stride<1, 2>, 1 channel of 4x40");
+    check_pool<T, Pool<Kernel<2, 3>{}, Stride<1, 2>, Valid>, 1, 4, 40>();
+  }
 }
 
 }  // namespace
@@ -333,18 +347,24 @@ TEMPLATE_TEST_CASE("MaxPool: ties go to the first maximum in window order, as in
                    "[pooling][max_pool]", float, double) {
   using T = TestType;
   // Overlapping 2x2 windows at stride 1 over a constant plane: every window's gradient goes to its
-  // top-left value, so dx counts the windows whose top-left each value is.
-  using Net = BasicNetwork<T, Input<1, 3, 4>, MaxPool<2, Stride<1>>>;
-  Net net{Seed{1}};
-  const std::vector<T> x(12, T(0.5));
-  const std::vector<T> dy(6, T(1));
-  typename Net::template GradientWorkspace<1> ws;
-  const auto dx = net.template input_gradient<1>(x.data(), dy.data(), ws);
-  const T want[12] = {1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 0, 0};
-  for (std::size_t i = 0; i < 12; ++i) {
-    INFO("element " << i);
-    CHECK(dx.data()[i] == want[i]);
-  }
+  // top-left value, so dx is 1 where a window starts and 0 in the last row and column. A plane 4
+  // wide (a window at a time) and one 40 wide (a register of windows at a time).
+  auto check = []<std::size_t H, std::size_t W>() {
+    using Net = BasicNetwork<T, Input<1, H, W>, MaxPool<2, Stride<1>>>;
+    Net net{Seed{1}};
+    const std::vector<T> x(H * W, T(0.5));
+    const std::vector<T> dy((H - 1) * (W - 1), T(1));
+    typename Net::template GradientWorkspace<1> ws;
+    const auto dx = net.template input_gradient<1>(x.data(), dy.data(), ws);
+    for (std::size_t h = 0; h < H; ++h) {
+      for (std::size_t w = 0; w < W; ++w) {
+        INFO("plane " << H << "x" << W << ", element (" << h << ", " << w << ")");
+        CHECK(dx.data()[h * W + w] == (h + 1 < H && w + 1 < W ? T(1) : T(0)));
+      }
+    }
+  };
+  check.template operator()<3, 4>();
+  check.template operator()<3, 40>();
 }
 
 TEMPLATE_TEST_CASE("MaxPool: padding never wins, even over negative values; AvgPool counts it",
@@ -382,6 +402,32 @@ TEMPLATE_TEST_CASE("MaxPool: a NaN in a window comes out, as in PyTorch", "[pool
   const auto y = net(x);
   CHECK(std::isnan(y.data()[0]));
   CHECK(y.data()[1] == T(8));
+
+  // 20 windows a row, taken a register at a time: a NaN comes out of its window, and of two NaNs
+  // the gradient goes to the last in window order.
+  using Wide = BasicNetwork<T, Input<1, 2, 40>, MaxPool<2>>;
+  Wide wide{Seed{1}};
+  std::vector<T> v(80);
+  for (std::size_t i = 0; i < 80; ++i) v[i] = T(i % 7) - T(3);
+  const T nan = std::numeric_limits<T>::quiet_NaN();
+  v[2 * 3 + 1] = nan;                   // window 3, top right
+  v[2 * 17] = nan, v[40 + 2 * 17] = nan;  // window 17, top left and bottom left
+  const auto out = wide(v.data());
+  for (std::size_t o = 0; o < 20; ++o) {
+    INFO("window " << o);
+    if (o == 3 || o == 17) {
+      CHECK(std::isnan(out.data()[o]));
+    } else {
+      const T want = std::max({v[2 * o], v[2 * o + 1], v[40 + 2 * o], v[40 + 2 * o + 1]});
+      CHECK(out.data()[o] == want);
+    }
+  }
+  const std::vector<T> dy(20, T(1));
+  typename Wide::template GradientWorkspace<1> ws;
+  const auto dx = wide.template input_gradient<1>(v.data(), dy.data(), ws);
+  CHECK(dx.data()[2 * 3 + 1] == T(1));
+  CHECK(dx.data()[40 + 2 * 17] == T(1));
+  CHECK(dx.data()[2 * 17] == T(0));
 }
 
 TEMPLATE_TEST_CASE("GlobalAvgPool: the mean of each plane, and its gradient",
