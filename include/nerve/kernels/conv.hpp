@@ -245,9 +245,16 @@ struct conv_plan {
   static constexpr std::size_t grid_rows = (G.out_h() - 1) * G.sh + 1;
   static constexpr std::size_t grid_positions = round_up(grid_rows * G.wp(), L);
   static constexpr std::size_t plane_stride = round_up(G.plane(), L);
-  // Backward: every sample's padded input and dZ grid (the weight gradient sums over the batch
-  // in registers), then one sample's input gradient: on the padded grid, or dZ in exact layout
-  // and the taps x outputs columns of W^T dZ.
+  // Backward, a block of samples at a time: their padded inputs and dZ grids, sized to stay in
+  // L1 (at least one sample); the weight gradient's partial sums, a register per (filter, tap),
+  // carried from block to block; then one sample's input gradient: on the padded grid, or dZ in
+  // exact layout and the taps x outputs columns of W^T dZ.
+  static constexpr std::size_t sample_backward = source + G.filters * grid_stride;
+  static constexpr std::size_t block_budget = 24 * 1024 / sizeof(T);  // half of a 48 KB L1
+  template <std::size_t B>
+  static constexpr std::size_t block =
+      std::max<std::size_t>(1, std::min(B, block_budget / sample_backward));
+  static constexpr std::size_t partial_sums = G.filters * K * L;
   static constexpr std::size_t output_stride = round_up(P, L);  // Pv
   static constexpr std::size_t input_gradient_scratch =
       G.input_gradient == conv_input_gradient::grid ? G.channels * plane_stride
@@ -256,7 +263,7 @@ struct conv_plan {
   static_assert(input_gradient_scratch >= output_stride);
   template <std::size_t B>
   static constexpr std::size_t backward_scratch =
-      B * (source + G.filters * grid_stride) + input_gradient_scratch;
+      block<B> * sample_backward + partial_sums + input_gradient_scratch;
 };
 
 namespace detail {
@@ -439,19 +446,25 @@ NERVE_INLINE void place_output_gradient(const T* dy, const T* y, const T* z, con
   }
 }
 
-// dW[f][s] = sum over samples and grid positions q of grid[f][q] * src[offset(s) + q]: a tile of
-// R filters x C taps holds R * C dot products in registers across the whole batch.
-template <conv_geometry G, std::size_t B, std::size_t R, std::size_t C, class Arch, class T>
-NERVE_INLINE void weight_gradient_tile(const T* src, const T* grid, std::size_t f0,
-                                       std::size_t s0, T* dW) noexcept {
+// The weight gradient's partial sums over `count` samples (a block): for R filters x C taps,
+// acc[r][c] += grid[f][q] * src[offset(s) + q] over the samples and grid positions q, the R x C
+// registers loaded from `partial` (a register per (filter, tap), F x K of them) before and stored
+// after. The block's grids and inputs are in L1; the partial sums (9.6 KB at LeNet's first layer)
+// too, or in L2. Before, each tile summed the whole batch in registers, and its grids (0.9 MB at
+// LeNet's first layer, batch 32) were written to and read back from L2 once per tile.
+template <conv_geometry G, std::size_t R, std::size_t C, class Arch, class T>
+NERVE_INLINE void weight_gradient_tile(const T* src, const T* grid, std::size_t count,
+                                       std::size_t f0, std::size_t s0, T* partial) noexcept {
   using plan = conv_plan<G, T>;
   constexpr std::size_t W = width<T, Arch>;
   constexpr auto& taps = tap_offsets<G>;
   simd<T, Arch> acc[R][C];
   unrolled_for<R>([&](auto r) NERVE_TILE_LAMBDA {
-    unrolled_for<C>([&](auto c) NERVE_TILE_LAMBDA { acc[r][c] = simd<T, Arch>(T(0)); });
+    unrolled_for<C>([&](auto c) NERVE_TILE_LAMBDA {
+      acc[r][c] = load_aligned<Arch>(partial + ((f0 + r) * plan::K + s0 + c) * W);
+    });
   });
-  for (std::size_t n = 0; n < B; ++n) {
+  for (std::size_t n = 0; n < count; ++n) {
     const T* g = grid + n * G.filters * plan::grid_stride + f0 * plan::grid_stride + plan::margin;
     const T* s = src + n * plan::source;
     for (std::size_t q = 0; q < plan::grid_positions; q += W) {
@@ -469,21 +482,23 @@ NERVE_INLINE void weight_gradient_tile(const T* src, const T* grid, std::size_t 
   }
   unrolled_for<R>([&](auto r) NERVE_TILE_LAMBDA {
     unrolled_for<C>([&](auto c) NERVE_TILE_LAMBDA {
-      dW[(f0 + r) * plan::K + s0 + c] = xsimd_compat::reduce_add(acc[r][c]);
+      acc[r][c].store_aligned(partial + ((f0 + r) * plan::K + s0 + c) * W);
     });
   });
 }
 
-template <conv_geometry G, std::size_t B, class Arch, class T>
-NERVE_INLINE void weight_gradient(const T* src, const T* grid, T* dW) noexcept {
+template <conv_geometry G, class Arch, class T>
+NERVE_INLINE void weight_gradient(const T* src, const T* grid, std::size_t count,
+                                  T* partial) noexcept {
   constexpr std::size_t F = G.filters, K = G.taps();
   // R filters x C taps: R * C accumulators, R + C operands, within the register budget.
   constexpr std::size_t C = vector_registers<Arch> >= 32 ? 4 : 3;
   constexpr std::size_t R = F < C ? F : C;
   auto taps = [&]<std::size_t RR>(std::size_t f0) NERVE_TILE_LAMBDA {
     for (std::size_t s0 = 0; s0 < K / C * C; s0 += C)
-      weight_gradient_tile<G, B, RR, C, Arch>(src, grid, f0, s0, dW);
-    if constexpr (K % C != 0) weight_gradient_tile<G, B, RR, K % C, Arch>(src, grid, f0, K / C * C, dW);
+      weight_gradient_tile<G, RR, C, Arch>(src, grid, count, f0, s0, partial);
+    if constexpr (K % C != 0)
+      weight_gradient_tile<G, RR, K % C, Arch>(src, grid, count, f0, K / C * C, partial);
   };
   for (std::size_t f0 = 0; f0 < F / R * R; f0 += R) taps.template operator()<R>(f0);
   if constexpr (F % R != 0) taps.template operator()<F % R>(F / R * R);
@@ -597,27 +612,37 @@ void conv_backward(const T* X, std::size_t ldx, const T* Wt, const T* dY, const 
                    std::size_t ldy, const Prologue& p, T* dW, T* db, T* dX, std::size_t ld_dx,
                    T* scratch) noexcept {
   using plan = conv_plan<G, T>;
+  constexpr std::size_t W = width<T, Arch>, block = plan::template block<B>;
   T* src = scratch;
-  T* grid = src + B * plan::source;
-  T* dxs = grid + B * G.filters * plan::grid_stride;  // the input gradient's scratch
+  T* grid = src + block * plan::source;
+  T* partial = grid + block * G.filters * plan::grid_stride;
+  T* dxs = partial + plan::partial_sums;  // the input gradient's scratch
+  std::fill_n(partial, G.filters * plan::K * W, T(0));
   T db_sum[G.filters] = {};
-  for (std::size_t n = 0; n < B; ++n) {
-    detail::pad_input<G>(X + n * ldx, src + n * plan::source);
-    // dZ's dense plane in the input gradient's scratch, free until the weight gradient is done
-    detail::place_output_gradient<G>(dY + n * ldy, Y + n * ldy, Z + n * ldy, p,
-                                     grid + n * G.filters * plan::grid_stride, dxs, db_sum);
-  }
-  if (db) std::copy_n(db_sum, G.filters, db);
-  detail::weight_gradient<G, B, Arch>(src, grid, dW);
-  if (!dX) return;
-  for (std::size_t n = 0; n < B; ++n) {
-    const T* g = grid + n * G.filters * plan::grid_stride;
-    if constexpr (G.input_gradient == conv_input_gradient::grid) {
-      detail::input_gradient_on_grid<G, Arch>(Wt, g, dxs, dX + n * ld_dx);
-    } else {
-      detail::input_gradient_by_columns<G, Arch>(Wt, g, dxs, dX + n * ld_dx);
+  for (std::size_t n0 = 0; n0 < B; n0 += block) {
+    const std::size_t count = std::min(block, B - n0);
+    for (std::size_t k = 0; k < count; ++k) {
+      const std::size_t n = n0 + k;
+      detail::pad_input<G>(X + n * ldx, src + k * plan::source);
+      // dZ's dense plane in the input gradient's scratch, free until the grids are written
+      detail::place_output_gradient<G>(dY + n * ldy, Y + n * ldy, Z + n * ldy, p,
+                                       grid + k * G.filters * plan::grid_stride, dxs, db_sum);
+    }
+    detail::weight_gradient<G, Arch>(src, grid, count, partial);
+    if (!dX) continue;
+    for (std::size_t k = 0; k < count; ++k) {
+      const T* g = grid + k * G.filters * plan::grid_stride;
+      T* dx = dX + (n0 + k) * ld_dx;
+      if constexpr (G.input_gradient == conv_input_gradient::grid) {
+        detail::input_gradient_on_grid<G, Arch>(Wt, g, dxs, dx);
+      } else {
+        detail::input_gradient_by_columns<G, Arch>(Wt, g, dxs, dx);
+      }
     }
   }
+  for (std::size_t i = 0; i < G.filters * plan::K; ++i)
+    dW[i] = xsimd_compat::reduce_add(detail::load_aligned<Arch>(partial + i * W));
+  if (db) std::copy_n(db_sum, G.filters, db);
 }
 
 }  // namespace nerve::kernels
