@@ -210,6 +210,13 @@ TEST_CASE("Conv2D: the direct algorithm (stride 1, wide planes)", "[conv2d]") {
   check_all<WideSame, Shape<3, 6, 13>>(610);
   check_all<WidePadded, Shape<2, 7, 23>>(620);
   check_all<Conv2D<6, Kernel<5, 5>, Pad<2>>, Shape<1, 28, 28>>(630);  // LeNet's first layer
+  // The padded LeNet's second layer: 14 wide rows for 10 outputs, direct (1.2-1.3x im2col); the
+  // valid LeNet's, 12 for 8, im2col (level).
+  STATIC_REQUIRE(algorithm_of<Conv2D<16, Kernel<5, 5>>, Shape<6, 14, 14>> ==
+                 kernels::conv_algorithm::direct);
+  STATIC_REQUIRE(algorithm_of<Conv2D<16, Kernel<5, 5>>, Shape<6, 12, 12>> ==
+                 kernels::conv_algorithm::im2col);
+  check_all<Conv2D<16, Kernel<5, 5>>, Shape<6, 14, 14>>(640);
 }
 
 TEST_CASE("Conv2D: valid, stride 1, one channel, odd sizes (im2col: narrow planes)", "[conv2d]") {

@@ -77,8 +77,8 @@ struct conv_geometry {
 // of OH * OW (the extra Wp - OW columns of each row are dropped) but writes nothing per tap, while
 // im2col writes K values per output before the product reads them again. So direct wins while the
 // dropped columns are few: measured on the examples' shapes (docs/design.md, "Convolution"),
-// direct is faster up to about a quarter of extra columns (LeNet's first layer: 28 for 24; a
-// 3x3 'same' layer: 30 for 28), and im2col from about a half (LeNet's second: 12 for 8).
+// direct is faster up to 40% of extra columns (the padded LeNet's second layer: 14 for 10,
+// 1.2-1.3x; its first: 32 for 28, 2.2x), level at a half (the valid LeNet's second: 12 for 8).
 //
 // The input gradient: the grid form multiplies every padded input position by every tap (F KH KW
 // C Hp Wp multiply-adds), the columns form only the products the forward pass made (F K P) but
@@ -86,7 +86,7 @@ struct conv_geometry {
 // are small against the kernel (LeNet's second layer: 144 grid positions for 64 outputs), the
 // columns win; on large planes the grid does.
 constexpr conv_geometry with_chosen_algorithm(conv_geometry g) {
-  const bool few_dropped = 4 * (g.wp() - g.out_w()) <= g.out_w();
+  const bool few_dropped = 2 * (g.wp() - g.out_w()) < g.out_w();
   g.algorithm = g.unit_stride() && few_dropped ? conv_algorithm::direct : conv_algorithm::im2col;
   const std::size_t L = 16;  // a cache line of floats: the rounding both forms pay
   const std::size_t grid_cost = g.filters * g.kh * g.kw * g.channels * ((g.plane() + L - 1) / L * L);
