@@ -58,22 +58,46 @@ NERVE_INLINE void take_larger(T v, std::size_t p, T& best, std::size_t& where) n
   where = take ? p : where;
 }
 
+// The widest register of T with at most N lanes that the build has: the default one, else (if
+// Narrower) AVX's or SSE2's on x86 (LeNet's second pool, 9 row positions: AVX's 8 floats); void
+// if none.
+template <class T, std::size_t N, bool Narrower>
+consteval auto register_within() {
+  if constexpr (xsimd::batch<T>::size <= N) return std::type_identity<xsimd::batch<T>>{};
+  else if constexpr (!Narrower) return std::type_identity<void>{};
+#if XSIMD_WITH_AVX
+  else if constexpr (xsimd::batch<T, xsimd::avx>::size <= N)
+    return std::type_identity<xsimd::batch<T, xsimd::avx>>{};
+#endif
+#if XSIMD_WITH_SSE2
+  else if constexpr (xsimd::batch<T, xsimd::sse2>::size <= N)
+    return std::type_identity<xsimd::batch<T, xsimd::sse2>>{};
+#endif
+  else return std::type_identity<void>{};
+}
+
 // Unpadded windows along a row of outputs, a register of lanes at a time: lane l of a register
 // starting at row position c is the window whose top-left value is at c + l, so each window
 // position is one unaligned load and one take_larger; the lanes whose c + l is an output's
 // column (every SW-th) are kept. SW times the comparisons of the outputs, but whole registers:
-// at LeNet's first pool (SW = 2) about 4x faster than a window at a time. Needs a row span
-// (OW - 1) SW + 1 of at least a register: every load then stays inside the plane (the last
-// register of a row starts earlier, overlapping the one before).
-template <class Win, std::size_t W, std::size_t OW, class T>
+// at LeNet's first pool (SW = 2) about 4x faster than a window at a time. The register is the
+// widest within the row span (OW - 1) SW + 1: every load then stays inside the plane (the last
+// register of a row starts earlier, overlapping the one before). Registers narrower than the
+// default one only where the positions are kept (Keep): without them a window at a time was as
+// fast at LeNet's second pool (W4 9.15 against 9.29 us with AVX's registers; W4b32, which keeps
+// them, 1004 against 969 us).
+template <class Win, std::size_t OW, class T, bool Keep>
+using max_pool_register = typename decltype(register_within<
+    T, (OW - 1) * static_cast<std::size_t>(Win::stride_width) + 1, Keep>())::type;
+template <class Win, std::size_t OW, class T, bool Keep>
 inline constexpr bool max_pool_by_registers =
     Win::pad_top == 0 && Win::pad_left == 0 && Win::pad_bottom == 0 && Win::pad_right == 0 &&
-    (OW - 1) * static_cast<std::size_t>(Win::stride_width) + 1 >= xsimd::batch<T>::size;
+    !std::is_void_v<max_pool_register<Win, OW, T, Keep>>;
 
 template <class Win, std::size_t H, std::size_t W, std::size_t OH, std::size_t OW, std::size_t Ld,
-          class T>
+          bool Keep, class T>
 NERVE_INLINE void max_pool_plane_by_registers(const T* x, T* y, T* at, std::size_t base) noexcept {
-  using V = xsimd::batch<T>;
+  using V = max_pool_register<Win, OW, T, Keep>;
   constexpr std::size_t L = V::size;
   constexpr auto KH = static_cast<std::size_t>(Win::kernel_height);
   constexpr auto KW = static_cast<std::size_t>(Win::kernel_width);
@@ -106,7 +130,7 @@ NERVE_INLINE void max_pool_plane_by_registers(const T* x, T* y, T* at, std::size
     if constexpr (span % L != 0) windows(span - L);
     T* yo = y + oh * OW;
     for (std::size_t ow = 0; ow < OW; ++ow) yo[ow] = best_of[ow * SW];
-    if (at != nullptr) {
+    if constexpr (Keep) {
       const std::size_t first = base + oh * SH * Ld;
       for (std::size_t ow = 0; ow < OW; ++ow)
         at[oh * OW + ow] = static_cast<T>(first + static_cast<std::size_t>(where_of[ow * SW]));
@@ -114,13 +138,13 @@ NERVE_INLINE void max_pool_plane_by_registers(const T* x, T* y, T* at, std::size
   }
 }
 
-// One plane (H x W, rows Ld apart) of one sample: y (OH x OW) the maximum of each window; where
-// at is not null, at[o] = base + the position (h * Ld + w) of that maximum.
-template <class Win, std::size_t H, std::size_t W, std::size_t OH, std::size_t OW,
-          std::size_t Ld = W, class T>
+// One plane (H x W, rows Ld apart) of one sample: y (OH x OW) the maximum of each window; if
+// Keep, at[o] = base + the position (h * Ld + w) of that maximum.
+template <class Win, std::size_t H, std::size_t W, std::size_t OH, std::size_t OW, std::size_t Ld,
+          bool Keep, class T>
 inline void max_pool_plane(const T* x, T* y, T* at, std::size_t base) noexcept {
-  if constexpr (max_pool_by_registers<Win, W, OW, T>) {
-    max_pool_plane_by_registers<Win, H, W, OH, OW, Ld>(x, y, at, base);
+  if constexpr (max_pool_by_registers<Win, OW, T, Keep>) {
+    max_pool_plane_by_registers<Win, H, W, OH, OW, Ld, Keep>(x, y, at, base);
   } else {
     for (std::size_t oh = 0; oh < OH; ++oh) {
       const auto rows = Win::rows_of(oh, H);
@@ -131,7 +155,7 @@ inline void max_pool_plane(const T* x, T* y, T* at, std::size_t base) noexcept {
         Win::template for_each_position<Ld>(
             rows, cols, [&](std::size_t p) { take_larger(x[p], p, best, where); });
         y[oh * OW + ow] = best;
-        if (at != nullptr) at[oh * OW + ow] = static_cast<T>(base + where);
+        if constexpr (Keep) at[oh * OW + ow] = static_cast<T>(base + where);
       }
     }
   }
@@ -217,11 +241,14 @@ struct MaxPool : layer {
     for (std::size_t b = 0; b < Ctx::batch; ++b) {
       const T* x = ctx.x + b * ctx.ldx;
       T* y = ctx.y + b * ctx.ldy;
-      T* at = ctx.kept != nullptr ? ctx.kept + b * Out::size : nullptr;
       for (std::size_t c = 0; c < C; ++c) {
-        detail::max_pool_plane<window, H, W, OH, OW>(x + c * H * W, y + c * OH * OW,
-                                                     at != nullptr ? at + c * OH * OW : nullptr,
-                                                     c * H * W);
+        if (ctx.kept != nullptr) {
+          detail::max_pool_plane<window, H, W, OH, OW, W, true>(
+              x + c * H * W, y + c * OH * OW, ctx.kept + b * Out::size + c * OH * OW, c * H * W);
+        } else {
+          detail::max_pool_plane<window, H, W, OH, OW, W, false>(
+              x + c * H * W, y + c * OH * OW, static_cast<T*>(nullptr), 0);
+        }
       }
     }
   }
@@ -232,8 +259,8 @@ struct MaxPool : layer {
   template <class T, AnyShape In, std::size_t RowStride>
   static void pool_plane(const T* x, T* y) noexcept {
     using Out = output_shape<In>;
-    detail::max_pool_plane<window, In::dims[1], In::dims[2], Out::dims[1], Out::dims[2], RowStride>(
-        x, y, static_cast<T*>(nullptr), 0);
+    detail::max_pool_plane<window, In::dims[1], In::dims[2], Out::dims[1], Out::dims[2], RowStride,
+                           false>(x, y, static_cast<T*>(nullptr), 0);
   }
 
   // dx = 0, then dx[position of the maximum] += dy, output by output.
