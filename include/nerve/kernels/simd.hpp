@@ -48,7 +48,7 @@ NERVE_INLINE void keep_in_register(simd<T, Arch>& v) noexcept {
 // For AVX-512 it avoids xsimd::sqrt's _mm512_sqrt_ps, whose inlined _mm512_undefined_ps trips a
 // false -Wmaybe-uninitialized in g++ 12.2 (GCC PR 105593); the zero-masked form with every lane
 // selected is the same instruction without that warning. The only raw intrinsics outside
-// xsimd live in kernels/: here and in transpose.hpp.
+// xsimd live in kernels/: here (this, and the masked lanes below) and in transpose.hpp.
 template <class T, class Arch>
 NERVE_INLINE simd<T, Arch> sqrt_lanes(const simd<T, Arch>& x) noexcept {
 #if defined(__AVX512F__)
@@ -119,6 +119,37 @@ NERVE_INLINE xsimd::batch_bool<T, Arch> leading_lanes(std::size_t live) noexcept
   return load_aligned<Arch>(lane_index<T, width<T, Arch>>.v) <
          broadcast<Arch>(static_cast<T>(live));
 }
+
+// Whether Arch loads and stores a chosen set of lanes without touching memory outside them
+// (AVX-512's masks): what lanes_between and store_leading_lanes need.
+template <class T, class Arch>
+inline constexpr bool has_lane_masks =
+#if defined(__AVX512F__)
+    std::is_base_of_v<xsimd::avx512f, Arch> &&
+    (std::is_same_v<T, float> || std::is_same_v<T, double>);
+#else
+    false;
+#endif
+
+#if defined(__AVX512F__)
+// Lane l of the result is p[l] for l in [lo, hi) and 0 elsewhere; p[l] outside [lo, hi) is not
+// read (p may point before an array whose first element is p[lo]).
+template <class Arch, class T>
+  requires has_lane_masks<T, Arch>
+NERVE_INLINE simd<T, Arch> lanes_between(const T* p, unsigned lo, unsigned hi) noexcept {
+  const unsigned mask = ((1u << hi) - 1u) & ~((1u << lo) - 1u);
+  if constexpr (std::is_same_v<T, float>) return _mm512_maskz_loadu_ps(__mmask16(mask), p);
+  else return _mm512_maskz_loadu_pd(__mmask8(mask), p);
+}
+// p[l] = v[l] for l < n; p[n..] untouched.
+template <class Arch, class T>
+  requires has_lane_masks<T, Arch>
+NERVE_INLINE void store_leading_lanes(T* p, const simd<T, Arch>& v, unsigned n) noexcept {
+  const unsigned mask = (1u << n) - 1u;
+  if constexpr (std::is_same_v<T, float>) _mm512_mask_storeu_ps(p, __mmask16(mask), v);
+  else _mm512_mask_storeu_pd(p, __mmask8(mask), v);
+}
+#endif
 
 // result[j] = sum of the lanes of rows[j], j < width: a transposing reduction in registers
 // (xsimd's haddp, with its AVX-512 lane order put right in nerve/config.hpp).
