@@ -446,6 +446,58 @@ NERVE_INLINE void place_output_gradient(const T* dy, const T* y, const T* z, con
   }
 }
 
+// place_output_gradient, row by row, where the stride along rows is 1 and the registers have
+// lane masks: each grid row is written as whole registers, dZ of the row's outputs in the first
+// OW lanes (the last register's loads masked) and zeros after them up to the next row, so that
+// no dense plane is written and read back. (Read back, each row straddled the registers of
+// the stores just made, and the loads waited for them: a tenth of the first LeNet layer's
+// backward pass.) A row's last register may spill zeros into the next row's first lanes, which
+// that row then overwrites, or into the grid's register of slack after the plane.
+template <conv_geometry G, class Arch, class T, class Prologue>
+NERVE_INLINE void place_output_gradient_by_rows(const T* dy, const T* y, const T* z,
+                                                const Prologue& p, T* grid, T* db_sum) noexcept {
+  using plan = conv_plan<G, T>;
+  using V = simd<T, Arch>;
+  constexpr std::size_t W = width<T, Arch>;
+  constexpr std::size_t OW = G.out_w(), OH = G.out_h(), P = G.outputs(), Wp = G.wp();
+  constexpr std::size_t row_step = G.sh * Wp;  // from one output row to the next on the grid
+  constexpr std::size_t end = plan::grid_stride - plan::margin;  // the grid after the margin
+  constexpr std::size_t full = OW / W, part = OW % W;  // whole registers of outputs, the rest
+  constexpr std::size_t row_registers = (row_step + W - 1) / W;  // a row and the zeros after it
+  static_assert((OH - 1) * row_step + row_registers * W <= end, "the grid's slack");
+  const V zero(T(0));
+  for (std::size_t c = 0; c < G.filters; ++c) {
+    T* g = grid + c * plan::grid_stride;
+    std::fill_n(g, plan::margin, T(0));
+    g += plan::margin;
+    V sum(T(0));
+    for (std::size_t oh = 0; oh < OH; ++oh) {
+      const std::size_t o = c * P + oh * OW;
+      T* row = g + oh * row_step;
+      for (std::size_t v = 0; v < full; ++v) {
+        const V d = p(load_unaligned<Arch>(dy + o + v * W), load_unaligned<Arch>(y + o + v * W),
+                      load_unaligned<Arch>(z + o + v * W));
+        d.store_unaligned(row + v * W);
+        sum += d;
+      }
+      if constexpr (part != 0) {
+        constexpr auto n = static_cast<unsigned>(part);
+        const std::size_t at = o + full * W;
+        // the dead lanes load as 0; whatever the prologue makes of them, they are set to 0
+        const V d = xsimd::select(leading_lanes<Arch, T>(part),
+                                  p(lanes_between<Arch>(dy + at, 0, n), lanes_between<Arch>(y + at, 0, n),
+                                    lanes_between<Arch>(z + at, 0, n)),
+                                  zero);
+        d.store_unaligned(row + full * W);
+        sum += d;
+      }
+      for (std::size_t v = (OW + W - 1) / W; v < row_registers; ++v) zero.store_unaligned(row + v * W);
+    }
+    std::fill(g + (OH - 1) * row_step + row_registers * W, g + end, T(0));
+    db_sum[c] += xsimd_compat::reduce_add(sum);
+  }
+}
+
 // The weight gradient's partial sums over `count` samples (a block): for R filters x C taps,
 // acc[r][c] += grid[f][q] * src[offset(s) + q] over the samples and grid positions q, the R x C
 // registers loaded from `partial` (a register per (filter, tap), F x K of them) before and stored
@@ -671,9 +723,15 @@ void conv_backward(const T* X, std::size_t ldx, const T* Wt, const T* dY, const 
     for (std::size_t k = 0; k < count; ++k) {
       const std::size_t n = n0 + k;
       detail::pad_input<G>(X + n * ldx, src + k * plan::source);
-      // dZ's dense plane in the input gradient's scratch, free until the grids are written
-      detail::place_output_gradient<G>(dY + n * ldy, Y + n * ldy, Z + n * ldy, p,
-                                       grid + k * G.filters * plan::grid_stride, dxs, db_sum);
+      T* grid_k = grid + k * G.filters * plan::grid_stride;
+      if constexpr (G.sw == 1 && detail::has_lane_masks<T, Arch>) {
+        detail::place_output_gradient_by_rows<G, Arch>(dY + n * ldy, Y + n * ldy, Z + n * ldy, p,
+                                                       grid_k, db_sum);
+      } else {
+        // dZ's dense plane in the input gradient's scratch, free until the grids are written
+        detail::place_output_gradient<G>(dY + n * ldy, Y + n * ldy, Z + n * ldy, p, grid_k, dxs,
+                                         db_sum);
+      }
     }
     detail::weight_gradient<G, Arch>(src, grid, count, partial);
     if (!dX) continue;
