@@ -120,8 +120,8 @@ NERVE_INLINE xsimd::batch_bool<T, Arch> leading_lanes(std::size_t live) noexcept
          broadcast<Arch>(static_cast<T>(live));
 }
 
-// Whether Arch loads and stores a chosen set of lanes without touching memory outside them
-// (AVX-512's masks): what lanes_between and store_leading_lanes need.
+// Whether Arch loads and stores a chosen set of lanes without touching memory outside them, and
+// scatters (AVX-512): what lanes_between, store_leading_lanes and scatter_to_positions need.
 template <class T, class Arch>
 inline constexpr bool has_lane_masks =
 #if defined(__AVX512F__)
@@ -141,6 +141,18 @@ NERVE_INLINE simd<T, Arch> lanes_between(const T* p, unsigned lo, unsigned hi) n
   if constexpr (std::is_same_v<T, float>) return _mm512_maskz_loadu_ps(__mmask16(mask), p);
   else return _mm512_maskz_loadu_pd(__mmask8(mask), p);
 }
+// base[positions[l]] = v[l] for every lane l: the positions are whole numbers held as T (exact:
+// below 2^24 in float), and distinct (a scatter does not add two lanes bound for one element).
+template <class Arch, class T>
+  requires has_lane_masks<T, Arch>
+NERVE_INLINE void scatter_to_positions(T* base, const T* positions, const simd<T, Arch>& v) noexcept {
+  if constexpr (std::is_same_v<T, float>) {
+    _mm512_i32scatter_ps(base, _mm512_cvttps_epi32(_mm512_loadu_ps(positions)), v, 4);
+  } else {
+    _mm512_i32scatter_pd(base, _mm512_cvttpd_epi32(_mm512_loadu_pd(positions)), v, 8);
+  }
+}
+
 // p[l] = v[l] for l < n; p[n..] untouched.
 template <class Arch, class T>
   requires has_lane_masks<T, Arch>

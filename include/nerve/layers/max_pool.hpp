@@ -26,6 +26,7 @@
 #include <type_traits>
 
 #include "nerve/config.hpp"                // NERVE_INLINE, NERVE_TILE_LAMBDA; xsimd
+#include "nerve/kernels/simd.hpp"          // nerve::kernels::detail::scatter_to_positions
 #include "nerve/layers/layer.hpp"          // nerve::layer, workspace_request, mode
 #include "nerve/layers/pool_window.hpp"    // nerve::detail::pool_window, pool_kernel, got_shape
 #include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
@@ -263,6 +264,10 @@ struct MaxPool : layer {
                            false>(x, y, static_cast<T*>(nullptr), 0);
   }
 
+  // Whether no input is in two windows (the stride at least the kernel, both ways).
+  static constexpr bool windows_apart = window::stride_height >= window::kernel_height &&
+                                        window::stride_width >= window::kernel_width;
+
   // dx = 0, then dx[position of the maximum] += dy, output by output.
   template <class Ctx>
   static void backward(Ctx& ctx) {
@@ -275,7 +280,17 @@ struct MaxPool : layer {
       const T* dy = ctx.dy + b * ctx.ldy;
       const T* at = ctx.kept + b * Out::size;
       std::fill_n(dx, In::size, T(0));
-      for (std::size_t o = 0; o < Out::size; ++o) dx[static_cast<std::size_t>(at[o])] += dy[o];
+      std::size_t o = 0;
+      if constexpr (windows_apart && kernels::detail::has_lane_masks<T, xsimd::default_arch>) {
+        // Windows that do not overlap send each gradient to an input of its own: a register of
+        // them at a time, by one scatter (LeNet's pools: 2.2 cycles an output one by one).
+        using V = xsimd::batch<T>;
+        for (; o + V::size <= Out::size; o += V::size) {
+          kernels::detail::scatter_to_positions<xsimd::default_arch>(dx, at + o,
+                                                                     V::load_unaligned(dy + o));
+        }
+      }
+      for (; o < Out::size; ++o) dx[static_cast<std::size_t>(at[o])] += dy[o];
     }
   }
 };
