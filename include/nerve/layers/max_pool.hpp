@@ -19,14 +19,13 @@
 #pragma once
 
 #include <algorithm>  // std::fill_n
-#include <array>
 #include <cstddef>    // std::size_t
 #include <limits>
 #include <string>
 #include <type_traits>
 
 #include "nerve/config.hpp"                // NERVE_INLINE, NERVE_TILE_LAMBDA; xsimd
-#include "nerve/kernels/simd.hpp"          // nerve::kernels::detail::scatter_to_positions
+#include "nerve/kernels/simd.hpp"          // kernels::detail::lane_index, scatter_to_positions
 #include "nerve/layers/layer.hpp"          // nerve::layer, workspace_request, mode
 #include "nerve/layers/pool_window.hpp"    // nerve::detail::pool_window, pool_kernel, got_shape
 #include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
@@ -105,12 +104,7 @@ NERVE_INLINE void max_pool_plane_by_registers(const T* x, T* y, T* at, std::size
   constexpr auto SH = static_cast<std::size_t>(Win::stride_height);
   constexpr auto SW = static_cast<std::size_t>(Win::stride_width);
   constexpr std::size_t span = (OW - 1) * SW + 1;  // the row positions holding a window
-  constexpr auto lane_index = [] {
-    std::array<T, L> l{};
-    for (std::size_t i = 0; i < L; ++i) l[i] = static_cast<T>(i);
-    return l;
-  }();
-  const V lanes = V::load_unaligned(lane_index.data());
+  const V lanes = V::load_aligned(kernels::detail::lane_index<T, L>.v);  // 0, 1, ..., L - 1
   alignas(64) T best_of[span + L];  // per row position: the window's maximum, its position
   alignas(64) T where_of[span + L];
   for (std::size_t oh = 0; oh < OH; ++oh) {
