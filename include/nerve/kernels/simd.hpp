@@ -131,37 +131,60 @@ inline constexpr bool has_lane_masks =
     false;
 #endif
 
-#if defined(__AVX512F__)
 // Lane l of the result is p[l] for l in [lo, hi) and 0 elsewhere; p[l] outside [lo, hi) is not
-// read (p may point before an array whose first element is p[lo]).
+// read (p may point before an array whose first element is p[lo]). One masked load where
+// has_lane_masks; elsewhere lane by lane (correct, not fast: callers choose by has_lane_masks).
 template <class Arch, class T>
-  requires has_lane_masks<T, Arch>
 NERVE_INLINE simd<T, Arch> lanes_between(const T* p, unsigned lo, unsigned hi) noexcept {
-  const unsigned mask = ((1u << hi) - 1u) & ~((1u << lo) - 1u);
-  if constexpr (std::is_same_v<T, float>) return _mm512_maskz_loadu_ps(__mmask16(mask), p);
-  else return _mm512_maskz_loadu_pd(__mmask8(mask), p);
+#if defined(__AVX512F__)
+  if constexpr (has_lane_masks<T, Arch>) {
+    const unsigned mask = ((1u << hi) - 1u) & ~((1u << lo) - 1u);
+    if constexpr (std::is_same_v<T, float>) return _mm512_maskz_loadu_ps(__mmask16(mask), p);
+    else return _mm512_maskz_loadu_pd(__mmask8(mask), p);
+  } else
+#endif
+  {
+    alignas(64) T v[width<T, Arch>] = {};
+    for (unsigned l = lo; l < hi; ++l) v[l] = p[l];
+    return load_aligned<Arch>(v);
+  }
 }
+
 // base[positions[l]] = v[l] for every lane l: the positions are whole numbers held as T (exact:
 // below 2^24 in float), and distinct (a scatter does not add two lanes bound for one element).
 template <class Arch, class T>
-  requires has_lane_masks<T, Arch>
 NERVE_INLINE void scatter_to_positions(T* base, const T* positions, const simd<T, Arch>& v) noexcept {
-  if constexpr (std::is_same_v<T, float>) {
-    _mm512_i32scatter_ps(base, _mm512_cvttps_epi32(_mm512_loadu_ps(positions)), v, 4);
-  } else {
-    _mm512_i32scatter_pd(base, _mm512_cvttpd_epi32(_mm512_loadu_pd(positions)), v, 8);
+#if defined(__AVX512F__)
+  if constexpr (has_lane_masks<T, Arch>) {
+    if constexpr (std::is_same_v<T, float>) {
+      _mm512_i32scatter_ps(base, _mm512_cvttps_epi32(_mm512_loadu_ps(positions)), v, 4);
+    } else {
+      _mm512_i32scatter_pd(base, _mm512_cvttpd_epi32(_mm512_loadu_pd(positions)), v, 8);
+    }
+    return;
   }
+#endif
+  alignas(64) T values[width<T, Arch>];
+  v.store_aligned(values);
+  for (std::size_t l = 0; l < width<T, Arch>; ++l)
+    base[static_cast<std::size_t>(positions[l])] = values[l];
 }
 
 // p[l] = v[l] for l < n; p[n..] untouched.
 template <class Arch, class T>
-  requires has_lane_masks<T, Arch>
 NERVE_INLINE void store_leading_lanes(T* p, const simd<T, Arch>& v, unsigned n) noexcept {
-  const unsigned mask = (1u << n) - 1u;
-  if constexpr (std::is_same_v<T, float>) _mm512_mask_storeu_ps(p, __mmask16(mask), v);
-  else _mm512_mask_storeu_pd(p, __mmask8(mask), v);
-}
+#if defined(__AVX512F__)
+  if constexpr (has_lane_masks<T, Arch>) {
+    const unsigned mask = (1u << n) - 1u;
+    if constexpr (std::is_same_v<T, float>) _mm512_mask_storeu_ps(p, __mmask16(mask), v);
+    else _mm512_mask_storeu_pd(p, __mmask8(mask), v);
+    return;
+  }
 #endif
+  alignas(64) T values[width<T, Arch>];
+  v.store_aligned(values);
+  for (unsigned l = 0; l < n; ++l) p[l] = values[l];
+}
 
 // result[j] = sum of the lanes of rows[j], j < width: a transposing reduction in registers
 // (xsimd's haddp, with its AVX-512 lane order put right in nerve/config.hpp).
