@@ -409,8 +409,9 @@ namespace detail {
 // not a multiple of the register width (LeNet's 28, 10) left most of the work to a scalar tail and
 // a horizontal sum per row: half of the first LeNet layer's backward pass.
 template <conv_geometry G, class T, class Prologue>
-NERVE_INLINE void place_output_gradient(const T* dy, const T* y, const T* z, const Prologue& p,
-                                        T* grid, T* NERVE_RESTRICT dz, T* db_sum) noexcept {
+NERVE_INLINE void place_output_gradient_by_plane(const T* dy, const T* y, const T* z,
+                                                 const Prologue& p, T* grid, T* NERVE_RESTRICT dz,
+                                                 T* db_sum) noexcept {
   using plan = conv_plan<G, T>;
   constexpr std::size_t OW = G.out_w(), OH = G.out_h(), P = G.outputs(), Wp = G.wp();
   constexpr std::size_t row_step = G.sh * Wp;  // from one output row to the next on the grid
@@ -446,8 +447,8 @@ NERVE_INLINE void place_output_gradient(const T* dy, const T* y, const T* z, con
   }
 }
 
-// place_output_gradient, row by row, where the stride along rows is 1 and the registers have
-// lane masks: each grid row is written as whole registers, dZ of the row's outputs in the first
+// place_output_gradient_by_plane's result, row by row, where the stride along rows is 1 and
+// the registers have lane masks: each grid row is written as whole registers, dZ of the row's outputs in the first
 // OW lanes (the last register's loads masked) and zeros after them up to the next row, so that
 // no dense plane is written and read back. (Read back, each row straddled the registers of
 // the stores just made, and the loads waited for them: a tenth of the first LeNet layer's
@@ -495,6 +496,18 @@ NERVE_INLINE void place_output_gradient_by_rows(const T* dy, const T* y, const T
     }
     std::fill(g + (OH - 1) * row_step + row_registers * W, g + end, T(0));
     db_sum[c] += xsimd_compat::reduce_add(sum);
+  }
+}
+
+// dZ of one sample placed on its grid, by whichever of the two forms above the target has;
+// dz: one plane of scratch, for the dense form.
+template <conv_geometry G, class Arch, class T, class Prologue>
+NERVE_INLINE void place_output_gradient(const T* dy, const T* y, const T* z, const Prologue& p,
+                                        T* grid, T* dz, T* db_sum) noexcept {
+  if constexpr (G.sw == 1 && has_lane_masks<T, Arch>) {
+    place_output_gradient_by_rows<G, Arch>(dy, y, z, p, grid, db_sum);
+  } else {
+    place_output_gradient_by_plane<G>(dy, y, z, p, grid, dz, db_sum);
   }
 }
 
@@ -723,15 +736,9 @@ void conv_backward(const T* X, std::size_t ldx, const T* Wt, const T* dY, const 
     for (std::size_t k = 0; k < count; ++k) {
       const std::size_t n = n0 + k;
       detail::pad_input<G>(X + n * ldx, src + k * plan::source);
-      T* grid_k = grid + k * G.filters * plan::grid_stride;
-      if constexpr (G.sw == 1 && detail::has_lane_masks<T, Arch>) {
-        detail::place_output_gradient_by_rows<G, Arch>(dY + n * ldy, Y + n * ldy, Z + n * ldy, p,
-                                                       grid_k, db_sum);
-      } else {
-        // dZ's dense plane in the input gradient's scratch, free until the grids are written
-        detail::place_output_gradient<G>(dY + n * ldy, Y + n * ldy, Z + n * ldy, p, grid_k, dxs,
-                                         db_sum);
-      }
+      // dxs: the input gradient's scratch, free until the block's grids are written
+      detail::place_output_gradient<G, Arch>(dY + n * ldy, Y + n * ldy, Z + n * ldy, p,
+                                             grid + k * G.filters * plan::grid_stride, dxs, db_sum);
     }
     detail::weight_gradient<G, Arch>(src, grid, count, partial);
     if (!dX) continue;
@@ -745,8 +752,18 @@ void conv_backward(const T* X, std::size_t ldx, const T* Wt, const T* dY, const 
       }
     }
   }
-  for (std::size_t i = 0; i < G.filters * plan::K; ++i)
-    dW[i] = xsimd_compat::reduce_add(detail::load_aligned<Arch>(partial + i * W));
+  // Each weight's register of partial sums added across its lanes: W weights at a time by one
+  // transposing reduction (as Dense's backward does), the rest one by one.
+  constexpr std::size_t weights = G.filters * plan::K, whole = weights / W * W;
+  for (std::size_t i = 0; i < whole; i += W) {
+    simd<T, Arch> rows[W];
+    for (std::size_t r = 0; r < W; ++r) rows[r] = detail::load_aligned<Arch>(partial + (i + r) * W);
+    detail::transpose_sum<Arch>(rows).store_unaligned(dW + i);
+  }
+  if constexpr (whole < weights) {  // a tail only where there is one (g++ warns otherwise)
+    for (std::size_t i = whole; i < weights; ++i)
+      dW[i] = xsimd_compat::reduce_add(detail::load_aligned<Arch>(partial + i * W));
+  }
   if (db) std::copy_n(db_sum, G.filters, db);
 }
 
