@@ -269,6 +269,20 @@ void check_every_window() {
     INFO("Kernel<2, 3>, Stride<1, 2>, 1 channel of 4x40");
     check_pool<T, Pool<Kernel<2, 3>{}, Stride<1, 2>, Valid>, 1, 4, 40>();
   }
+  // Windows that tile the plane: MaxPool's backward writes dx a register at a time
+  // (max_pool_gradient_by_tiles), a window's lanes spread from one load of dy.
+  {
+    INFO("3x3, stride 3, 2 channels of 9x27 (a window across two registers of a row)");
+    check_pool<T, Pool<3, Stride<3>, Valid>, 2, 9, 27>();
+  }
+  {
+    INFO("Kernel<2, 3>, Stride<2, 3>, 3 channels of 4x36");
+    check_pool<T, Pool<Kernel<2, 3>{}, Stride<2, 3>, Valid>, 3, 4, 36>();
+  }
+  {
+    INFO("2x2, stride 2, 16 channels of 10x10 (LeNet's second pool: a row shorter than a register)");
+    check_pool<T, Pool<2, Stride<2>, Valid>, 16, 10, 10>();
+  }
 }
 
 }  // namespace

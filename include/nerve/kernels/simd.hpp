@@ -121,7 +121,8 @@ NERVE_INLINE xsimd::batch_bool<T, Arch> leading_lanes(std::size_t live) noexcept
 }
 
 // Whether Arch loads and stores a chosen set of lanes without touching memory outside them, and
-// scatters (AVX-512): what lanes_between, store_leading_lanes and scatter_to_positions need.
+// scatters (AVX-512): what lanes_between, store_leading_lanes, permute_lanes and
+// scatter_to_positions need.
 template <class T, class Arch>
 inline constexpr bool has_lane_masks =
 #if defined(__AVX512F__)
@@ -147,6 +148,26 @@ NERVE_INLINE simd<T, Arch> lanes_between(const T* p, unsigned lo, unsigned hi) n
     alignas(64) T v[width<T, Arch>] = {};
     for (unsigned l = lo; l < hi; ++l) v[l] = p[l];
     return load_aligned<Arch>(v);
+  }
+}
+
+// Lane l of the result is v[index[l]]: index is one register of lane numbers, aligned, as int32
+// for float and int64 for double. One permutation where has_lane_masks; elsewhere lane by lane.
+template <class Arch, class T, class I>
+NERVE_INLINE simd<T, Arch> permute_lanes(const simd<T, Arch>& v, const I* index) noexcept {
+  static_assert(sizeof(I) == sizeof(T), "permute_lanes: one index per lane, as wide as the lane");
+#if defined(__AVX512F__)
+  if constexpr (has_lane_masks<T, Arch>) {
+    const __m512i i = _mm512_load_si512(index);
+    if constexpr (std::is_same_v<T, float>) return _mm512_permutexvar_ps(i, v);
+    else return _mm512_permutexvar_pd(i, v);
+  } else
+#endif
+  {
+    alignas(64) T in[width<T, Arch>], out[width<T, Arch>];
+    v.store_aligned(in);
+    for (std::size_t l = 0; l < width<T, Arch>; ++l) out[l] = in[static_cast<std::size_t>(index[l])];
+    return load_aligned<Arch>(out);
   }
 }
 

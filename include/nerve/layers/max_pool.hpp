@@ -14,18 +14,21 @@
 // position of its maximum within the sample, c * H * W + h * W + w, stored as a value of the
 // network's scalar type: exact for every position below 2^24 in float (2^53 in double), which a
 // static_assert checks. Backward: dx = 0, then dy of each output added at the kept position
-// (windows overlap when the stride is smaller than the kernel, so an input may collect several).
+// (windows overlap when the stride is smaller than the kernel, so an input may collect several);
+// windows that tile the plane write dx once instead (max_pool_gradient_by_tiles).
 // At inference with no kept memory, no positions are written.
 #pragma once
 
-#include <algorithm>  // std::fill_n
+#include <algorithm>  // std::fill_n, std::min
+#include <array>
 #include <cstddef>    // std::size_t
+#include <cstdint>    // std::int32_t, std::int64_t
 #include <limits>
 #include <string>
 #include <type_traits>
 
 #include "nerve/config.hpp"                // NERVE_INLINE, NERVE_TILE_LAMBDA; xsimd
-#include "nerve/kernels/simd.hpp"          // kernels::detail::lane_index, scatter_to_positions
+#include "nerve/kernels/simd.hpp"          // kernels::detail::lane_index, permute_lanes, ...
 #include "nerve/layers/layer.hpp"          // nerve::layer, workspace_request, mode
 #include "nerve/layers/pool_window.hpp"    // nerve::detail::pool_window, pool_kernel, got_shape
 #include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
@@ -109,13 +112,16 @@ NERVE_INLINE void max_pool_plane_by_registers(const T* x, T* y, T* at, std::size
   alignas(64) T where_of[span + L];
   for (std::size_t oh = 0; oh < OH; ++oh) {
     const T* row = x + oh * SH * Ld;
+    // Positions within the sample, counted in T from the row's first (exact below 2^24 in float,
+    // which MaxPool's static_assert checks): kept as they are, with no conversion per output.
+    const V first = V(static_cast<T>(base + oh * SH * Ld)) + lanes;
     auto windows = [&](std::size_t c) NERVE_TILE_LAMBDA {
       V best = V::load_unaligned(row + c);
-      V where = lanes + V(static_cast<T>(c));
+      V where = first + V(static_cast<T>(c));
       for (std::size_t i = 0; i < KH; ++i) {
         for (std::size_t j = i == 0 ? 1 : 0; j < KW; ++j) {
           const std::size_t p = c + i * Ld + j;
-          take_larger(V::load_unaligned(row + p), lanes + V(static_cast<T>(p)), best, where);
+          take_larger(V::load_unaligned(row + p), first + V(static_cast<T>(p)), best, where);
         }
       }
       best.store_unaligned(best_of + c);
@@ -126,9 +132,7 @@ NERVE_INLINE void max_pool_plane_by_registers(const T* x, T* y, T* at, std::size
     T* yo = y + oh * OW;
     for (std::size_t ow = 0; ow < OW; ++ow) yo[ow] = best_of[ow * SW];
     if constexpr (Keep) {
-      const std::size_t first = base + oh * SH * Ld;
-      for (std::size_t ow = 0; ow < OW; ++ow)
-        at[oh * OW + ow] = static_cast<T>(first + static_cast<std::size_t>(where_of[ow * SW]));
+      for (std::size_t ow = 0; ow < OW; ++ow) at[oh * OW + ow] = where_of[ow * SW];
     }
   }
 }
@@ -153,6 +157,67 @@ inline void max_pool_plane(const T* x, T* y, T* at, std::size_t base) noexcept {
         if constexpr (Keep) at[oh * OW + ow] = static_cast<T>(base + where);
       }
     }
+  }
+}
+
+// Whether the windows cut a plane into tiles: the stride is the kernel, there is no padding and
+// no row or column is left over (MaxPool<2> on 28 x 28). Every input is then in one window.
+template <class Win, std::size_t H, std::size_t W, std::size_t OH, std::size_t OW>
+inline constexpr bool windows_tile =
+    Win::pad_top == 0 && Win::pad_left == 0 && Win::pad_bottom == 0 && Win::pad_right == 0 &&
+    Win::stride_height == Win::kernel_height && Win::stride_width == Win::kernel_width &&
+    H == OH * static_cast<std::size_t>(Win::kernel_height) &&
+    W == OW * static_cast<std::size_t>(Win::kernel_width);
+
+// For the register of row columns [k L, k L + L): lane l reads window (k L + l) / KW, counted
+// from the register's first window (0 past the row's end, a lane that is not stored).
+template <class T, std::size_t L>
+struct alignas(64) window_lanes {
+  using index = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
+  index lane[L];
+};
+template <class T, std::size_t L, std::size_t W, std::size_t KW>
+inline constexpr auto window_of_lane = [] {
+  std::array<window_lanes<T, L>, (W + L - 1) / L> r{};
+  for (std::size_t k = 0; k < r.size(); ++k) {
+    for (std::size_t l = 0; l < L; ++l) {
+      const std::size_t col = k * L + l;
+      using index = typename window_lanes<T, L>::index;
+      r[k].lane[l] = col < W ? static_cast<index>(col / KW - k * L / KW) : 0;
+    }
+  }
+  return r;
+}();
+
+// dx of one plane whose windows tile it (windows_tile), rows of W: input w of row h gets dy of
+// its window where that window kept the position base + h W + w, else 0. Each dx value is
+// written once, a register at a time: no zeroing pass before, no scatter after. Per window row,
+// dy and the kept positions are loaded once and spread over the KW lanes of each window (one
+// lane permutation each), then compared with the positions of each of the KH input rows.
+template <std::size_t H, std::size_t W, std::size_t KH, std::size_t KW, class Arch, class T>
+NERVE_INLINE void max_pool_gradient_by_tiles(const T* dy, const T* at, T* dx,
+                                             std::size_t base) noexcept {
+  using V = xsimd::batch<T, Arch>;
+  constexpr std::size_t L = V::size, OW = W / KW;
+  const V lanes = V::load_aligned(kernels::detail::lane_index<T, L>.v);
+  for (std::size_t oh = 0; oh < H / KH; ++oh) {
+    kernels::detail::static_for<(W + L - 1) / L>([&](auto k) NERVE_TILE_LAMBDA {
+      constexpr std::size_t column = decltype(k)::value * L, n = std::min(L, W - column);
+      constexpr std::size_t first = column / KW, windows = (column + n - 1) / KW - first + 1;
+      const auto* spread = window_of_lane<T, L, W, KW>[decltype(k)::value].lane;
+      const std::size_t o = oh * OW + first;
+      const V g = kernels::detail::permute_lanes<Arch>(
+          kernels::detail::lanes_between<Arch>(dy + o, 0, windows), spread);
+      const V kept = kernels::detail::permute_lanes<Arch>(
+          kernels::detail::lanes_between<Arch>(at + o, 0, windows), spread);
+      for (std::size_t i = 0; i < KH; ++i) {
+        const std::size_t h = oh * KH + i;
+        const V mine = lanes + V(static_cast<T>(base + h * W + column));
+        const V v = xsimd::select(kept == mine, g, V(T(0)));
+        if constexpr (n == L) v.store_unaligned(dx + h * W + column);
+        else kernels::detail::store_leading_lanes<Arch>(dx + h * W + column, v, unsigned{n});
+      }
+    });
   }
 }
 
@@ -262,7 +327,8 @@ struct MaxPool : layer {
   static constexpr bool windows_apart = window::stride_height >= window::kernel_height &&
                                         window::stride_width >= window::kernel_width;
 
-  // dx = 0, then dx[position of the maximum] += dy, output by output.
+  // Windows that tile the plane: dx written once, register by register
+  // (max_pool_gradient_by_tiles). Otherwise dx = 0, then dx[position of the maximum] += dy.
   template <class Ctx>
   static void backward(Ctx& ctx) {
     using T = typename Ctx::value_type;
@@ -273,6 +339,18 @@ struct MaxPool : layer {
       T* dx = ctx.dx + b * ctx.ld_dx;
       const T* dy = ctx.dy + b * ctx.ldy;
       const T* at = ctx.kept + b * Out::size;
+      constexpr std::size_t C = In::dims[0], H = In::dims[1], W = In::dims[2];
+      constexpr std::size_t OH = Out::dims[1], OW = Out::dims[2];
+      if constexpr (detail::windows_tile<window, H, W, OH, OW> &&
+                    kernels::detail::has_lane_masks<T, xsimd::default_arch>) {
+        constexpr auto KH = static_cast<std::size_t>(window::kernel_height);
+        constexpr auto KW = static_cast<std::size_t>(window::kernel_width);
+        for (std::size_t c = 0; c < C; ++c) {
+          detail::max_pool_gradient_by_tiles<H, W, KH, KW, xsimd::default_arch>(
+              dy + c * OH * OW, at + c * OH * OW, dx + c * H * W, c * H * W);
+        }
+        continue;
+      }
       std::fill_n(dx, In::size, T(0));
       std::size_t o = 0;
       if constexpr (windows_apart && kernels::detail::has_lane_masks<T, xsimd::default_arch>) {
