@@ -452,13 +452,13 @@ NERVE_INLINE void place_output_gradient_by_plane(const T* dy, const T* y, const 
   }
 }
 
-// place_output_gradient_by_plane's result, row by row, where the stride along rows is 1 and
-// the registers have lane masks: each grid row is written as whole registers, dZ of the row's outputs in the first
-// OW lanes (the last register's loads masked) and zeros after them up to the next row, so that
-// no dense plane is written and read back. (Read back, each row straddled the registers of
-// the stores just made, and the loads waited for them: a tenth of the first LeNet layer's
-// backward pass.) A row's last register may spill zeros into the next row's first lanes, which
-// that row then overwrites, or into the grid's register of slack after the plane.
+// place_output_gradient_by_plane's result, row by row, where the stride along rows is 1 and the
+// registers have lane masks: each grid row is written as whole registers, dZ of the row's
+// outputs in the first OW lanes (the last register's loads masked) and zeros after them up to
+// the next row, so that no dense plane is written and read back. (Read back, each row straddled
+// the registers of the stores just made, and the loads waited for them: a tenth of the first
+// LeNet layer's backward pass.) A row's last register may spill zeros into the next row's first
+// lanes, which that row then overwrites, or into the grid's register of slack after the plane.
 template <conv_geometry G, class Arch, class T, class Prologue>
 NERVE_INLINE void place_output_gradient_by_rows(const T* dy, const T* y, const T* z,
                                                 const Prologue& p, T* grid, T* db_sum) noexcept {

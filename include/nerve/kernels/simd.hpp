@@ -101,7 +101,8 @@ NERVE_INLINE simd<T, Arch> broadcast(T v) noexcept {
   return simd<T, Arch>(v);
 }
 
-// 0, 1, 2, ... one register's worth, aligned for a single load.
+// One register's worth of values, aligned for a single load: lane_index below holds 0, 1, 2, ...,
+// and MaxPool's backward the lane numbers it permutes by.
 template <class T, std::size_t W>
 struct alignas(64) LaneIndex {
   T v[W];

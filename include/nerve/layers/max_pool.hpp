@@ -94,8 +94,7 @@ using max_pool_register = typename decltype(register_within<
     T, (OW - 1) * static_cast<std::size_t>(Win::stride_width) + 1, Keep>())::type;
 template <class Win, std::size_t OW, class T, bool Keep>
 inline constexpr bool max_pool_by_registers =
-    Win::pad_top == 0 && Win::pad_left == 0 && Win::pad_bottom == 0 && Win::pad_right == 0 &&
-    !std::is_void_v<max_pool_register<Win, OW, T, Keep>>;
+    Win::unpadded && !std::is_void_v<max_pool_register<Win, OW, T, Keep>>;
 
 template <class Win, std::size_t H, std::size_t W, std::size_t OH, std::size_t OW, std::size_t Ld,
           bool Keep, class T>
@@ -164,26 +163,23 @@ inline void max_pool_plane(const T* x, T* y, T* at, std::size_t base) noexcept {
 // no row or column is left over (MaxPool<2> on 28 x 28). Every input is then in one window.
 template <class Win, std::size_t H, std::size_t W, std::size_t OH, std::size_t OW>
 inline constexpr bool windows_tile =
-    Win::pad_top == 0 && Win::pad_left == 0 && Win::pad_bottom == 0 && Win::pad_right == 0 &&
-    Win::stride_height == Win::kernel_height && Win::stride_width == Win::kernel_width &&
+    Win::unpadded && Win::stride_height == Win::kernel_height &&
+    Win::stride_width == Win::kernel_width &&
     H == OH * static_cast<std::size_t>(Win::kernel_height) &&
     W == OW * static_cast<std::size_t>(Win::kernel_width);
 
 // For the register of row columns [k L, k L + L): lane l reads window (k L + l) / KW, counted
 // from the register's first window (0 past the row's end, a lane that is not stored).
-template <class T, std::size_t L>
-struct alignas(64) window_lanes {
-  using index = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
-  index lane[L];
-};
+// Lane numbers as permute_lanes takes them: int32 for float, int64 for double.
+template <class T>
+using lane_number = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
 template <class T, std::size_t L, std::size_t W, std::size_t KW>
 inline constexpr auto window_of_lane = [] {
-  std::array<window_lanes<T, L>, (W + L - 1) / L> r{};
+  std::array<kernels::detail::LaneIndex<lane_number<T>, L>, (W + L - 1) / L> r{};
   for (std::size_t k = 0; k < r.size(); ++k) {
     for (std::size_t l = 0; l < L; ++l) {
       const std::size_t col = k * L + l;
-      using index = typename window_lanes<T, L>::index;
-      r[k].lane[l] = col < W ? static_cast<index>(col / KW - k * L / KW) : 0;
+      r[k].v[l] = col < W ? static_cast<lane_number<T>>(col / KW - k * L / KW) : 0;
     }
   }
   return r;
@@ -204,7 +200,7 @@ NERVE_INLINE void max_pool_gradient_by_tiles(const T* dy, const T* at, T* dx,
     kernels::detail::static_for<(W + L - 1) / L>([&](auto k) NERVE_TILE_LAMBDA {
       constexpr std::size_t column = decltype(k)::value * L, n = std::min(L, W - column);
       constexpr std::size_t first = column / KW, windows = (column + n - 1) / KW - first + 1;
-      const auto* spread = window_of_lane<T, L, W, KW>[decltype(k)::value].lane;
+      const auto* spread = window_of_lane<T, L, W, KW>[decltype(k)::value].v;
       const std::size_t o = oh * OW + first;
       const V g = kernels::detail::permute_lanes<Arch>(
           kernels::detail::lanes_between<Arch>(dy + o, 0, windows), spread);

@@ -86,6 +86,7 @@ struct pool_window {
   static constexpr long stride_height = S::height, stride_width = S::width;
   static constexpr long pad_top = window::pads[0], pad_left = window::pads[1];
   static constexpr long pad_bottom = window::pads[2], pad_right = window::pads[3];
+  static constexpr bool unpadded = pad_top == 0 && pad_left == 0 && pad_bottom == 0 && pad_right == 0;
 
   // Values in a window, padding included: the divisor of AvgPool (count_include_pad).
   static constexpr std::size_t area =
