@@ -1,8 +1,9 @@
-// bench/conv_algorithms.cpp: the two forward algorithms of kernels/conv.hpp (direct and im2col)
-// on the stride-1 shapes of the examples, at batch 1 and 32, so that the choice the layer makes
-// at compile time (with_chosen_algorithm) rests on a measurement. docs/design.md quotes a run.
+// bench/conv_algorithms.cpp: the three forward algorithms of kernels/conv.hpp (direct, column
+// copies and im2col) on the stride-1 shapes of the examples, at batch 1 and 32, so that the
+// choice the layer makes at compile time (with_chosen_algorithm) rests on a measurement.
+// docs/design.md quotes a run. Built as nerve_conv_algorithms; run pinned, one command line:
 //
-//   taskset -c 1 build/bench/nerve_conv_algorithms --benchmark_repetitions=5 \
+//   taskset -c 1 build/bench/nerve_conv_algorithms --benchmark_repetitions=5 (continued)
 //       --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
 
@@ -51,8 +52,10 @@ void forward(benchmark::State& state) {
 #define NERVE_CONV_SHAPE(name, c, h, w, f, k, pad)                                                  \
   BENCHMARK_TEMPLATE(forward, shape(c, h, w, f, k, pad, conv_algorithm::direct), 1)->Name(name "/b1/direct"); \
   BENCHMARK_TEMPLATE(forward, shape(c, h, w, f, k, pad, conv_algorithm::im2col), 1)->Name(name "/b1/im2col"); \
+  BENCHMARK_TEMPLATE(forward, shape(c, h, w, f, k, pad, conv_algorithm::column_copies), 1)->Name(name "/b1/column_copies"); \
   BENCHMARK_TEMPLATE(forward, shape(c, h, w, f, k, pad, conv_algorithm::direct), 32)->Name(name "/b32/direct"); \
-  BENCHMARK_TEMPLATE(forward, shape(c, h, w, f, k, pad, conv_algorithm::im2col), 32)->Name(name "/b32/im2col");
+  BENCHMARK_TEMPLATE(forward, shape(c, h, w, f, k, pad, conv_algorithm::im2col), 32)->Name(name "/b32/im2col"); \
+  BENCHMARK_TEMPLATE(forward, shape(c, h, w, f, k, pad, conv_algorithm::column_copies), 32)->Name(name "/b32/column_copies");
 
 NERVE_CONV_SHAPE("lenet1_1x28x28_6x5x5", 1, 28, 28, 6, 5, 0)
 NERVE_CONV_SHAPE("lenet1pad_1x28x28_6x5x5_pad2", 1, 28, 28, 6, 5, 2)

@@ -190,7 +190,7 @@ TEST_CASE("Conv2D: shapes follow PyTorch's rule", "[conv2d]") {
   STATIC_REQUIRE(Network<Input<3, 8, 8>, Conv2D<4, Kernel<3, 3>, NoBias>>::parameter_count == 4 * 27);
   // the algorithm each stride gets
   STATIC_REQUIRE(Conv2D<6, Kernel<5, 5>>::geometry<Shape<1, 28, 28>>.algorithm ==
-                 kernels::conv_algorithm::direct);
+                 kernels::conv_algorithm::column_copies);
   STATIC_REQUIRE(Conv2D<6, Kernel<3, 3>, Stride<2>>::geometry<Shape<1, 9, 9>>.algorithm ==
                  kernels::conv_algorithm::im2col);
 }
@@ -200,27 +200,42 @@ template <class Conv, class In>
 constexpr kernels::conv_algorithm algorithm_of = Conv::template geometry<In>.algorithm;
 
 TEST_CASE("Conv2D: the direct algorithm (stride 1, wide planes)", "[conv2d]") {
+  // Direct where the dropped columns cost no register (18 of 20 wide: 54 or 60 outputs, 4
+  // registers either way; 13 of 15: 65 or 75, 5) or the column copies would not fit in L1 (40
+  // channels).
   using Wide = Conv2D<4, Kernel<3, 3>>;
   using WideSame = Conv2D<5, Kernel<3, 3>, Same>;
-  using WidePadded = Conv2D<3, Kernel<5, 3>, Pad<1, 0, 2, 1>, Dilation<1, 2>>;
+  using WidePadded = Conv2D<2, Kernel<5, 3>, Pad<1, 0, 2, 1>, Dilation<1, 2>>;
   STATIC_REQUIRE(algorithm_of<Wide, Shape<2, 5, 20>> == kernels::conv_algorithm::direct);
-  STATIC_REQUIRE(algorithm_of<WideSame, Shape<3, 6, 13>> == kernels::conv_algorithm::direct);
-  STATIC_REQUIRE(algorithm_of<WidePadded, Shape<2, 7, 23>> == kernels::conv_algorithm::direct);
+  STATIC_REQUIRE(algorithm_of<WideSame, Shape<3, 5, 13>> == kernels::conv_algorithm::direct);
+  STATIC_REQUIRE(algorithm_of<WidePadded, Shape<40, 7, 23>> == kernels::conv_algorithm::direct);
   check_all<Wide, Shape<2, 5, 20>>(600);
-  check_all<WideSame, Shape<3, 6, 13>>(610);
-  check_all<WidePadded, Shape<2, 7, 23>>(620);
-  check_all<Conv2D<6, Kernel<5, 5>, Pad<2>>, Shape<1, 28, 28>>(630);  // LeNet's first layer
-  // The padded LeNet's second layer: 14 wide rows for 10 outputs, direct (1.2-1.3x im2col); the
-  // valid LeNet's, 12 for 8, im2col (level).
-  STATIC_REQUIRE(algorithm_of<Conv2D<16, Kernel<5, 5>>, Shape<6, 14, 14>> ==
-                 kernels::conv_algorithm::direct);
-  STATIC_REQUIRE(algorithm_of<Conv2D<16, Kernel<5, 5>>, Shape<6, 12, 12>> ==
-                 kernels::conv_algorithm::im2col);
-  check_all<Conv2D<16, Kernel<5, 5>>, Shape<6, 14, 14>>(640);
+  check_all<WideSame, Shape<3, 5, 13>>(610);
+  check_all<WidePadded, Shape<40, 7, 23>>(620);
 }
 
-TEST_CASE("Conv2D: valid, stride 1, one channel, odd sizes (im2col: narrow planes)", "[conv2d]") {
-  STATIC_REQUIRE(algorithm_of<Conv2D<3, Kernel<3, 3>>, Shape<1, 7, 5>> == kernels::conv_algorithm::im2col);
+TEST_CASE("Conv2D: the column copies (stride 1 along rows, exact planes)", "[conv2d]") {
+  // Where the dropped columns would cost registers: both LeNet layers (32 wide for 28 outputs,
+  // 14 for 10, 12 for 8), same and asymmetric padding with dilation, a narrow plane (7 x 5), and
+  // a stride along columns only, which direct cannot take.
+  constexpr auto copies = kernels::conv_algorithm::column_copies;
+  STATIC_REQUIRE(algorithm_of<Conv2D<6, Kernel<5, 5>, Pad<2>>, Shape<1, 28, 28>> == copies);
+  STATIC_REQUIRE(algorithm_of<Conv2D<16, Kernel<5, 5>>, Shape<6, 14, 14>> == copies);
+  STATIC_REQUIRE(algorithm_of<Conv2D<16, Kernel<5, 5>>, Shape<6, 12, 12>> == copies);
+  STATIC_REQUIRE(algorithm_of<Conv2D<5, Kernel<3, 3>, Same>, Shape<3, 6, 13>> == copies);
+  STATIC_REQUIRE(algorithm_of<Conv2D<3, Kernel<5, 3>, Pad<1, 0, 2, 1>, Dilation<1, 2>>,
+                              Shape<2, 7, 23>> == copies);
+  STATIC_REQUIRE(algorithm_of<Conv2D<3, Kernel<3, 3>>, Shape<1, 7, 5>> == copies);
+  STATIC_REQUIRE(algorithm_of<Conv2D<4, Kernel<3, 3>, Stride<1, 2>, Pad<1>>, Shape<2, 7, 9>> ==
+                 copies);
+  check_all<Conv2D<6, Kernel<5, 5>, Pad<2>>, Shape<1, 28, 28>>(630);  // LeNet's first layer
+  check_all<Conv2D<16, Kernel<5, 5>>, Shape<6, 14, 14>>(640);         // and its second
+  check_all<Conv2D<5, Kernel<3, 3>, Same>, Shape<3, 6, 13>>(650);
+  check_all<Conv2D<3, Kernel<5, 3>, Pad<1, 0, 2, 1>, Dilation<1, 2>>, Shape<2, 7, 23>>(660);
+  check_all<Conv2D<4, Kernel<3, 3>, Stride<1, 2>, Pad<1>>, Shape<2, 7, 9>>(670);
+}
+
+TEST_CASE("Conv2D: valid, stride 1, one channel, odd sizes (narrow planes)", "[conv2d]") {
   check_all<Conv2D<3, Kernel<3, 3>>, Shape<1, 7, 5>>(100);
   check_all<Conv2D<6, Kernel<5, 5>>, Shape<1, 12, 12>>(110);
 }
@@ -252,29 +267,45 @@ TEST_CASE("Conv2D: a kernel as large as the input, and no bias", "[conv2d]") {
   check_all<Conv2D<1, Kernel<1, 1>>, Shape<1, 1, 1>>(520);  // the smallest convolution
 }
 
-TEST_CASE("Conv2D: the direct and the im2col forward agree on stride-1 shapes", "[conv2d]") {
-  // The layer picks direct for stride 1; im2col must give the same values there (bench/ compares
-  // their speed on these shapes).
-  auto both = []<kernels::conv_geometry G>() {
-    constexpr kernels::conv_geometry direct = [] { auto g = G; g.algorithm = kernels::conv_algorithm::direct; return g; }();
-    constexpr kernels::conv_geometry im2col = [] { auto g = G; g.algorithm = kernels::conv_algorithm::im2col; return g; }();
+TEST_CASE("Conv2D: the three forward algorithms agree", "[conv2d]") {
+  // The layer picks one per shape; each of the others must give the same values there (bench/
+  // compares their speed on these shapes). The scratch starts as NaN: a value read before it was
+  // written shows. Direct needs stride 1; the column copies, stride 1 along rows.
+  auto all = []<kernels::conv_geometry G>() {
     constexpr std::size_t B = 2, in = G.channels * G.height * G.width, out = G.filters * G.outputs();
     const auto x = uniform(B * in, 1), w = uniform(G.filters * G.taps(), 2), b = uniform(G.filters, 3);
     std::vector<float> X(x.begin(), x.end()), Wt(w.begin(), w.end()), bias(b.begin(), b.end());
-    std::vector<float> y1(B * out), y2(B * out), z1(B * out), z2(B * out);
-    alignas(64) static float s1[kernels::conv_plan<direct, float>::forward_scratch];
-    alignas(64) static float s2[kernels::conv_plan<im2col, float>::forward_scratch];
-    kernels::conv_forward<direct, B>(X.data(), in, Wt.data(), bias.data(), z1.data(), y1.data(), out, s1, kernels::Identity{});
-    kernels::conv_forward<im2col, B>(X.data(), in, Wt.data(), bias.data(), z2.data(), y2.data(), out, s2, kernels::Identity{});
     const auto want = reference_forward<G>(x, std::vector<double>(Wt.begin(), Wt.end()),
                                            std::vector<double>(bias.begin(), bias.end()), B);
-    require_close<float>(want, y1.data(), "direct");
-    require_close<float>(want, y2.data(), "im2col");
-    require_close<float>(want, z1.data(), "direct z");
+    auto run = [&]<kernels::conv_algorithm A>(const char* name) {
+      constexpr kernels::conv_geometry g = [] { auto h = G; h.algorithm = A; return h; }();
+      std::vector<float> y(B * out), z(B * out);
+      using plan = kernels::conv_plan<g, float>;
+      nerve::Tensor<float, Shape<plan::forward_scratch>> scratch;
+      std::fill_n(scratch.data(), plan::forward_scratch, std::numeric_limits<float>::quiet_NaN());
+      kernels::conv_forward<g, B>(X.data(), in, Wt.data(), bias.data(), z.data(), y.data(), out,
+                                  scratch.data(), kernels::Identity{});
+      INFO(name);
+      require_close<float>(want, y.data(), "y");
+      require_close<float>(want, z.data(), "z");
+    };
+    if constexpr (G.unit_stride())
+      run.template operator()<kernels::conv_algorithm::direct>("direct");
+    if constexpr (G.sh == 1)
+      run.template operator()<kernels::conv_algorithm::column_copies>("column copies");
+    run.template operator()<kernels::conv_algorithm::im2col>("im2col");
   };
-  both.operator()<Conv2D<6, Kernel<5, 5>>::geometry<Shape<1, 28, 28>>>();
-  both.operator()<Conv2D<16, Kernel<5, 5>>::geometry<Shape<6, 12, 12>>>();
-  both.operator()<Conv2D<5, Kernel<3, 3>, Same, Dilation<2>>::geometry<Shape<3, 7, 9>>>();
+  all.operator()<Conv2D<6, Kernel<5, 5>>::geometry<Shape<1, 28, 28>>>();
+  all.operator()<Conv2D<6, Kernel<5, 5>, Pad<2>>::geometry<Shape<1, 28, 28>>>();
+  all.operator()<Conv2D<16, Kernel<5, 5>>::geometry<Shape<6, 12, 12>>>();
+  all.operator()<Conv2D<16, Kernel<5, 5>>::geometry<Shape<6, 14, 14>>>();
+  all.operator()<Conv2D<5, Kernel<3, 3>, Same, Dilation<2>>::geometry<Shape<3, 7, 9>>>();
+  all.operator()<
+      Conv2D<3, Kernel<5, 3>, Pad<1, 0, 2, 1>, Dilation<1, 2>>::geometry<Shape<2, 7, 23>>>();
+  all.operator()<Conv2D<4, Kernel<3, 3>, Stride<1, 2>, Pad<1>>::geometry<Shape<2, 7, 9>>>();
+  all.operator()<
+      Conv2D<4, Kernel<2, 3>, Stride<1, 3>, Pad<0, 2, 1, 0>>::geometry<Shape<3, 5, 11>>>();
+  all.operator()<Conv2D<3, Kernel<3, 3>, Stride<2>>::geometry<Shape<2, 9, 8>>>();  // im2col only
 }
 
 TEST_CASE("Conv2D: the grid and the columns input gradients agree", "[conv2d]") {

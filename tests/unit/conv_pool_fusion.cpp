@@ -87,32 +87,40 @@ void check_all_batches(unsigned seed) {
   check_against_unfused<Net, 3>(seed + 10);
 }
 
+// A Same 3x3 convolution on C x H x W, taking algorithm A, with each pool after it: each folded
+// into the convolution's pass and equal to the unfused pair.
+template <class T, std::size_t C, std::size_t H, std::size_t W, kernels::conv_algorithm A>
+void check_each_pool(unsigned seed) {
+  using Conv = Conv2D<5, Kernel<3, 3>, Same>;
+  static_assert(Conv::geometry<Shape<C, H, W>>.algorithm == A);
+  using Max = BasicNetwork<T, Input<C, H, W>, Conv, ReLU, MaxPool<2>, Flatten, Dense<4>>;
+  using Overlapping = BasicNetwork<T, Input<C, H, W>, Conv, Tanh, MaxPool<3, Stride<2>, Pad<1>>,
+                                   Flatten, Dense<4>>;
+  using Average = BasicNetwork<T, Input<C, H, W>, Conv, Sigmoid,
+                               AvgPool<Kernel<3, 2>{}, Stride<1>>, Flatten, Dense<4>>;
+  using Global = BasicNetwork<T, Input<C, H, W>, Conv, ReLU, GlobalAvgPool, Dense<4>>;
+  CHECK(folded_groups<Max>() == std::vector<std::size_t>{1});
+  CHECK(folded_groups<Overlapping>() == std::vector<std::size_t>{1});
+  CHECK(folded_groups<Average>() == std::vector<std::size_t>{1});
+  CHECK(folded_groups<Global>() == std::vector<std::size_t>{1});
+  check_all_batches<Max>(seed);
+  check_all_batches<Overlapping>(seed + 1);
+  check_all_batches<Average>(seed + 2);
+  check_all_batches<Global>(seed + 3);
+}
+
 }  // namespace
 
 TEMPLATE_TEST_CASE("conv + pool fusion: the direct convolution (rows Wp apart) with each pool",
                    "[conv2d][pooling][fusion]", float, double) {
-  // 3 x 11 x 9, Same 3x3: the direct path (2 dropped columns of 9 per row).
-  using Direct = BasicNetwork<TestType, Input<3, 11, 9>, Conv2D<5, Kernel<3, 3>, Same>, ReLU,
-                              MaxPool<2>, Flatten, Dense<4>>;
-  static_assert(Conv2D<5, Kernel<3, 3>, Same>::geometry<Shape<3, 11, 9>>.algorithm ==
-                kernels::conv_algorithm::direct);
-  CHECK(folded_groups<Direct>() == std::vector<std::size_t>{1});
-  check_all_batches<Direct>(1);
+  // 3 x 5 x 13: 2 dropped columns of 13 per row, no register more.
+  check_each_pool<TestType, 3, 5, 13, kernels::conv_algorithm::direct>(1);
+}
 
-  using Overlapping = BasicNetwork<TestType, Input<3, 11, 9>, Conv2D<5, Kernel<3, 3>, Same>, Tanh,
-                                   MaxPool<3, Stride<2>, Pad<1>>, Flatten, Dense<4>>;
-  CHECK(folded_groups<Overlapping>() == std::vector<std::size_t>{1});
-  check_all_batches<Overlapping>(2);
-
-  using Average = BasicNetwork<TestType, Input<3, 11, 9>, Conv2D<5, Kernel<3, 3>, Same>, Sigmoid,
-                               AvgPool<Kernel<3, 2>{}, Stride<1>>, Flatten, Dense<4>>;
-  CHECK(folded_groups<Average>() == std::vector<std::size_t>{1});
-  check_all_batches<Average>(3);
-
-  using Global = BasicNetwork<TestType, Input<3, 11, 9>, Conv2D<5, Kernel<3, 3>, Same>, ReLU,
-                              GlobalAvgPool, Dense<4>>;
-  CHECK(folded_groups<Global>() == std::vector<std::size_t>{1});
-  check_all_batches<Global>(4);
+TEMPLATE_TEST_CASE("conv + pool fusion: the column copies (rows OW apart) with each pool",
+                   "[conv2d][pooling][fusion]", float, double) {
+  // 3 x 11 x 9: the 2 dropped columns of 9 per row would cost a register.
+  check_each_pool<TestType, 3, 11, 9, kernels::conv_algorithm::column_copies>(11);
 }
 
 TEMPLATE_TEST_CASE("conv + pool fusion: the im2col convolution (rows OW apart) with each pool",

@@ -38,8 +38,11 @@ namespace nerve::kernels {
 
 // How the forward pass forms its operand rows.
 enum class conv_algorithm {
-  direct,  // shifted rows of the padded input (stride 1); Wp / OW of the work is kept
-  im2col   // an im2col matrix of every output's taps (any stride): K x P values written first
+  direct,         // shifted rows of the padded input (stride 1 along both axes); OW / Wp of the
+                  // work is kept
+  column_copies,  // one copy of the input per kernel column, cut to the output's width (stride
+                  // 1 along rows): C KW Hp OW values written first, no work dropped
+  im2col          // an im2col matrix of every output's taps (any stride): K x P values written
 };
 
 // How the backward pass forms the input gradient.
@@ -74,11 +77,17 @@ struct conv_geometry {
 };
 
 // The algorithm a shape gets. Direct needs stride 1; it computes OH * Wp outputs per plane instead
-// of OH * OW (the extra Wp - OW columns of each row are dropped) but writes nothing per tap, while
-// im2col writes K values per output before the product reads them again. So direct wins while the
-// dropped columns are few: measured on the examples' shapes (docs/design.md, "Convolution"),
-// direct is faster up to 40% of extra columns (the padded LeNet's second layer: 14 for 10,
-// 1.2-1.3x; its first: 32 for 28, 2.2x), level at a half (the valid LeNet's second: 12 for 8).
+// of OH * OW (the extra Wp - OW columns of each row are dropped) but writes nothing per tap. The
+// column copies compute exactly the OH * OW outputs after writing C KW Hp OW values; im2col too,
+// after writing K P values (KH OH / Hp times as many: it is left for strides along rows). Measured
+// on the examples' shapes (docs/design.md, "Convolution"; bench/conv_algorithms.cpp):
+// - the column copies beat direct where a plane takes fewer registers without the dropped columns
+//   (LeNet's second layer, 14 wide for 10 outputs: 1.05-1.3x; its first, 32 for 28: 1.03-1.24x), as
+//   long as the copies stay in L1 (budget: half of a 48 KB L1, counted in floats, as the
+//   backward's blocks); out of it they gain nothing (the deeper CNN's second layer, 32 channels,
+//   86 KB of copies: level with direct to 7% slower);
+// - otherwise direct while few columns are dropped (up to 40%: 1.2x to 2.2x faster than im2col),
+//   and im2col past half (level there: the valid LeNet's second layer, 12 for 8).
 //
 // The input gradient: the grid form multiplies every padded input position by every tap (F KH KW
 // C Hp Wp multiply-adds), the columns form only the products the forward pass made (F K P) but
@@ -87,8 +96,15 @@ struct conv_geometry {
 // columns win; on large planes the grid does.
 constexpr conv_geometry with_chosen_algorithm(conv_geometry g) {
   const bool few_dropped = 2 * (g.wp() - g.out_w()) < g.out_w();
-  g.algorithm = g.unit_stride() && few_dropped ? conv_algorithm::direct : conv_algorithm::im2col;
-  const std::size_t L = 16;  // a cache line of floats: the rounding both forms pay
+  const std::size_t L = 16;  // a cache line of floats: the rounding every form pays
+  const auto registers = [&](std::size_t positions) { return (positions + L - 1) / L; };
+  const std::size_t copies = g.channels * g.kw * (g.hp() * g.out_w() + L);
+  const bool fewer_registers = registers(g.outputs()) < registers(g.out_h() * g.wp());
+  const bool copies_pay =
+      g.sh == 1 && copies <= 24 * 1024 / 4 && (!g.unit_stride() || fewer_registers);
+  g.algorithm = copies_pay ? conv_algorithm::column_copies
+                : g.unit_stride() && few_dropped ? conv_algorithm::direct
+                                                 : conv_algorithm::im2col;
   const std::size_t grid_cost = g.filters * g.kh * g.kw * g.channels * ((g.plane() + L - 1) / L * L);
   const std::size_t column_cost =
       g.filters * g.taps() * ((g.outputs() + L - 1) / L * L) + 8 * g.taps() * g.outputs();
@@ -96,6 +112,9 @@ constexpr conv_geometry with_chosen_algorithm(conv_geometry g) {
       column_cost < grid_cost ? conv_input_gradient::columns : conv_input_gradient::grid;
   return g;
 }
+
+template <conv_geometry G, class T>
+struct conv_plan;
 
 namespace detail {
 
@@ -190,7 +209,8 @@ NERVE_INLINE auto store_tiles(T* out, std::size_t stride) noexcept {
 }
 
 // Offsets of the forward product: tap s = (c, i, j) of filter row f is w[f * K + s]; its operand
-// row starts at (direct) c * plane + i dh Wp + j dw in the padded input, or (im2col) s * Pv.
+// row starts at (direct) c * plane + i dh Wp + j dw in the padded input, (column copies) row
+// i dh of copy (c, j), or (im2col) s * Pv.
 template <conv_geometry G, class T, conv_algorithm A>
 inline constexpr auto forward_offsets = [] {
   constexpr std::size_t K = G.taps();
@@ -200,9 +220,11 @@ inline constexpr auto forward_offsets = [] {
   for (std::size_t s = 0; s < K; ++s) {
     const auto [c, i, j] = tap_of<G>(s);
     t.a[s] = static_cast<std::uint32_t>(s);
-    t.b[s] = static_cast<std::uint32_t>(
-        A == conv_algorithm::direct ? c * G.plane() + i * G.dh * G.wp() + j * G.dw
-                                    : s * round_up(G.outputs(), lanes<T>));
+    std::size_t b = s * round_up(G.outputs(), lanes<T>);
+    if (A == conv_algorithm::direct) b = c * G.plane() + i * G.dh * G.wp() + j * G.dw;
+    if (A == conv_algorithm::column_copies)
+      b = (c * G.kw + j) * conv_plan<G, T>::copy_stride + i * G.dh * G.out_w();
+    t.b[s] = static_cast<std::uint32_t>(b);
   }
   return t;
 }();
@@ -223,8 +245,10 @@ inline constexpr auto tap_offsets = [] {
 // The scratch layout of one convolution (elements of T, every region 64-byte aligned).
 template <conv_geometry G, class T>
 struct conv_plan {
-  static_assert(G.algorithm == conv_algorithm::im2col || G.unit_stride(),
+  static_assert(G.algorithm != conv_algorithm::direct || G.unit_stride(),
                 "the direct convolution needs stride 1");
+  static_assert(G.algorithm != conv_algorithm::column_copies || G.sh == 1,
+                "the column-copies convolution needs stride 1 along rows");
   static constexpr std::size_t L = lanes<T>;
   static constexpr conv_algorithm algorithm = G.algorithm;
   static constexpr std::size_t K = G.taps();
@@ -232,12 +256,17 @@ struct conv_plan {
 
   // The padded input, plus the columns the last wide row reads past its plane, plus a register.
   static constexpr std::size_t source = round_up(G.channels * G.plane() + G.dw * (G.kw - 1) + L, L);
-  // Forward positions per output plane: wide rows (direct) or exact outputs (im2col).
+  // Forward positions per output plane: wide rows (direct) or exact outputs (the others).
   static constexpr std::size_t forward_positions =
       algorithm == conv_algorithm::direct ? G.out_h() * G.wp() : P;
   static constexpr std::size_t forward_stride = round_up(forward_positions, L);  // Pv
+  // A column copy: Hp rows of OW values, then zeros up to where the operand row of the last
+  // kernel row's taps (Pv values from row (KH - 1) dh) ends.
+  static constexpr std::size_t copy_stride = round_up(G.hp() * G.out_w() + round_up(P, L) - P, L);
   static constexpr std::size_t operand =
-      algorithm == conv_algorithm::direct ? source : K * round_up(P, L);
+      algorithm == conv_algorithm::direct          ? source
+      : algorithm == conv_algorithm::column_copies ? G.channels * G.kw * copy_stride
+                                                   : K * round_up(P, L);
   // Forward: operand rows, then the product's output and pre-activation planes (one sample).
   static constexpr std::size_t forward_scratch = operand + 2 * G.filters * forward_stride;
 
@@ -297,6 +326,39 @@ NERVE_INLINE void pad_input(const T* NERVE_RESTRICT x, T* NERVE_RESTRICT src) no
   std::fill(src + G.channels * G.plane(), src + plan::source, T(0));
 }
 
+// Kernel column j's part of one input row: out[ow] = in[ow sw + shift] for ow in the span, 0 in
+// the padding either side (OW values). im2col and the column copies are made of these rows.
+template <conv_geometry G, std::size_t J, class T>
+NERVE_INLINE void copy_span(const T* NERVE_RESTRICT in, T* NERVE_RESTRICT out) noexcept {
+  // The in-row span copied, the rest zeroed: branch-free (g++ 12 at -O3 mis-vectorized the loop
+  // with the bounds test inside).
+  constexpr column_span span = column_span_of<G>(J);
+  constexpr long sw = static_cast<long>(G.sw);
+  std::fill(out, out + span.lo, T(0));
+  if constexpr (sw == 1) {
+    // A memcpy of constant length: a few vector moves, inlined. (A loop over ow with these
+    // constant bounds was mis-vectorized by g++ 12 at -O3, wrong values with padding; and
+    // std::copy_n became a call to memmove per span.)
+    std::memcpy(out + span.lo, in + (span.lo + span.shift),
+                static_cast<std::size_t>(span.hi - span.lo) * sizeof(T));
+  } else {
+    for (long ow = span.lo; ow < span.hi; ++ow) out[ow] = in[ow * sw + span.shift];
+  }
+  std::fill(out + span.hi, out + G.out_w(), T(0));
+}
+
+// Row ih of input channel c (ih counted in the padded input), kernel column J's part: copy_span,
+// or OW zeros in the padding rows.
+template <conv_geometry G, std::size_t J, class T>
+NERVE_INLINE void copy_padded_row(const T* NERVE_RESTRICT x, std::size_t c, std::size_t ih,
+                                  T* NERVE_RESTRICT out) noexcept {
+  if (ih < G.pt || ih >= G.pt + G.height) {
+    std::fill_n(out, G.out_w(), T(0));
+    return;
+  }
+  copy_span<G, J>(x + (c * G.height + (ih - G.pt)) * G.width, out);
+}
+
 // The im2col matrix of one sample: row s = (c, i, j), column p = (oh, ow): the input under tap
 // s of output p, or 0 in the padding. Rows Pv apart; columns P..Pv zero.
 template <conv_geometry G, class T>
@@ -310,31 +372,27 @@ NERVE_INLINE void im2col(const T* NERVE_RESTRICT x, T* NERVE_RESTRICT col) noexc
     static_for<G.kw>([&](auto jc) NERVE_TILE_LAMBDA {
       constexpr std::size_t j = decltype(jc)::value;
       T* row = col + (ci * G.kw + j) * Pv;
-      // The in-row span copied, the rest zeroed: branch-free (g++ 12 at -O3 mis-vectorized the
-      // loop with the bounds test inside).
-      constexpr column_span span = column_span_of<G>(j);
-      constexpr long sw = static_cast<long>(G.sw);
-      for (std::size_t oh = 0; oh < G.out_h(); ++oh) {
-        const long ih = static_cast<long>(oh * G.sh + i * G.dh) - static_cast<long>(G.pt);
-        T* out = row + oh * G.out_w();
-        if (ih < 0 || ih >= static_cast<long>(G.height)) {
-          std::fill_n(out, G.out_w(), T(0));
-          continue;
-        }
-        const T* in = x + (c * G.height + static_cast<std::size_t>(ih)) * G.width;
-        std::fill(out, out + span.lo, T(0));
-        if constexpr (sw == 1) {
-          // A memcpy of constant length: a few vector moves, inlined. (A loop over ow with these
-          // constant bounds was mis-vectorized by g++ 12 at -O3, wrong values with padding; and
-          // std::copy_n became a call to memmove per span.)
-          std::memcpy(out + span.lo, in + (span.lo + span.shift),
-                      static_cast<std::size_t>(span.hi - span.lo) * sizeof(T));
-        } else {
-          for (long ow = span.lo; ow < span.hi; ++ow) out[ow] = in[ow * sw + span.shift];
-        }
-        std::fill(out + span.hi, out + G.out_w(), T(0));
-      }
+      for (std::size_t oh = 0; oh < G.out_h(); ++oh)
+        copy_padded_row<G, j>(x, c, oh * G.sh + i * G.dh, row + oh * G.out_w());
       std::fill(row + G.outputs(), row + Pv, T(0));
+    });
+  }
+}
+
+// The column copies of one sample (stride 1 along rows): copy (c, j) holds, for each of the Hp
+// padded rows h, the OW inputs kernel column j reads in that row (copy_padded_row), then zeros.
+// Output (oh, ow) under tap (c, i, j) is at (oh + i dh) OW + ow in copy (c, j): each tap's operand
+// is one contiguous run of P values from row i dh, as with im2col, from C KW Hp OW values written
+// instead of K P.
+template <conv_geometry G, class T>
+NERVE_INLINE void column_copies(const T* NERVE_RESTRICT x, T* NERVE_RESTRICT copies) noexcept {
+  constexpr std::size_t stride = conv_plan<G, T>::copy_stride;
+  for (std::size_t c = 0; c < G.channels; ++c) {
+    static_for<G.kw>([&](auto jc) NERVE_TILE_LAMBDA {
+      constexpr std::size_t j = decltype(jc)::value;
+      T* copy = copies + (c * G.kw + j) * stride;
+      for (std::size_t h = 0; h < G.hp(); ++h) copy_padded_row<G, j>(x, c, h, copy + h * G.out_w());
+      std::fill(copy + G.hp() * G.out_w(), copy + stride, T(0));
     });
   }
 }
@@ -363,6 +421,8 @@ void conv_forward(const T* X, std::size_t ldx, const T* Wt, const T* bias, T* Z,
   T* zwide = ywide + G.filters * Pv;
   for (std::size_t n = 0; n < B; ++n) {
     if constexpr (plan::algorithm == conv_algorithm::direct) detail::pad_input<G>(X + n * ldx, operand);
+    else if constexpr (plan::algorithm == conv_algorithm::column_copies)
+      detail::column_copies<G>(X + n * ldx, operand);
     else detail::im2col<G>(X + n * ldx, operand);
     T* z_out = Z ? zwide : nullptr;
     detail::offset_product<G.filters, NV, K, Arch>(
@@ -387,7 +447,8 @@ void conv_forward(const T* X, std::size_t ldx, const T* Wt, const T* bias, T* Z,
       for (std::size_t c = 0; c < G.filters; ++c)
         planes.template plane<row_stride>(static_cast<const T*>(ywide + c * Pv), c, y);
     } else {
-      // Copy the kept outputs into the sample's row: whole planes (im2col) or OW of each wide row.
+      // Copy the kept outputs into the sample's row: whole planes (im2col, column copies) or OW
+      // of each wide row (direct).
       T* z = Z ? Z + n * ldy : nullptr;
       for (std::size_t c = 0; c < G.filters; ++c) {
         if constexpr (plan::algorithm == conv_algorithm::direct) {

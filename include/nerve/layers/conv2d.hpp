@@ -11,7 +11,8 @@
 // Parameters in PyTorch's layout, unpacked: weight (filters, channels, kh, kw) and bias
 // (filters). The element-wise layers after it are its epilogue (applied to the product while it is
 // in registers) and their derivative its backward prologue, as for Dense. The kernels are in
-// kernels/conv.hpp; which algorithm a shape gets (direct or im2col) is chosen there at compile time.
+// kernels/conv.hpp; which algorithm a shape gets (direct, column copies or im2col) is chosen there
+// at compile time.
 #pragma once
 
 #include <cstddef>  // std::size_t
