@@ -41,7 +41,7 @@ enum class conv_algorithm {
   direct,         // shifted rows of the padded input (stride 1 along both axes); OW / Wp of the
                   // work is kept
   column_copies,  // one copy of the input per kernel column, cut to the output's width (stride
-                  // 1 along rows): C KW Hp OW values written first, no work dropped
+                  // 1): C KW Hp OW values written first, no work dropped
   im2col          // an im2col matrix of every output's taps (any stride): K x P values written
 };
 
@@ -79,7 +79,7 @@ struct conv_geometry {
 // The algorithm a shape gets. Direct needs stride 1; it computes OH * Wp outputs per plane instead
 // of OH * OW (the extra Wp - OW columns of each row are dropped) but writes nothing per tap. The
 // column copies compute exactly the OH * OW outputs after writing C KW Hp OW values; im2col too,
-// after writing K P values (KH OH / Hp times as many: it is left for strides along rows). Measured
+// after writing K P values (KH OH / Hp times as many: it is left for strides above 1). Measured
 // on the examples' shapes (docs/design.md, "Convolution"; bench/conv_algorithms.cpp):
 // - the column copies beat direct where a plane takes fewer registers without the dropped columns
 //   (LeNet's second layer, 14 wide for 10 outputs: 1.05-1.3x; its first, 32 for 28: 1.03-1.24x), as
@@ -100,8 +100,9 @@ constexpr conv_geometry with_chosen_algorithm(conv_geometry g) {
   const auto registers = [&](std::size_t positions) { return (positions + L - 1) / L; };
   const std::size_t copies = g.channels * g.kw * (g.hp() * g.out_w() + L);
   const bool fewer_registers = registers(g.outputs()) < registers(g.out_h() * g.wp());
-  const bool copies_pay =
-      g.sh == 1 && copies <= 24 * 1024 / 4 && (!g.unit_stride() || fewer_registers);
+  // Stride 1 along columns too: with a stride there, g++ 12 at -O3 vectorized the column copies'
+  // strided row loop into wrong values (the same loop in im2col is right); im2col takes those.
+  const bool copies_pay = g.unit_stride() && copies <= 24 * 1024 / 4 && fewer_registers;
   g.algorithm = copies_pay ? conv_algorithm::column_copies
                 : g.unit_stride() && few_dropped ? conv_algorithm::direct
                                                  : conv_algorithm::im2col;
@@ -247,8 +248,8 @@ template <conv_geometry G, class T>
 struct conv_plan {
   static_assert(G.algorithm != conv_algorithm::direct || G.unit_stride(),
                 "the direct convolution needs stride 1");
-  static_assert(G.algorithm != conv_algorithm::column_copies || G.sh == 1,
-                "the column-copies convolution needs stride 1 along rows");
+  static_assert(G.algorithm != conv_algorithm::column_copies || G.unit_stride(),
+                "the column-copies convolution needs stride 1");
   static constexpr std::size_t L = lanes<T>;
   static constexpr conv_algorithm algorithm = G.algorithm;
   static constexpr std::size_t K = G.taps();
@@ -379,7 +380,7 @@ NERVE_INLINE void im2col(const T* NERVE_RESTRICT x, T* NERVE_RESTRICT col) noexc
   }
 }
 
-// The column copies of one sample (stride 1 along rows): copy (c, j) holds, for each of the Hp
+// The column copies of one sample (stride 1): copy (c, j) holds, for each of the Hp
 // padded rows h, the OW inputs kernel column j reads in that row (copy_padded_row), then zeros.
 // Output (oh, ow) under tap (c, i, j) is at (oh + i dh) OW + ow in copy (c, j): each tap's operand
 // is one contiguous run of P values from row i dh, as with im2col, from C KW Hp OW values written
