@@ -82,10 +82,10 @@ struct conv_geometry {
 // after writing K P values (KH OH / Hp times as many: it is left for strides above 1). Measured
 // on the examples' shapes (docs/design.md, "Convolution"; bench/conv_algorithms.cpp):
 // - the column copies beat direct where a plane takes fewer registers without the dropped columns
-//   (LeNet's second layer, 14 wide for 10 outputs: 1.05-1.3x; its first, 32 for 28: 1.03-1.24x), as
-//   long as the copies stay in L1 (budget: half of a 48 KB L1, counted in floats, as the
-//   backward's blocks); out of it they gain nothing (the deeper CNN's second layer, 32 channels,
-//   86 KB of copies: level with direct to 7% slower);
+//   (LeNet's second layer, 14 wide for 10 outputs: 1.05-1.3x; its first, 32 for 28:
+//   1.03-1.24x), as long as the copies stay in L1 (budget: half of a 48 KB L1, counted in
+//   floats, as the backward's blocks); out of it they gain nothing (the deeper CNN's second
+//   layer, 32 channels, 86 KB of copies: level with direct to 7% slower);
 // - otherwise direct while few columns are dropped (up to 40%: 1.2x to 2.2x faster than im2col),
 //   and im2col past half (level there: the valid LeNet's second layer, 12 for 8).
 //
@@ -97,9 +97,8 @@ struct conv_geometry {
 constexpr conv_geometry with_chosen_algorithm(conv_geometry g) {
   const bool few_dropped = 2 * (g.wp() - g.out_w()) < g.out_w();
   const std::size_t L = 16;  // a cache line of floats: the rounding every form pays
-  const auto registers = [&](std::size_t positions) { return (positions + L - 1) / L; };
   const std::size_t copies = g.channels * g.kw * (g.hp() * g.out_w() + L);
-  const bool fewer_registers = registers(g.outputs()) < registers(g.out_h() * g.wp());
+  const bool fewer_registers = round_up(g.outputs(), L) < round_up(g.out_h() * g.wp(), L);
   // Stride 1 along columns too: with a stride there, g++ 12 at -O3 vectorized the column copies'
   // strided row loop into wrong values (the same loop in im2col is right); im2col takes those.
   const bool copies_pay = g.unit_stride() && copies <= 24 * 1024 / 4 && fewer_registers;
