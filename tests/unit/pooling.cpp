@@ -444,6 +444,49 @@ TEMPLATE_TEST_CASE("MaxPool: a NaN in a window comes out, as in PyTorch", "[pool
   CHECK(dx.data()[2 * 17] == T(0));
 }
 
+// At inference the register forms take a window's maximum without comparing each value for NaN
+// (a comparison per pair of values, and the register redone by the exact rule if one is NaN):
+// a NaN at any position of a window, on planes taken a row at a time (2 x 40, 9 x 48), as one run
+// of corners (10 x 10, LeNet's second pool, and 9 x 9 with AVX-512's 16 lanes), or a window at a
+// time, comes out of that window and of no other.
+TEMPLATE_TEST_CASE("MaxPool: a NaN at any position of a window comes out, in every form",
+                   "[pooling][max_pool]", float, double) {
+  using T = TestType;
+  auto check = []<std::size_t H, std::size_t W, std::size_t K>() {
+    using Net = BasicNetwork<T, Input<1, H, W>, MaxPool<K>>;
+    constexpr std::size_t OH = H / K, OW = W / K;
+    Net net{Seed{1}};
+    std::vector<T> x(H * W);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = T(i % 11) - T(5);
+    for (std::size_t o : {std::size_t{0}, OH * OW / 2, OH * OW - 1}) {
+      for (std::size_t k = 0; k < K * K; ++k) {
+        const std::size_t at = (o / OW * K + k / K) * W + o % OW * K + k % K;
+        std::vector<T> v = x;
+        v[at] = std::numeric_limits<T>::quiet_NaN();
+        const auto y = net(v.data());
+        for (std::size_t p = 0; p < OH * OW; ++p) {
+          INFO(H << "x" << W << ", MaxPool<" << K << ">, NaN at position " << k << " of window "
+                 << o << "; output " << p);
+          if (p == o) {
+            CHECK(std::isnan(y.data()[p]));
+          } else {
+            T want = -std::numeric_limits<T>::infinity();
+            for (std::size_t i = 0; i < K; ++i)
+              for (std::size_t j = 0; j < K; ++j)
+                want = std::max(want, v[(p / OW * K + i) * W + p % OW * K + j]);
+            CHECK(y.data()[p] == want);
+          }
+        }
+      }
+    }
+  };
+  check.template operator()<2, 40, 2>();
+  check.template operator()<9, 48, 3>();
+  check.template operator()<10, 10, 2>();
+  check.template operator()<9, 9, 3>();
+  check.template operator()<2, 4, 2>();
+}
+
 TEMPLATE_TEST_CASE("GlobalAvgPool: the mean of each plane, and its gradient",
                    "[pooling][global_avg_pool]", float, double) {
   using T = TestType;

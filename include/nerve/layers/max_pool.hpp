@@ -79,13 +79,93 @@ consteval auto register_within() {
   else return std::type_identity<void>{};
 }
 
-// Unpadded windows along a row of outputs, a register of lanes at a time: lane l of a register
-// starting at row position c is the window whose top-left value is at c + l, so each window
-// position is one unaligned load and one take_larger; the lanes whose c + l is an output's
-// column (every SW-th) are kept. SW times the comparisons of the outputs, but whole registers:
-// at LeNet's first pool (SW = 2) about 4x faster than a window at a time. The register is the
-// widest within the row span (OW - 1) SW + 1: every load then stays inside the plane (the last
-// register of a row starts earlier, overlapping the one before). Registers narrower than the
+// The larger of v and best by take_larger's rule when neither is NaN: MAXPS (x86) gives v only
+// when v > best, so ties keep best, as take_larger does; elsewhere a select.
+template <class V>
+NERVE_INLINE V strictly_larger(const V& v, const V& best) noexcept {
+#if XSIMD_WITH_SSE2
+  return xsimd::max(v, best);
+#else
+  return xsimd::select(v > best, v, best);
+#endif
+}
+
+// Lanes where a or b is NaN: one unordered comparison of the two registers on x86, two elsewhere.
+template <class T, class A>
+NERVE_INLINE xsimd::batch_bool<T, A> either_nan(const xsimd::batch<T, A>& a,
+                                                const xsimd::batch<T, A>& b) noexcept {
+  [[maybe_unused]] constexpr bool single = std::is_same_v<T, float>;
+#if XSIMD_WITH_AVX512F
+  if constexpr (std::is_base_of_v<xsimd::avx512f, A>) {
+    if constexpr (single) return _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q);
+    else return _mm512_cmp_pd_mask(a, b, _CMP_UNORD_Q);
+  }
+#endif
+#if XSIMD_WITH_AVX
+  if constexpr (std::is_base_of_v<xsimd::avx, A>) {
+    if constexpr (single) return _mm256_cmp_ps(a, b, _CMP_UNORD_Q);
+    else return _mm256_cmp_pd(a, b, _CMP_UNORD_Q);
+  }
+#endif
+#if XSIMD_WITH_SSE2
+  if constexpr (std::is_base_of_v<xsimd::sse2, A>) {
+    if constexpr (single) return _mm_cmpunord_ps(a, b);
+    else return _mm_cmpunord_pd(a, b);
+  }
+#endif
+  return xsimd::isnan(a) | xsimd::isnan(b);
+}
+
+// Unpadded windows, a register of lanes at a time: lane l of a register starting at position c
+// of a run of window corners (row-major, rows Ld apart) is the window whose top-left value is at
+// c + l, so each window position is one unaligned load; the lanes of the outputs' corners are
+// kept. run_maxima stores each corner's maximum (and, if Keep, its position base + p) for the
+// `span` corners from `run`, every load inside [run, last value of the last window]: a run
+// shorter than a register is not allowed, its last register starting earlier instead
+// (overlapping the one before).
+// With positions, each value is a take_larger (two comparisons and two selects). Without, a value
+// is one MAXPS and half an unordered comparison (one per pair of values): at LeNet's first pool,
+// a fifth of its fused convolution's pass went to the comparisons. A register whose windows hold
+// a NaN is rare: it is redone by take_larger, so that every form gives the same values.
+template <class V, std::size_t KH, std::size_t KW, std::size_t Ld, std::size_t span, bool Keep,
+          class T>
+NERVE_INLINE void run_maxima(const T* run, T first_position, T* best_of, T* where_of) noexcept {
+  constexpr std::size_t L = V::size, n = KH * KW;
+  static_assert(span >= L, "a run of window corners shorter than a register");
+  const V first = V(first_position) + V::load_aligned(kernels::detail::lane_index<T, L>.v);
+  auto exact = [&](std::size_t c) NERVE_TILE_LAMBDA {
+    V best = V::load_unaligned(run + c);
+    V where = first + V(static_cast<T>(c));
+    for (std::size_t i = 0; i < KH; ++i) {
+      for (std::size_t j = i == 0 ? 1 : 0; j < KW; ++j) {
+        const std::size_t p = c + i * Ld + j;
+        take_larger(V::load_unaligned(run + p), first + V(static_cast<T>(p)), best, where);
+      }
+    }
+    best.store_unaligned(best_of + c);
+    if constexpr (Keep) where.store_unaligned(where_of + c);
+  };
+  auto maxima = [&](std::size_t c) NERVE_TILE_LAMBDA {
+    if constexpr (Keep) {
+      exact(c);
+    } else {
+      V v[n];
+      for (std::size_t k = 0; k < n; ++k) v[k] = V::load_unaligned(run + c + k / KW * Ld + k % KW);
+      V best = v[0];
+      for (std::size_t k = 1; k < n; ++k) best = strictly_larger(v[k], best);
+      auto nan = either_nan(v[0], v[n > 1 ? 1 : 0]);  // by pairs (the last alone if n is odd)
+      for (std::size_t k = 2; k < n; k += 2) nan = nan | either_nan(v[k], v[k + 1 < n ? k + 1 : k]);
+      if (xsimd::any(nan)) [[unlikely]] exact(c);
+      else best.store_unaligned(best_of + c);
+    }
+  };
+  for (std::size_t c = 0; c + L <= span; c += L) maxima(c);
+  if constexpr (span % L != 0) maxima(span - L);
+}
+
+// Row by row: a run per row of outputs, its (OW - 1) SW + 1 corners. The register is the widest
+// within that span: SW times the comparisons of the outputs, but whole registers (at LeNet's
+// first pool, SW = 2, about 4x faster than a window at a time). Registers narrower than the
 // default one only where the positions are kept (Keep): without them a window at a time was as
 // fast at LeNet's second pool (W4 9.15 against 9.29 us with AVX's registers; W4b32, which keeps
 // them, 1004 against 969 us).
@@ -96,42 +176,52 @@ template <class Win, std::size_t OW, class T, bool Keep>
 inline constexpr bool max_pool_by_registers =
     Win::unpadded && !std::is_void_v<max_pool_register<Win, OW, T, Keep>>;
 
+// The whole plane as one run, where a row is too short for the register (LeNet's second pool:
+// 9 corners a row, 89 in the plane): the corners between the rows' spans are computed and
+// dropped. Up to 1024 corners (the maxima are kept on the stack).
+template <class Win, std::size_t OH, std::size_t OW, std::size_t Ld, class T>
+inline constexpr std::size_t plane_corners =
+    (OH - 1) * static_cast<std::size_t>(Win::stride_height) * Ld +
+    (OW - 1) * static_cast<std::size_t>(Win::stride_width) + 1;
+template <class Win, std::size_t OH, std::size_t OW, std::size_t Ld, class T>
+inline constexpr bool max_pool_by_plane =
+    Win::unpadded && plane_corners<Win, OH, OW, Ld, T> >= xsimd::batch<T>::size &&
+    plane_corners<Win, OH, OW, Ld, T> <= 1024;
+
 template <class Win, std::size_t H, std::size_t W, std::size_t OH, std::size_t OW, std::size_t Ld,
           bool Keep, class T>
 NERVE_INLINE void max_pool_plane_by_registers(const T* x, T* y, T* at, std::size_t base) noexcept {
-  using V = max_pool_register<Win, OW, T, Keep>;
-  constexpr std::size_t L = V::size;
   constexpr auto KH = static_cast<std::size_t>(Win::kernel_height);
   constexpr auto KW = static_cast<std::size_t>(Win::kernel_width);
   constexpr auto SH = static_cast<std::size_t>(Win::stride_height);
   constexpr auto SW = static_cast<std::size_t>(Win::stride_width);
-  constexpr std::size_t span = (OW - 1) * SW + 1;  // the row positions holding a window
-  const V lanes = V::load_aligned(kernels::detail::lane_index<T, L>.v);  // 0, 1, ..., L - 1
-  alignas(64) T best_of[span + L];  // per row position: the window's maximum, its position
-  alignas(64) T where_of[span + L];
-  for (std::size_t oh = 0; oh < OH; ++oh) {
-    const T* row = x + oh * SH * Ld;
-    // Positions within the sample, counted in T from the row's first (exact below 2^24 in float,
-    // which MaxPool's static_assert checks): kept as they are, with no conversion per output.
-    const V first = V(static_cast<T>(base + oh * SH * Ld)) + lanes;
-    auto windows = [&](std::size_t c) NERVE_TILE_LAMBDA {
-      V best = V::load_unaligned(row + c);
-      V where = first + V(static_cast<T>(c));
-      for (std::size_t i = 0; i < KH; ++i) {
-        for (std::size_t j = i == 0 ? 1 : 0; j < KW; ++j) {
-          const std::size_t p = c + i * Ld + j;
-          take_larger(V::load_unaligned(row + p), first + V(static_cast<T>(p)), best, where);
-        }
+  // Positions within the sample, counted in T from the run's first value (exact below 2^24 in
+  // float, which MaxPool's static_assert checks): kept as they are, with no conversion per output.
+  if constexpr (max_pool_by_registers<Win, OW, T, Keep>) {
+    using V = max_pool_register<Win, OW, T, Keep>;
+    constexpr std::size_t span = (OW - 1) * SW + 1;
+    alignas(64) T best_of[span + V::size];  // per corner: its window's maximum, its position
+    alignas(64) T where_of[Keep ? span + V::size : 1];
+    for (std::size_t oh = 0; oh < OH; ++oh) {
+      run_maxima<V, KH, KW, Ld, span, Keep>(x + oh * SH * Ld, static_cast<T>(base + oh * SH * Ld),
+                                            best_of, where_of);
+      T* yo = y + oh * OW;
+      for (std::size_t ow = 0; ow < OW; ++ow) yo[ow] = best_of[ow * SW];
+      if constexpr (Keep) {
+        for (std::size_t ow = 0; ow < OW; ++ow) at[oh * OW + ow] = where_of[ow * SW];
       }
-      best.store_unaligned(best_of + c);
-      where.store_unaligned(where_of + c);
-    };
-    for (std::size_t c = 0; c + L <= span; c += L) windows(c);
-    if constexpr (span % L != 0) windows(span - L);
-    T* yo = y + oh * OW;
-    for (std::size_t ow = 0; ow < OW; ++ow) yo[ow] = best_of[ow * SW];
-    if constexpr (Keep) {
-      for (std::size_t ow = 0; ow < OW; ++ow) at[oh * OW + ow] = where_of[ow * SW];
+    }
+  } else {
+    using V = xsimd::batch<T>;
+    constexpr std::size_t span = plane_corners<Win, OH, OW, Ld, T>;
+    alignas(64) T best_of[span + V::size];
+    alignas(64) T where_of[Keep ? span + V::size : 1];
+    run_maxima<V, KH, KW, Ld, span, Keep>(x, static_cast<T>(base), best_of, where_of);
+    for (std::size_t oh = 0; oh < OH; ++oh) {
+      for (std::size_t ow = 0; ow < OW; ++ow) y[oh * OW + ow] = best_of[oh * SH * Ld + ow * SW];
+      if constexpr (Keep) {
+        for (std::size_t ow = 0; ow < OW; ++ow) at[oh * OW + ow] = where_of[oh * SH * Ld + ow * SW];
+      }
     }
   }
 }
@@ -141,7 +231,7 @@ NERVE_INLINE void max_pool_plane_by_registers(const T* x, T* y, T* at, std::size
 template <class Win, std::size_t H, std::size_t W, std::size_t OH, std::size_t OW, std::size_t Ld,
           bool Keep, class T>
 inline void max_pool_plane(const T* x, T* y, T* at, std::size_t base) noexcept {
-  if constexpr (max_pool_by_registers<Win, OW, T, Keep>) {
+  if constexpr (max_pool_by_registers<Win, OW, T, Keep> || max_pool_by_plane<Win, OH, OW, Ld, T>) {
     max_pool_plane_by_registers<Win, H, W, OH, OW, Ld, Keep>(x, y, at, base);
   } else {
     for (std::size_t oh = 0; oh < OH; ++oh) {
