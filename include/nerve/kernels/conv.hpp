@@ -283,13 +283,21 @@ struct conv_plan {
   // L1 (at least one sample); the weight gradient's partial sums, a register per (filter, tap),
   // carried from block to block; then one sample's input gradient: on the padded grid, or dZ in
   // exact layout and the taps x outputs columns of W^T dZ.
-  static constexpr std::size_t sample_backward = source + G.filters * grid_stride;
+  // With the column copies and the columns form of the input gradient (exact_backward), a sample
+  // brings its column copies and dZ in exact layout (F rows Pv apart) instead: the weight
+  // gradient then sums over the P outputs, not over the grid's wide rows (LeNet's second layer:
+  // 112 positions a product instead of 144), and the input gradient reads dZ as it is.
+  static constexpr bool exact_backward = algorithm == conv_algorithm::column_copies &&
+                                         G.input_gradient == conv_input_gradient::columns;
+  static constexpr std::size_t output_stride = round_up(P, L);  // Pv
+  static constexpr std::size_t sample_input = exact_backward ? operand : source;
+  static constexpr std::size_t sample_row = exact_backward ? output_stride : grid_stride;
+  static constexpr std::size_t sample_backward = sample_input + G.filters * sample_row;
   static constexpr std::size_t block_budget = 24 * 1024 / sizeof(T);  // half of a 48 KB L1
   template <std::size_t B>
   static constexpr std::size_t block =
       std::max<std::size_t>(1, std::min(B, block_budget / sample_backward));
   static constexpr std::size_t partial_sums = G.filters * K * L;
-  static constexpr std::size_t output_stride = round_up(P, L);  // Pv
   static constexpr std::size_t input_gradient_scratch =
       G.input_gradient == conv_input_gradient::grid ? G.channels * plane_stride
                                                     : (G.filters + K) * output_stride;
@@ -474,23 +482,44 @@ namespace detail {
 // elements): whole registers and one horizontal sum per plane. Row by row, an output row that is
 // not a multiple of the register width (LeNet's 28, 10) left most of the work to a scalar tail and
 // a horizontal sum per row: half of the first LeNet layer's backward pass.
+// dZ = p(dY, Y, Z) of filter c's plane of one sample into `to` (P values, whole registers and
+// a tail); returns the plane's sum.
+template <conv_geometry G, class T, class Prologue>
+NERVE_INLINE T output_gradient_plane(const T* dy, const T* y, const T* z, const Prologue& p,
+                                     std::size_t c, T* NERVE_RESTRICT to) noexcept {
+  constexpr std::size_t P = G.outputs();
+  const std::size_t o = c * P;
+  return expr::lane_sum<P, T>([&](std::size_t i, auto tag) {
+    using V = typename decltype(tag)::type;
+    const V d = p(expr::load_lanes<V>(dy + o + i), expr::load_lanes<V>(y + o + i),
+                  expr::load_lanes<V>(z + o + i));
+    expr::store_lanes(to + i, d);
+    return d;
+  });
+}
+
+// dZ of one sample in exact layout (exact_backward): filter c's P values at dz + c Pv, zeros up
+// to Pv (the products read whole registers); adds each filter's sum of dZ to db_sum.
+template <conv_geometry G, class T, class Prologue>
+NERVE_INLINE void output_gradient_exact(const T* dy, const T* y, const T* z, const Prologue& p,
+                                        T* dz, T* db_sum) noexcept {
+  constexpr std::size_t P = G.outputs(), Pv = conv_plan<G, T>::output_stride;
+  for (std::size_t c = 0; c < G.filters; ++c) {
+    db_sum[c] += output_gradient_plane<G>(dy, y, z, p, c, dz + c * Pv);
+    std::fill(dz + c * Pv + P, dz + (c + 1) * Pv, T(0));
+  }
+}
+
 template <conv_geometry G, class T, class Prologue>
 NERVE_INLINE void place_output_gradient_by_plane(const T* dy, const T* y, const T* z,
                                                  const Prologue& p, T* grid, T* NERVE_RESTRICT dz,
                                                  T* db_sum) noexcept {
   using plan = conv_plan<G, T>;
-  constexpr std::size_t OW = G.out_w(), OH = G.out_h(), P = G.outputs(), Wp = G.wp();
+  constexpr std::size_t OW = G.out_w(), OH = G.out_h(), Wp = G.wp();
   constexpr std::size_t row_step = G.sh * Wp;  // from one output row to the next on the grid
   constexpr std::size_t end = plan::grid_stride - plan::margin;  // the grid after the margin
   for (std::size_t c = 0; c < G.filters; ++c) {
-    const std::size_t o = c * P;
-    db_sum[c] += expr::lane_sum<P, T>([&](std::size_t i, auto tag) {
-      using V = typename decltype(tag)::type;
-      const V d = p(expr::load_lanes<V>(dy + o + i), expr::load_lanes<V>(y + o + i),
-                    expr::load_lanes<V>(z + o + i));
-      expr::store_lanes(dz + i, d);
-      return d;
-    });
+    db_sum[c] += output_gradient_plane<G>(dy, y, z, p, c, dz);
     T* g = grid + c * plan::grid_stride;
     std::fill_n(g, plan::margin, T(0));
     g += plan::margin;
@@ -583,12 +612,26 @@ NERVE_INLINE void place_output_gradient(const T* dy, const T* y, const T* z, con
 // after. The block's grids and inputs are in L1; the partial sums (9.6 KB at LeNet's first layer)
 // too, or in L2. Before, each tile summed the whole batch in registers, and its grids (0.9 MB at
 // LeNet's first layer, batch 32) were written to and read back from L2 once per tile.
+// The operands it reads (conv_plan::exact_backward): per sample the padded input and the dZ grid
+// (rows of dZ from the margin, summed over the grid's positions: any stride), or the column
+// copies and dZ in exact layout (summed over the Pv outputs); tap s's operand at taps[s].
+template <conv_geometry G, class T>
+inline constexpr auto weight_gradient_taps = [] {
+  if constexpr (conv_plan<G, T>::exact_backward)
+    return forward_offsets<G, T, conv_algorithm::column_copies>.b;
+  else
+    return tap_offsets<G>;
+}();
+
 template <conv_geometry G, std::size_t R, std::size_t C, class Arch, class T>
 NERVE_INLINE void weight_gradient_tile(const T* src, const T* grid, std::size_t count,
                                        std::size_t f0, std::size_t s0, T* partial) noexcept {
   using plan = conv_plan<G, T>;
   constexpr std::size_t W = width<T, Arch>;
-  constexpr auto& taps = tap_offsets<G>;
+  constexpr auto& taps = weight_gradient_taps<G, T>;
+  constexpr std::size_t row = plan::sample_row;
+  constexpr std::size_t first = plan::exact_backward ? 0 : plan::margin;
+  constexpr std::size_t positions = plan::exact_backward ? plan::output_stride : plan::grid_positions;
   simd<T, Arch> acc[R][C];
   unrolled_for<R>([&](auto r) NERVE_TILE_LAMBDA {
     unrolled_for<C>([&](auto c) NERVE_TILE_LAMBDA {
@@ -596,12 +639,12 @@ NERVE_INLINE void weight_gradient_tile(const T* src, const T* grid, std::size_t 
     });
   });
   for (std::size_t n = 0; n < count; ++n) {
-    const T* g = grid + n * G.filters * plan::grid_stride + f0 * plan::grid_stride + plan::margin;
-    const T* s = src + n * plan::source;
-    for (std::size_t q = 0; q < plan::grid_positions; q += W) {
+    const T* g = grid + n * G.filters * row + f0 * row + first;
+    const T* s = src + n * plan::sample_input;
+    for (std::size_t q = 0; q < positions; q += W) {
       simd<T, Arch> d[R];
       unrolled_for<R>([&](auto r) NERVE_TILE_LAMBDA {
-        d[r] = load_aligned<Arch>(g + r * plan::grid_stride + q);
+        d[r] = load_aligned<Arch>(g + r * row + q);
         keep_in_register(d[r]);  // read C times below: one load, not C
       });
       unrolled_for<C>([&](auto c) NERVE_TILE_LAMBDA {
@@ -734,12 +777,13 @@ NERVE_INLINE void col2im_by_rows(const T* dcol, T* dx) noexcept {
 // W^T dZ (one tile product, K rows), then col2im: each column value added to the input under its
 // tap (the adjoint of im2col, with the same in-row spans). scratch: (F + K) x Pv.
 template <conv_geometry G, class Arch, class T>
+NERVE_INLINE void input_gradient_from_exact(const T* Wt, const T* dz, T* dcol, T* dx) noexcept;
+
+template <conv_geometry G, class Arch, class T>
 NERVE_INLINE void input_gradient_by_columns(const T* Wt, const T* g, T* scratch, T* dx) noexcept {
   using plan = conv_plan<G, T>;
-  constexpr std::size_t W = width<T, Arch>;
   constexpr std::size_t Pv = plan::output_stride, OW = G.out_w();
   T* dz = scratch;
-  T* dcol = scratch + G.filters * Pv;
   for (std::size_t f = 0; f < G.filters; ++f) {
     const T* from = g + f * plan::grid_stride + plan::margin;
     T* to = dz + f * Pv;
@@ -752,6 +796,16 @@ NERVE_INLINE void input_gradient_by_columns(const T* Wt, const T* g, T* scratch,
     }
     std::fill(to + plan::P, to + Pv, T(0));
   }
+  input_gradient_from_exact<G, Arch>(Wt, dz, scratch + G.filters * Pv, dx);
+}
+
+// dx of one sample from its dZ in exact layout (F rows Pv apart, zeros after P): dcol = W^T dZ,
+// then col2im. dcol: K x Pv scratch, with a register of readable memory before it.
+template <conv_geometry G, class Arch, class T>
+NERVE_INLINE void input_gradient_from_exact(const T* Wt, const T* dz, T* dcol, T* dx) noexcept {
+  using plan = conv_plan<G, T>;
+  constexpr std::size_t W = width<T, Arch>;
+  constexpr std::size_t Pv = plan::output_stride, OW = G.out_w();
   constexpr auto& offsets = column_offsets<G, T>;
   offset_product<G.taps(), Pv / W, G.filters, Arch>(Wt, 1, offsets.a.data(), dz, offsets.b.data(),
                                                     store_tiles<Arch>(dcol, Pv));
@@ -791,9 +845,10 @@ void conv_backward(const T* X, std::size_t ldx, const T* Wt, const T* dY, const 
                    T* scratch) noexcept {
   using plan = conv_plan<G, T>;
   constexpr std::size_t W = width<T, Arch>, block = plan::template block<B>;
+  // Per sample of a block: its padded input (or column copies) and its dZ (grid or exact).
   T* src = scratch;
-  T* grid = src + block * plan::source;
-  T* partial = grid + block * G.filters * plan::grid_stride;
+  T* grid = src + block * plan::sample_input;
+  T* partial = grid + block * G.filters * plan::sample_row;
   T* dxs = partial + plan::partial_sums;  // the input gradient's scratch
   std::fill_n(partial, G.filters * plan::K * W, T(0));
   T db_sum[G.filters] = {};
@@ -801,17 +856,26 @@ void conv_backward(const T* X, std::size_t ldx, const T* Wt, const T* dY, const 
     const std::size_t count = std::min(block, B - n0);
     for (std::size_t k = 0; k < count; ++k) {
       const std::size_t n = n0 + k;
-      detail::pad_input<G>(X + n * ldx, src + k * plan::source);
-      // dxs: the input gradient's scratch, free until the block's grids are written
-      detail::place_output_gradient<G, Arch>(dY + n * ldy, Y + n * ldy, Z + n * ldy, p,
-                                             grid + k * G.filters * plan::grid_stride, dxs, db_sum);
+      T* dz = grid + k * G.filters * plan::sample_row;
+      if constexpr (plan::exact_backward) {
+        detail::column_copies<G>(X + n * ldx, src + k * plan::sample_input);
+        detail::output_gradient_exact<G>(dY + n * ldy, Y + n * ldy, Z + n * ldy, p, dz, db_sum);
+      } else {
+        detail::pad_input<G>(X + n * ldx, src + k * plan::sample_input);
+        // dxs: the input gradient's scratch, free until the block's grids are written
+        detail::place_output_gradient<G, Arch>(dY + n * ldy, Y + n * ldy, Z + n * ldy, p, dz,
+                                               dxs, db_sum);
+      }
     }
     detail::weight_gradient<G, Arch>(src, grid, count, partial);
     if (!dX) continue;
     for (std::size_t k = 0; k < count; ++k) {
-      const T* g = grid + k * G.filters * plan::grid_stride;
+      const T* g = grid + k * G.filters * plan::sample_row;
       T* dx = dX + (n0 + k) * ld_dx;
-      if constexpr (G.input_gradient == conv_input_gradient::grid) {
+      if constexpr (plan::exact_backward) {
+        // dcol after the room of a dZ: col2im's shifted loads read a register before it
+        detail::input_gradient_from_exact<G, Arch>(Wt, g, dxs + G.filters * plan::output_stride, dx);
+      } else if constexpr (G.input_gradient == conv_input_gradient::grid) {
         detail::input_gradient_on_grid<G, Arch>(Wt, g, dxs, dx);
       } else {
         detail::input_gradient_by_columns<G, Arch>(Wt, g, dxs, dx);
