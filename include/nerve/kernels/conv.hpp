@@ -476,12 +476,6 @@ void conv_forward(const T* X, std::size_t ldx, const T* Wt, const T* bias, T* Z,
 
 namespace detail {
 
-// dZ = p(dY, Y, Z) of one sample, placed on its grid (plan::grid_stride apart per filter, after
-// the margin) at (oh sh) Wp + ow sw, every other element of the grid written 0; adds each filter's
-// sum of dZ to db_sum. dZ is first computed over the whole plane into dz (plan::output_stride
-// elements): whole registers and one horizontal sum per plane. Row by row, an output row that is
-// not a multiple of the register width (LeNet's 28, 10) left most of the work to a scalar tail and
-// a horizontal sum per row: half of the first LeNet layer's backward pass.
 // dZ = p(dY, Y, Z) of filter c's plane of one sample into `to` (P values, whole registers and
 // a tail); returns the plane's sum.
 template <conv_geometry G, class T, class Prologue>
@@ -510,6 +504,12 @@ NERVE_INLINE void output_gradient_exact(const T* dy, const T* y, const T* z, con
   }
 }
 
+// dZ = p(dY, Y, Z) of one sample, placed on its grid (plan::grid_stride apart per filter, after
+// the margin) at (oh sh) Wp + ow sw, every other element of the grid written 0; adds each filter's
+// sum of dZ to db_sum. dZ is first computed over the whole plane into dz (plan::output_stride
+// elements): whole registers and one horizontal sum per plane. Row by row, an output row that is
+// not a multiple of the register width (LeNet's 28, 10) left most of the work to a scalar tail and
+// a horizontal sum per row: half of the first LeNet layer's backward pass.
 template <conv_geometry G, class T, class Prologue>
 NERVE_INLINE void place_output_gradient_by_plane(const T* dy, const T* y, const T* z,
                                                  const Prologue& p, T* grid, T* NERVE_RESTRICT dz,
@@ -606,15 +606,10 @@ NERVE_INLINE void place_output_gradient(const T* dy, const T* y, const T* z, con
   }
 }
 
-// The weight gradient's partial sums over `count` samples (a block): for R filters x C taps,
-// acc[r][c] += grid[f][q] * src[offset(s) + q] over the samples and grid positions q, the R x C
-// registers loaded from `partial` (a register per (filter, tap), F x K of them) before and stored
-// after. The block's grids and inputs are in L1; the partial sums (9.6 KB at LeNet's first layer)
-// too, or in L2. Before, each tile summed the whole batch in registers, and its grids (0.9 MB at
-// LeNet's first layer, batch 32) were written to and read back from L2 once per tile.
-// The operands it reads (conv_plan::exact_backward): per sample the padded input and the dZ grid
-// (rows of dZ from the margin, summed over the grid's positions: any stride), or the column
-// copies and dZ in exact layout (summed over the Pv outputs); tap s's operand at taps[s].
+// The operands the weight gradient reads (conv_plan::exact_backward): per sample the padded
+// input and the dZ grid (rows of dZ from the margin, summed over the grid's positions: any
+// stride), or the column copies and dZ in exact layout (summed over the Pv outputs); tap s's
+// operand at taps[s].
 template <conv_geometry G, class T>
 inline constexpr auto weight_gradient_taps = [] {
   if constexpr (conv_plan<G, T>::exact_backward)
@@ -623,6 +618,12 @@ inline constexpr auto weight_gradient_taps = [] {
     return tap_offsets<G>;
 }();
 
+// The weight gradient's partial sums over `count` samples (a block): for R filters x C taps,
+// acc[r][c] += grid[f][q] * src[offset(s) + q] over the samples and grid positions q, the R x C
+// registers loaded from `partial` (a register per (filter, tap), F x K of them) before and stored
+// after. The block's grids and inputs are in L1; the partial sums (9.6 KB at LeNet's first layer)
+// too, or in L2. Before, each tile summed the whole batch in registers, and its grids (0.9 MB at
+// LeNet's first layer, batch 32) were written to and read back from L2 once per tile.
 template <conv_geometry G, std::size_t R, std::size_t C, class Arch, class T>
 NERVE_INLINE void weight_gradient_tile(const T* src, const T* grid, std::size_t count,
                                        std::size_t f0, std::size_t s0, T* partial) noexcept {
@@ -631,7 +632,8 @@ NERVE_INLINE void weight_gradient_tile(const T* src, const T* grid, std::size_t 
   constexpr auto& taps = weight_gradient_taps<G, T>;
   constexpr std::size_t row = plan::sample_row;
   constexpr std::size_t first = plan::exact_backward ? 0 : plan::margin;
-  constexpr std::size_t positions = plan::exact_backward ? plan::output_stride : plan::grid_positions;
+  constexpr std::size_t positions =
+      plan::exact_backward ? plan::output_stride : plan::grid_positions;
   simd<T, Arch> acc[R][C];
   unrolled_for<R>([&](auto r) NERVE_TILE_LAMBDA {
     unrolled_for<C>([&](auto c) NERVE_TILE_LAMBDA {
@@ -773,32 +775,6 @@ NERVE_INLINE void col2im_by_rows(const T* dcol, T* dx) noexcept {
   }
 }
 
-// dx of one sample by the columns form: dZ gathered from the grid into exact layout, dcol =
-// W^T dZ (one tile product, K rows), then col2im: each column value added to the input under its
-// tap (the adjoint of im2col, with the same in-row spans). scratch: (F + K) x Pv.
-template <conv_geometry G, class Arch, class T>
-NERVE_INLINE void input_gradient_from_exact(const T* Wt, const T* dz, T* dcol, T* dx) noexcept;
-
-template <conv_geometry G, class Arch, class T>
-NERVE_INLINE void input_gradient_by_columns(const T* Wt, const T* g, T* scratch, T* dx) noexcept {
-  using plan = conv_plan<G, T>;
-  constexpr std::size_t Pv = plan::output_stride, OW = G.out_w();
-  T* dz = scratch;
-  for (std::size_t f = 0; f < G.filters; ++f) {
-    const T* from = g + f * plan::grid_stride + plan::margin;
-    T* to = dz + f * Pv;
-    for (std::size_t oh = 0; oh < G.out_h(); ++oh) {
-      if constexpr (G.sw == 1) {
-        copy_row<OW>(from + oh * G.sh * G.wp(), to + oh * OW);
-      } else {
-        for (std::size_t ow = 0; ow < OW; ++ow) to[oh * OW + ow] = from[oh * G.sh * G.wp() + ow * G.sw];
-      }
-    }
-    std::fill(to + plan::P, to + Pv, T(0));
-  }
-  input_gradient_from_exact<G, Arch>(Wt, dz, scratch + G.filters * Pv, dx);
-}
-
 // dx of one sample from its dZ in exact layout (F rows Pv apart, zeros after P): dcol = W^T dZ,
 // then col2im. dcol: K x Pv scratch, with a register of readable memory before it.
 template <conv_geometry G, class Arch, class T>
@@ -830,6 +806,29 @@ NERVE_INLINE void input_gradient_from_exact(const T* Wt, const T* dz, T* dcol, T
       }
     });
   }
+}
+
+// dx of one sample by the columns form: dZ gathered from the grid into exact layout, dcol =
+// W^T dZ (one tile product, K rows), then col2im: each column value added to the input under its
+// tap (the adjoint of im2col, with the same in-row spans). scratch: (F + K) x Pv.
+template <conv_geometry G, class Arch, class T>
+NERVE_INLINE void input_gradient_by_columns(const T* Wt, const T* g, T* scratch, T* dx) noexcept {
+  using plan = conv_plan<G, T>;
+  constexpr std::size_t Pv = plan::output_stride, OW = G.out_w();
+  T* dz = scratch;
+  for (std::size_t f = 0; f < G.filters; ++f) {
+    const T* from = g + f * plan::grid_stride + plan::margin;
+    T* to = dz + f * Pv;
+    for (std::size_t oh = 0; oh < G.out_h(); ++oh) {
+      if constexpr (G.sw == 1) {
+        copy_row<OW>(from + oh * G.sh * G.wp(), to + oh * OW);
+      } else {
+        for (std::size_t ow = 0; ow < OW; ++ow) to[oh * OW + ow] = from[oh * G.sh * G.wp() + ow * G.sw];
+      }
+    }
+    std::fill(to + plan::P, to + Pv, T(0));
+  }
+  input_gradient_from_exact<G, Arch>(Wt, dz, scratch + G.filters * Pv, dx);
 }
 
 }  // namespace detail
