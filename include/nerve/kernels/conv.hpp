@@ -292,6 +292,9 @@ struct conv_plan {
   static constexpr std::size_t output_stride = round_up(P, L);  // Pv
   static constexpr std::size_t sample_input = exact_backward ? operand : source;
   static constexpr std::size_t sample_row = exact_backward ? output_stride : grid_stride;
+  // Where a filter's dZ starts in its row, and the positions the weight gradient sums over.
+  static constexpr std::size_t sample_first = exact_backward ? 0 : margin;
+  static constexpr std::size_t sample_positions = exact_backward ? output_stride : grid_positions;
   static constexpr std::size_t sample_backward = sample_input + G.filters * sample_row;
   static constexpr std::size_t block_budget = 24 * 1024 / sizeof(T);  // half of a 48 KB L1
   template <std::size_t B>
@@ -631,9 +634,6 @@ NERVE_INLINE void weight_gradient_tile(const T* src, const T* grid, std::size_t 
   constexpr std::size_t W = width<T, Arch>;
   constexpr auto& taps = weight_gradient_taps<G, T>;
   constexpr std::size_t row = plan::sample_row;
-  constexpr std::size_t first = plan::exact_backward ? 0 : plan::margin;
-  constexpr std::size_t positions =
-      plan::exact_backward ? plan::output_stride : plan::grid_positions;
   simd<T, Arch> acc[R][C];
   unrolled_for<R>([&](auto r) NERVE_TILE_LAMBDA {
     unrolled_for<C>([&](auto c) NERVE_TILE_LAMBDA {
@@ -641,9 +641,9 @@ NERVE_INLINE void weight_gradient_tile(const T* src, const T* grid, std::size_t 
     });
   });
   for (std::size_t n = 0; n < count; ++n) {
-    const T* g = grid + n * G.filters * row + f0 * row + first;
+    const T* g = grid + n * G.filters * row + f0 * row + plan::sample_first;
     const T* s = src + n * plan::sample_input;
-    for (std::size_t q = 0; q < positions; q += W) {
+    for (std::size_t q = 0; q < plan::sample_positions; q += W) {
       simd<T, Arch> d[R];
       unrolled_for<R>([&](auto r) NERVE_TILE_LAMBDA {
         d[r] = load_aligned<Arch>(g + r * row + q);

@@ -179,14 +179,14 @@ inline constexpr bool max_pool_by_registers =
 // The whole plane as one run, where a row is too short for the register (LeNet's second pool:
 // 9 corners a row, 89 in the plane): the corners between the rows' spans are computed and
 // dropped. Up to 1024 corners (the maxima are kept on the stack).
-template <class Win, std::size_t OH, std::size_t OW, std::size_t Ld, class T>
+template <class Win, std::size_t OH, std::size_t OW, std::size_t Ld>
 inline constexpr std::size_t plane_corners =
     (OH - 1) * static_cast<std::size_t>(Win::stride_height) * Ld +
     (OW - 1) * static_cast<std::size_t>(Win::stride_width) + 1;
 template <class Win, std::size_t OH, std::size_t OW, std::size_t Ld, class T>
 inline constexpr bool max_pool_by_plane =
-    Win::unpadded && plane_corners<Win, OH, OW, Ld, T> >= xsimd::batch<T>::size &&
-    plane_corners<Win, OH, OW, Ld, T> <= 1024;
+    Win::unpadded && plane_corners<Win, OH, OW, Ld> >= xsimd::batch<T>::size &&
+    plane_corners<Win, OH, OW, Ld> <= 1024;
 
 template <class Win, std::size_t H, std::size_t W, std::size_t OH, std::size_t OW, std::size_t Ld,
           bool Keep, class T>
@@ -213,7 +213,7 @@ NERVE_INLINE void max_pool_plane_by_registers(const T* x, T* y, T* at, std::size
     }
   } else {
     using V = xsimd::batch<T>;
-    constexpr std::size_t span = plane_corners<Win, OH, OW, Ld, T>;
+    constexpr std::size_t span = plane_corners<Win, OH, OW, Ld>;
     alignas(64) T best_of[span + V::size];
     alignas(64) T where_of[Keep ? span + V::size : 1];
     run_maxima<V, KH, KW, Ld, span, Keep>(x, static_cast<T>(base), best_of, where_of);
