@@ -345,8 +345,14 @@ TEST_CASE("Conv2D: the grid and the columns input gradients agree", "[conv2d]") 
   both.operator()<Conv2D<5, Kernel<3, 2>, Stride<2>, Pad<1, 0, 2, 1>>::geometry<Shape<2, 9, 8>>>();
   both.operator()<Conv2D<3, Kernel<3, 3>, Dilation<2>, Stride<2, 1>>::geometry<Shape<2, 11, 9>>>();
   // The backward pass takes the batch in blocks that fit in L1: here 2 samples and then 1, whose
-  // weight-gradient sums carry over from block to block.
-  constexpr auto blocked = Conv2D<6, Kernel<3, 3>, Same>::geometry<Shape<1, 14, 14>>;
+  // weight-gradient sums carry over from block to block; with the column copies (dZ exact, the
+  // grid form's grid made from it) and with the direct algorithm (dZ on the grid).
+  constexpr auto blocked = Conv2D<6, Kernel<3, 3>, Same>::geometry<Shape<1, 16, 16>>;
+  STATIC_REQUIRE(blocked.algorithm == kernels::conv_algorithm::column_copies);
   STATIC_REQUIRE(kernels::conv_plan<blocked, float>::block<3> == 2);
   both.operator()<blocked>();
+  constexpr auto blocked_direct = Conv2D<12, Kernel<3, 3>>::geometry<Shape<2, 6, 20>>;
+  STATIC_REQUIRE(blocked_direct.algorithm == kernels::conv_algorithm::direct);
+  STATIC_REQUIRE(kernels::conv_plan<blocked_direct, float>::block<3> == 2);
+  both.operator()<blocked_direct>();
 }

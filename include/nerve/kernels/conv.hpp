@@ -283,12 +283,12 @@ struct conv_plan {
   // L1 (at least one sample); the weight gradient's partial sums, a register per (filter, tap),
   // carried from block to block; then one sample's input gradient: on the padded grid, or dZ in
   // exact layout and the taps x outputs columns of W^T dZ.
-  // With the column copies and the columns form of the input gradient (exact_backward), a sample
-  // brings its column copies and dZ in exact layout (F rows Pv apart) instead: the weight
-  // gradient then sums over the P outputs, not over the grid's wide rows (LeNet's second layer:
-  // 112 positions a product instead of 144), and the input gradient reads dZ as it is.
-  static constexpr bool exact_backward = algorithm == conv_algorithm::column_copies &&
-                                         G.input_gradient == conv_input_gradient::columns;
+  // With the column copies (exact_backward), a sample brings its column copies and dZ in exact
+  // layout (F rows Pv apart) instead: the weight gradient then sums over the P outputs, not over
+  // the grid's wide rows (LeNet's second layer: 112 positions a product instead of 144; its
+  // first: 784 instead of 896). The columns form of the input gradient reads dZ as it is; the
+  // grid form places it on a grid of its own first.
+  static constexpr bool exact_backward = algorithm == conv_algorithm::column_copies;
   static constexpr std::size_t output_stride = round_up(P, L);  // Pv
   static constexpr std::size_t sample_input = exact_backward ? operand : source;
   static constexpr std::size_t sample_row = exact_backward ? output_stride : grid_stride;
@@ -302,8 +302,9 @@ struct conv_plan {
       std::max<std::size_t>(1, std::min(B, block_budget / sample_backward));
   static constexpr std::size_t partial_sums = G.filters * K * L;
   static constexpr std::size_t input_gradient_scratch =
-      G.input_gradient == conv_input_gradient::grid ? G.channels * plane_stride
-                                                    : (G.filters + K) * output_stride;
+      G.input_gradient == conv_input_gradient::grid
+          ? G.channels * plane_stride + (exact_backward ? G.filters * grid_stride : 0)
+          : (G.filters + K) * output_stride;
   // ... which first holds one plane of dZ, dense, while the grids are written
   static_assert(input_gradient_scratch >= output_stride);
   template <std::size_t B>
@@ -507,6 +508,34 @@ NERVE_INLINE void output_gradient_exact(const T* dy, const T* y, const T* z, con
   }
 }
 
+// One filter's dZ plane (dense, OH x OW) placed on its grid g: margin zeros, then output (oh, ow)
+// at (oh sh) Wp + ow sw, every other element up to plan::grid_stride written 0.
+template <conv_geometry G, class T>
+NERVE_INLINE void place_plane_on_grid(const T* NERVE_RESTRICT dz, T* NERVE_RESTRICT g) noexcept {
+  using plan = conv_plan<G, T>;
+  constexpr std::size_t OW = G.out_w(), OH = G.out_h(), Wp = G.wp();
+  constexpr std::size_t row_step = G.sh * Wp;  // from one output row to the next on the grid
+  constexpr std::size_t end = plan::grid_stride - plan::margin;  // the grid after the margin
+  std::fill_n(g, plan::margin, T(0));
+  g += plan::margin;
+  std::size_t written = 0;  // g[0, written) holds this plane's rows and the zeros between
+  for (std::size_t oh = 0; oh < OH; ++oh) {
+    T* NERVE_RESTRICT row = g + oh * row_step;
+    const T* from = dz + oh * OW;
+    if constexpr (G.sw == 1) {
+      copy_row<OW>(from, row);
+      written = oh * row_step + OW;
+    } else {
+      const std::size_t span = std::min(row_step, end - oh * row_step);
+      std::fill_n(row, span, T(0));
+      for (std::size_t ow = 0; ow < OW; ++ow) row[ow * G.sw] = from[ow];
+      written = oh * row_step + span;
+    }
+    if (oh + 1 < OH) std::fill(g + written, g + (oh + 1) * row_step, T(0));
+  }
+  std::fill(g + written, g + end, T(0));
+}
+
 // dZ = p(dY, Y, Z) of one sample, placed on its grid (plan::grid_stride apart per filter, after
 // the margin) at (oh sh) Wp + ow sw, every other element of the grid written 0; adds each filter's
 // sum of dZ to db_sum. dZ is first computed over the whole plane into dz (plan::output_stride
@@ -518,31 +547,19 @@ NERVE_INLINE void place_output_gradient_by_plane(const T* dy, const T* y, const 
                                                  const Prologue& p, T* grid, T* NERVE_RESTRICT dz,
                                                  T* db_sum) noexcept {
   using plan = conv_plan<G, T>;
-  constexpr std::size_t OW = G.out_w(), OH = G.out_h(), Wp = G.wp();
-  constexpr std::size_t row_step = G.sh * Wp;  // from one output row to the next on the grid
-  constexpr std::size_t end = plan::grid_stride - plan::margin;  // the grid after the margin
   for (std::size_t c = 0; c < G.filters; ++c) {
     db_sum[c] += output_gradient_plane<G>(dy, y, z, p, c, dz);
-    T* g = grid + c * plan::grid_stride;
-    std::fill_n(g, plan::margin, T(0));
-    g += plan::margin;
-    std::size_t written = 0;  // g[0, written) holds this plane's rows and the zeros between
-    for (std::size_t oh = 0; oh < OH; ++oh) {
-      T* NERVE_RESTRICT row = g + oh * row_step;
-      const T* from = dz + oh * OW;
-      if constexpr (G.sw == 1) {
-        copy_row<OW>(from, row);
-        written = oh * row_step + OW;
-      } else {
-        const std::size_t span = std::min(row_step, end - oh * row_step);
-        std::fill_n(row, span, T(0));
-        for (std::size_t ow = 0; ow < OW; ++ow) row[ow * G.sw] = from[ow];
-        written = oh * row_step + span;
-      }
-      if (oh + 1 < OH) std::fill(g + written, g + (oh + 1) * row_step, T(0));
-    }
-    std::fill(g + written, g + end, T(0));
+    place_plane_on_grid<G>(dz, grid + c * plan::grid_stride);
   }
+}
+
+// dZ in exact layout (F rows Pv apart; output_gradient_exact) placed on the grids, for the grid
+// form of the input gradient where the weight gradient read it exact.
+template <conv_geometry G, class T>
+NERVE_INLINE void place_exact_on_grid(const T* dz, T* grid) noexcept {
+  using plan = conv_plan<G, T>;
+  for (std::size_t c = 0; c < G.filters; ++c)
+    place_plane_on_grid<G>(dz + c * plan::output_stride, grid + c * plan::grid_stride);
 }
 
 // place_output_gradient_by_plane's result, row by row, where the stride along rows is 1 and the
@@ -871,9 +888,13 @@ void conv_backward(const T* X, std::size_t ldx, const T* Wt, const T* dY, const 
     for (std::size_t k = 0; k < count; ++k) {
       const T* g = grid + k * G.filters * plan::sample_row;
       T* dx = dX + (n0 + k) * ld_dx;
-      if constexpr (plan::exact_backward) {
+      if constexpr (plan::exact_backward && G.input_gradient == conv_input_gradient::columns) {
         // dcol after the room of a dZ: col2im's shifted loads read a register before it
         detail::input_gradient_from_exact<G, Arch>(Wt, g, dxs + G.filters * plan::output_stride, dx);
+      } else if constexpr (plan::exact_backward) {
+        T* on_grid = dxs + G.channels * plan::plane_stride;  // after the padded dx planes
+        detail::place_exact_on_grid<G>(g, on_grid);
+        detail::input_gradient_on_grid<G, Arch>(Wt, on_grid, dxs, dx);
       } else if constexpr (G.input_gradient == conv_input_gradient::grid) {
         detail::input_gradient_on_grid<G, Arch>(Wt, g, dxs, dx);
       } else {
