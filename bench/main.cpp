@@ -62,14 +62,10 @@ class Collector : public benchmark::BenchmarkReporter {
       const std::string& name = r.run_name.function_name;
       if (r.run_type == Run::RT_Aggregate && r.aggregate_name == "median") {
         median_ns_[name] = to_ns(r.GetAdjustedCPUTime(), r.time_unit);
-        if (auto it = r.counters.find("FLOPS"); it != r.counters.end()) {
-          median_flops_[name] = it->second;
-        }
+        for (const auto& [key, value] : r.counters) median_counters_[name][key] = value;
       } else if (r.run_type == Run::RT_Iteration) {
         runs_ns_[name].push_back(to_ns(r.GetAdjustedCPUTime(), r.time_unit));
-        if (auto it = r.counters.find("FLOPS"); it != r.counters.end()) {
-          runs_flops_[name].push_back(it->second);
-        }
+        for (const auto& [key, value] : r.counters) runs_counters_[name][key].push_back(value);
       }
     }
   }
@@ -81,17 +77,25 @@ class Collector : public benchmark::BenchmarkReporter {
     if (auto it = runs_ns_.find(name); it != runs_ns_.end()) return median(it->second);
     return -1;
   }
-  double flops(const std::string& name) const {
-    if (auto it = median_flops_.find(name); it != median_flops_.end()) return it->second;
-    if (auto it = runs_flops_.find(name); it != runs_flops_.end()) return median(it->second);
+  // Median of a rate counter of "<workload>/<peer>" ("FLOPS", "BYTES"), or -1 if it did not run.
+  double counter(const std::string& name, const std::string& key) const {
+    if (auto it = median_counters_.find(name); it != median_counters_.end()) {
+      if (auto c = it->second.find(key); c != it->second.end()) return c->second;
+    }
+    if (auto it = runs_counters_.find(name); it != runs_counters_.end()) {
+      if (auto c = it->second.find(key); c != it->second.end()) return median(c->second);
+    }
     return -1;
   }
+  double flops(const std::string& name) const { return counter(name, "FLOPS"); }
   bool any() const { return !median_ns_.empty() || !runs_ns_.empty(); }
 
  private:
   std::unique_ptr<benchmark::BenchmarkReporter> display_;
-  std::map<std::string, double> median_ns_, median_flops_;
-  std::map<std::string, std::vector<double>> runs_ns_, runs_flops_;
+  std::map<std::string, double> median_ns_;
+  std::map<std::string, std::vector<double>> runs_ns_;
+  std::map<std::string, std::map<std::string, double>> median_counters_;
+  std::map<std::string, std::map<std::string, std::vector<double>>> runs_counters_;
 };
 
 std::string format_time(double ns) {
@@ -159,6 +163,15 @@ void print_peak(const Collector& c, std::ostream& os, const std::vector<std::str
   std::snprintf(buf, sizeof buf, "\nFMA peak, one core (%s): %.1f GFLOP/s (%s)\n",
                 fma_peak_description(), peak, how);
   os << buf;
+  // The L2 floor under W5h128 (and each of W5seq64's steps), when peak/l2_read ran.
+  if (const double bytes_per_s = c.counter("peak/l2_read", "BYTES"); bytes_per_s > 0) {
+    std::snprintf(buf, sizeof buf,
+                  "L2 read, one core: %.1f GB/s (median of peak/l2_read, a GEMV's loads over "
+                  "W5h128's %.0f bytes of weights): a W5h128 step takes at least %.3f us\n",
+                  bytes_per_s / 1e9, l2_read_bytes_per_call(),
+                  l2_read_bytes_per_call() / bytes_per_s * 1e6);
+    os << buf;
+  }
   if (!any) return;
   os << "\n| workload | peer | GFLOP/s | % of peak |\n|---|---|---:|---:|\n";
   for (const auto& [w, flops] : counted) {

@@ -1,4 +1,6 @@
-// bench/peak.cpp: the single-core FMA peak, the ceiling the workloads' GFLOP/s are compared with.
+// bench/peak.cpp: the single-core ceilings the workloads are compared with: the FMA peak (the
+// workloads' GFLOP/s) and the rate at which one core reads from its L2 (the recurrent steps,
+// whose weights do not fit in L1).
 //
 // Independent accumulators hide the FMA latency: with latency L cycles and P FMA pipes, at least
 // L * P chains must be in flight. Zen 4/5 and recent Intel cores need 8 to 10; we keep as many as
@@ -9,10 +11,14 @@
 #include <chrono>     // std::chrono::steady_clock
 #include <cstddef>  // std::size_t
 #include <string>
+#include <vector>
+
+#include <xsimd/memory/xsimd_aligned_allocator.hpp>  // xsimd::aligned_allocator
 
 #include <nerve/config.hpp>  // xsimd::batch, xsimd::fma; xsimd_compat::reduce_add (hadd before 9)
 
-#include "peers.hpp"  // declarations
+#include "peers.hpp"           // declarations
+#include "workloads_lstm.hpp"  // lstm_in, lstm_large
 
 namespace nerve::bench {
 namespace {
@@ -50,7 +56,44 @@ void bm_fma_peak(benchmark::State& state) {
       benchmark::Counter(fma_flops_per_call(), benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// The L2 read rate, measured the way a GEMV reads its matrix: W5h128's weights (W_ih and W_hh,
+// 4H x (I + H) floats, 278,528 bytes: over L1, well inside L2), each register of them multiplied
+// by a broadcast and added into one of 8 accumulators. With the weights resident in L2 and the
+// FMAs far from their peak, the time per pass is the time the loads take: a floor under any
+// W5h128 step that reads its weights once (docs/benchmarks.md, the recurrent rows).
+constexpr std::size_t l2_floats = std::size_t(4) * lstm_large * (lstm_in + lstm_large);
+
+__attribute__((noipa)) float l2_read_kernel(const float* w, const float* x) {
+  constexpr std::size_t A = 8, step = A * batch::size;
+  static_assert(l2_floats % step == 0);
+  batch acc[A];
+  for (std::size_t k = 0; k < A; ++k) acc[k] = batch(0.0f);
+  for (std::size_t i = 0, j = 0; i < l2_floats; i += step, ++j) {
+    const batch b(x[j % 64]);
+#pragma GCC unroll 8
+    for (std::size_t k = 0; k < A; ++k)
+      acc[k] = xsimd::fma(batch::load_aligned(w + i + k * batch::size), b, acc[k]);
+  }
+  batch sum(0.0f);
+  for (std::size_t k = 0; k < A; ++k) sum += acc[k];
+  return xsimd_compat::reduce_add(sum);
+}
+
+void bm_l2_read(benchmark::State& state) {
+  std::vector<float, xsimd::aligned_allocator<float, 64>> w(l2_floats);
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] = 1e-6f * float(i % 7);
+  std::vector<float> x(64, 0.5f);
+  for (auto _ : state) {
+    float r = l2_read_kernel(w.data(), x.data());
+    benchmark::DoNotOptimize(r);
+  }
+  state.counters["BYTES"] = benchmark::Counter(double(l2_floats * sizeof(float)),
+                                               benchmark::Counter::kIsIterationInvariantRate);
+}
+
 }  // namespace
+
+double l2_read_bytes_per_call() { return double(l2_floats * sizeof(float)); }
 
 double fma_flops_per_call() { return 2.0 * fma_rounds * accumulators * batch::size; }
 
@@ -63,6 +106,7 @@ const char* fma_peak_description() {
 
 void register_peak() {
   benchmark::RegisterBenchmark("peak/fma", bm_fma_peak)->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("peak/l2_read", bm_l2_read)->Unit(benchmark::kMicrosecond);
 }
 
 double measure_fma_peak_gflops(double seconds) {

@@ -32,7 +32,8 @@ LstmPeer register_lstm_nerve();  // returns an LstmPeer without a name until ner
 // (lstm_cross_check.cpp).
 void cross_check_lstm(const std::vector<LstmPeer>& peers);
 
-// "peak/fma": the single-core FMA throughput the workloads are compared with (peak.cpp).
+// "peak/fma": the single-core FMA throughput the workloads are compared with, and
+// "peak/l2_read": the rate one core reads its L2 at (peak.cpp).
 void register_peak();
 // The same measurement outside Google Benchmark, for a run whose filter left peak/fma out.
 double measure_fma_peak_gflops(double seconds);
@@ -40,5 +41,7 @@ double measure_fma_peak_gflops(double seconds);
 const char* fma_peak_description();
 // Floating-point operations done by one call of the kernel that peak/fma times.
 double fma_flops_per_call();
+// "peak/l2_read": bytes read by one call of its kernel (W5h128's weights, from L2).
+double l2_read_bytes_per_call();
 
 }  // namespace nerve::bench
