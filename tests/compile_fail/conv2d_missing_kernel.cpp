@@ -1,5 +1,6 @@
 // expect: the second argument of Conv2D is its kernel size, e.g. Conv2D<32, Kernel<3, 3>>
-// PyTorch's habit of a bare number for the kernel size: nerve spells it as a type.
+// A Conv2D whose kernel size is left out. (A bare number in its place, Conv2D<8, 3>, is refused
+// by the compiler itself before nerve sees it: see "A bare number for a kernel size".)
 #include <nerve/nerve.hpp>
 using namespace nerve;
 
