@@ -27,6 +27,15 @@ if(found EQUAL -1)
                       "  ${expected}\nThey are:\n${head}")
 endif()
 
+# ... and say nothing from inside nerve's own machinery: an invalid network stands in with a
+# placeholder shape, and an alias that indexed past it printed "nerve::meta::at: index out of
+# range" under the layer's message (a second error that names no mistake of the user's).
+string(FIND "${output}" "nerve::meta::at: index out of range" internal)
+if(NOT internal EQUAL -1)
+  message(FATAL_ERROR "${SOURCE}: besides its message, g++ printed nerve's internal "
+                      "\"nerve::meta::at: index out of range\":\n${output}")
+endif()
+
 # 2. With its fix, the same file must compile.
 execute_process(COMMAND ${COMPILER} ${flags} -DNERVE_FIXED ${SOURCE}
   RESULT_VARIABLE result ERROR_VARIABLE output OUTPUT_VARIABLE ignored)

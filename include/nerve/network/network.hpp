@@ -257,7 +257,9 @@ class BasicNetwork
     }
   }();
   using step_pass = detail::network_pass<step_types, 1, mode::inference>;
-  using step_output_shape_t = typename step_types::template shape_after_t<sizeof...(Entries) - 1>;
+  // depth - 1, not sizeof...(Entries) - 1: an invalid network has one placeholder shape, and
+  // indexing past it would add an error of its own under the one that says what is wrong.
+  using step_output_shape_t = typename step_types::template shape_after_t<depth - 1>;
 
   // What one stream of steps owns: the memory of a one-step pass and the carried state. Build it
   // once (one allocation); step() then allocates nothing. One per stream (or per thread).
