@@ -64,30 +64,33 @@ inline void avg_pool_plane_backward(const T* dy, T* dx) noexcept {
 
 template <auto K, class S = typename detail::pool_kernel<K>::default_stride, class Padding = Valid>
 struct AvgPool : layer {
-  static_assert(detail::pool_kernel<K>::well_typed,
-                "the first argument of AvgPool is its window: an integer for a square one "
-                "(AvgPool<2>) or a Kernel value (AvgPool<Kernel<3, 2>{}>)");
-  static_assert(is_stride<S>,
-                "the second argument of AvgPool is its stride: Stride<S> or Stride<SH, SW> (by "
-                "default the kernel, as in PyTorch), e.g. AvgPool<3, Stride<2>>");
-  static_assert(is_padding<Padding>,
-                "the third argument of AvgPool is its padding: Valid (the default), Pad<P>, "
-                "Pad<PH, PW>, Pad<top, left, bottom, right> or Same, e.g. AvgPool<3, Stride<1>, "
-                "Pad<1>>");
-
   using window = detail::pool_window<K, S, Padding>;
 
   static constexpr bool valid_parameters = window::valid;
+  // A wrong kind of argument (a padding where the stride goes) is reported here, with the values'
+  // errors, not by a static_assert of the class: that one would fire while the network is still
+  // checking its entries and bury its message under errors of the check itself.
   template <class At>
   struct rejects_parameters {
-    static_assert(window::positive || meta::dependent_false<At>,
+    static_assert(detail::pool_kernel<K>::well_typed || meta::dependent_false<At>,
+                  "the first argument of AvgPool is its window: an integer for a square one "
+                  "(AvgPool<2>) or a Kernel value (AvgPool<Kernel<3, 2>{}>)");
+    static_assert(is_stride<S> || meta::dependent_false<At>,
+                  "the second argument of AvgPool is its stride: Stride<S> or Stride<SH, SW> (by "
+                  "default the kernel, as in PyTorch), e.g. AvgPool<3, Stride<2>>");
+    static_assert(is_padding<Padding> || meta::dependent_false<At>,
+                  "the third argument of AvgPool is its padding: Valid (the default), Pad<P>, "
+                  "Pad<PH, PW>, Pad<top, left, bottom, right> or Same, e.g. AvgPool<3, Stride<1>, "
+                  "Pad<1>>");
+    static_assert(!window::well_typed || window::positive || meta::dependent_false<At>,
                   "AvgPool needs a kernel and a stride of at least 1 in each direction: a zero or "
                   "negative size makes no window (write e.g. AvgPool<2> or AvgPool<3, Stride<2>>)");
-    static_assert(!window::positive || window::padding_within_half || meta::dependent_false<At>,
+    static_assert(!window::well_typed || !window::positive || window::padding_within_half ||
+                      meta::dependent_false<At>,
                   "AvgPool's padding must be at least 0 and at most half its kernel on each side "
                   "(PyTorch's rule, pad <= kernel / 2), so that every window holds a value of the "
                   "input: reduce the padding or enlarge the kernel");
-    static_assert(!window::positive || !window::padding_within_half ||
+    static_assert(!window::well_typed || !window::positive || !window::padding_within_half ||
                       window::same_at_stride_one || meta::dependent_false<At>,
                   "AvgPool with Same padding needs stride 1 (only then does the output keep the "
                   "input's size): write AvgPool<K, Stride<1>, Same>, or Pad<P> with a stride");

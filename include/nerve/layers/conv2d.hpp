@@ -70,26 +70,36 @@ struct conv_options {
 
 template <long Filters, class KernelSize, class... Options>
 struct Conv2D : layer {
-  static_assert(is_kernel<KernelSize>,
-                "the second argument of Conv2D is its kernel size, e.g. Conv2D<32, Kernel<3, 3>>");
   using options = detail::conv_options<Options...>;
-  static_assert(options::known,
-                "Conv2D's options after the kernel are Stride<..>, a padding (Valid, Same, Pad<..>), "
-                "Dilation<..>, NoBias and an initialiser (Auto, Glorot, He, HeNormal, TorchDefault)");
-  static_assert(options::once, "each kind of Conv2D option may be given at most once");
+  // Wrong kinds of arguments (no Kernel<..>, an unknown option, one given twice) are reported by
+  // rejects_parameters, as wrong values are, not by static_asserts of the class: those would fire
+  // while the network is still checking its entries and bury the message under errors of the
+  // check itself. Kernel<1> stands in for a missing kernel, and the first of each option (or its
+  // default) for the rest, so that nothing else fails.
+  static constexpr bool well_typed = is_kernel<KernelSize> && options::known && options::once;
+  using kernel = std::conditional_t<is_kernel<KernelSize>, KernelSize, Kernel<1>>;
 
-  using window = window2d<KernelSize, typename options::stride, typename options::padding,
+  using window = window2d<kernel, typename options::stride, typename options::padding,
                           typename options::dilation>;
   using initializer = typename options::init;
   static constexpr fusion_role role = fusion_role::contraction;
   static constexpr std::size_t filters = Filters > 0 ? static_cast<std::size_t>(Filters) : 0;
   static constexpr bool has_bias = std::is_same_v<typename options::bias, WithBias>;
 
-  static constexpr bool valid_parameters = Filters > 0 && window::valid_arguments;
+  static constexpr bool valid_parameters = well_typed && Filters > 0 && window::valid_arguments;
   template <class At>
   struct rejects_parameters {
+    static_assert(is_kernel<KernelSize> || meta::dependent_false<At>,
+                  "the second argument of Conv2D is its kernel size, e.g. Conv2D<32, Kernel<3, 3>>");
+    static_assert(!is_kernel<KernelSize> || options::known || meta::dependent_false<At>,
+                  "Conv2D's options after the kernel are Stride<..>, a padding (Valid, Same, "
+                  "Pad<..>), Dilation<..>, NoBias and an initialiser (Auto, Glorot, He, HeNormal, "
+                  "TorchDefault)");
+    static_assert(!is_kernel<KernelSize> || !options::known || options::once ||
+                      meta::dependent_false<At>,
+                  "each kind of Conv2D option may be given at most once");
     static_assert(Filters > 0, "Conv2D<filters, ...> needs at least 1 filter");
-    static_assert(KernelSize::height > 0 && KernelSize::width > 0,
+    static_assert(kernel::height > 0 && kernel::width > 0,
                   "Conv2D's Kernel<kh, kw> needs sizes of at least 1");
     static_assert(options::stride::height > 0 && options::stride::width > 0,
                   "Conv2D's Stride<..> must be at least 1: a stride of 0 never moves the kernel");
@@ -127,7 +137,7 @@ struct Conv2D : layer {
   template <AnyShape In>
   static constexpr kernels::conv_geometry geometry = kernels::with_chosen_algorithm({
       In::dims[0], In::dims[1], In::dims[2], filters,
-      static_cast<std::size_t>(KernelSize::height), static_cast<std::size_t>(KernelSize::width),
+      static_cast<std::size_t>(kernel::height), static_cast<std::size_t>(kernel::width),
       static_cast<std::size_t>(window::rows.stride), static_cast<std::size_t>(window::cols.stride),
       static_cast<std::size_t>(window::rows.dilation), static_cast<std::size_t>(window::cols.dilation),
       static_cast<std::size_t>(window::rows.before), static_cast<std::size_t>(window::cols.before),
@@ -144,8 +154,8 @@ struct Conv2D : layer {
   template <class T, AnyShape In>
   struct parameters
       : weight_and_bias_arrays<T,
-                               Shape<filters, In::dims[0], static_cast<std::size_t>(KernelSize::height),
-                                     static_cast<std::size_t>(KernelSize::width)>,
+                               Shape<filters, In::dims[0], static_cast<std::size_t>(kernel::height),
+                                     static_cast<std::size_t>(kernel::width)>,
                                Shape<filters>, has_bias> {
     T& w(std::size_t f, std::size_t c, std::size_t i, std::size_t j) noexcept {
       return this->weight(f, c, i, j);

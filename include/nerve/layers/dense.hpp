@@ -39,21 +39,27 @@ struct NoBias {};
 
 template <long Units, class Bias = WithBias, class Init = Auto>
 struct Dense : layer {
-  static_assert(std::is_same_v<Bias, WithBias> || std::is_same_v<Bias, NoBias>,
-                "the second argument of Dense is WithBias (the default) or NoBias");
-  static_assert(is_initializer<Init>,
-                "the third argument of Dense is its initialiser: Auto (the default), Glorot, He, "
-                "HeNormal or TorchDefault");
+  // Wrong kinds of arguments are reported by rejects_parameters, as a wrong number of units is,
+  // not by static_asserts of the class: those would fire while the network is still checking its
+  // entries and bury the message under errors of the check itself. Auto stands in for an
+  // initialiser that is not one, so that nothing else fails.
+  static constexpr bool bias_policy = std::is_same_v<Bias, WithBias> || std::is_same_v<Bias, NoBias>;
+  static constexpr bool well_typed = bias_policy && is_initializer<Init>;
 
   static constexpr fusion_role role = fusion_role::contraction;
   static constexpr std::size_t units = Units > 0 ? static_cast<std::size_t>(Units) : 0;
-  static constexpr bool has_bias = std::is_same_v<Bias, WithBias>;
-  using initializer = Init;
+  static constexpr bool has_bias = !std::is_same_v<Bias, NoBias>;
+  using initializer = std::conditional_t<is_initializer<Init>, Init, Auto>;
 
-  static constexpr bool valid_parameters = Units > 0;
+  static constexpr bool valid_parameters = well_typed && Units > 0;
   template <class At>
   struct rejects_parameters {
-    static_assert(meta::dependent_false<At>,
+    static_assert(bias_policy || meta::dependent_false<At>,
+                  "the second argument of Dense is WithBias (the default) or NoBias");
+    static_assert(!bias_policy || is_initializer<Init> || meta::dependent_false<At>,
+                  "the third argument of Dense is its initialiser: Auto (the default), Glorot, He, "
+                  "HeNormal or TorchDefault");
+    static_assert(Units > 0 || meta::dependent_false<At>,
                   "Dense<units> needs at least 1 unit: a zero or negative number of units makes "
                   "an empty layer");
   };
@@ -83,7 +89,7 @@ struct Dense : layer {
   static std::string name() {
     std::string out = "Dense<" + std::to_string(Units);
     if constexpr (!has_bias) out += ", NoBias";
-    if constexpr (!std::is_same_v<Init, Auto>) out += std::string(", ") + Init::name;
+    if constexpr (!std::is_same_v<initializer, Auto>) out += std::string(", ") + initializer::name;
     return out + ">";
   }
 
@@ -159,7 +165,7 @@ struct Dense : layer {
   static void initialize(Ctx& ctx) {
     using T = typename Ctx::value_type;
     constexpr std::size_t K = features<typename Ctx::in_shape>;
-    using Draw = std::conditional_t<std::is_same_v<Init, Auto>, void, Init>;
+    using Draw = std::conditional_t<std::is_same_v<initializer, Auto>, void, initializer>;
     for (std::size_t m = 0; m < units; ++m) {
       for (std::size_t k = 0; k < K; ++k) {
         double v;

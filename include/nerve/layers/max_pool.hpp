@@ -311,30 +311,33 @@ NERVE_INLINE void max_pool_gradient_by_tiles(const T* dy, const T* at, T* dx,
 
 template <auto K, class S = typename detail::pool_kernel<K>::default_stride, class Padding = Valid>
 struct MaxPool : layer {
-  static_assert(detail::pool_kernel<K>::well_typed,
-                "the first argument of MaxPool is its window: an integer for a square one "
-                "(MaxPool<2>) or a Kernel value (MaxPool<Kernel<3, 2>{}>)");
-  static_assert(is_stride<S>,
-                "the second argument of MaxPool is its stride: Stride<S> or Stride<SH, SW> (by "
-                "default the kernel, as in PyTorch), e.g. MaxPool<3, Stride<2>>");
-  static_assert(is_padding<Padding>,
-                "the third argument of MaxPool is its padding: Valid (the default), Pad<P>, "
-                "Pad<PH, PW>, Pad<top, left, bottom, right> or Same, e.g. MaxPool<3, Stride<1>, "
-                "Pad<1>>");
-
   using window = detail::pool_window<K, S, Padding>;
 
   static constexpr bool valid_parameters = window::valid;
+  // A wrong kind of argument (a padding where the stride goes) is reported here, with the values'
+  // errors, not by a static_assert of the class: that one would fire while the network is still
+  // checking its entries and bury its message under errors of the check itself.
   template <class At>
   struct rejects_parameters {
-    static_assert(window::positive || meta::dependent_false<At>,
+    static_assert(detail::pool_kernel<K>::well_typed || meta::dependent_false<At>,
+                  "the first argument of MaxPool is its window: an integer for a square one "
+                  "(MaxPool<2>) or a Kernel value (MaxPool<Kernel<3, 2>{}>)");
+    static_assert(is_stride<S> || meta::dependent_false<At>,
+                  "the second argument of MaxPool is its stride: Stride<S> or Stride<SH, SW> (by "
+                  "default the kernel, as in PyTorch), e.g. MaxPool<3, Stride<2>>");
+    static_assert(is_padding<Padding> || meta::dependent_false<At>,
+                  "the third argument of MaxPool is its padding: Valid (the default), Pad<P>, "
+                  "Pad<PH, PW>, Pad<top, left, bottom, right> or Same, e.g. MaxPool<3, Stride<1>, "
+                  "Pad<1>>");
+    static_assert(!window::well_typed || window::positive || meta::dependent_false<At>,
                   "MaxPool needs a kernel and a stride of at least 1 in each direction: a zero or "
                   "negative size makes no window (write e.g. MaxPool<2> or MaxPool<3, Stride<2>>)");
-    static_assert(!window::positive || window::padding_within_half || meta::dependent_false<At>,
+    static_assert(!window::well_typed || !window::positive || window::padding_within_half ||
+                      meta::dependent_false<At>,
                   "MaxPool's padding must be at least 0 and at most half its kernel on each side "
                   "(PyTorch's rule, pad <= kernel / 2), so that every window holds a value of the "
                   "input: reduce the padding or enlarge the kernel");
-    static_assert(!window::positive || !window::padding_within_half ||
+    static_assert(!window::well_typed || !window::positive || !window::padding_within_half ||
                       window::same_at_stride_one || meta::dependent_false<At>,
                   "MaxPool with Same padding needs stride 1 (only then does the output keep the "
                   "input's size): write MaxPool<K, Stride<1>, Same>, or Pad<P> with a stride");

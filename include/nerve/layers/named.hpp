@@ -7,8 +7,10 @@
 #include <cstddef>    // std::size_t
 #include <string>
 #include <string_view>
+#include <type_traits>  // std::conditional_t
 
-#include "nerve/layers/layer.hpp"  // nerve::Layer
+#include "nerve/layers/layer.hpp"          // nerve::Layer
+#include "nerve/meta/dependent_false.hpp"  // nerve::meta::dependent_false
 
 namespace nerve {
 
@@ -20,11 +22,27 @@ struct layer_name {
   constexpr std::string_view view() const { return std::string_view(text, N - 1); }
 };
 
+namespace detail {
+// The base of a Named layer's rejects_parameters when its name is the problem.
+struct no_rejection {};
+}  // namespace detail
+
 template <layer_name Name, Layer L>
 struct Named : L {
-  static_assert(Name.view().size() > 0 && Name.view().find('.') == std::string_view::npos,
-                "Named<\"name\", Layer>: the name must not be empty nor contain '.' (PyTorch "
-                "separates module names with dots)");
+  // A bad name is one of the layer's invalid arguments (reported by the network's check, not by
+  // a static_assert of the class, which would fire inside that check and bury the message); a
+  // good name passes the wrapped layer's own problems on.
+  static constexpr bool valid_name =
+      Name.view().size() > 0 && Name.view().find('.') == std::string_view::npos;
+  static constexpr bool valid_parameters = valid_name && L::valid_parameters;
+  template <class At>
+  struct rejects_parameters
+      : std::conditional_t<valid_name, typename L::template rejects_parameters<At>,
+                           detail::no_rejection> {
+    static_assert(valid_name || meta::dependent_false<At>,
+                  "Named<\"name\", Layer>: the name must not be empty nor contain '.' (PyTorch "
+                  "separates module names with dots)");
+  };
   static constexpr std::string_view given_name = Name.view();
   static std::string name() { return L::name() + " as \"" + std::string(given_name) + "\""; }
 };

@@ -75,15 +75,20 @@ struct padding_name<Pad<P...>> {
 };
 
 // Everything a pooling layer needs from its arguments. S and P are checked to be a Stride and a
-// padding by the layer itself (a plain static_assert: a wrong kind of argument, not a wrong value).
+// padding by the layer's rejects_parameters (not valid unless well_typed); in their place
+// Stride<1> and Valid stand in, as a kernel of 1 does for a K of a wrong type, so that nothing
+// else fails under the layer's message.
 template <auto K, class S, class P>
 struct pool_window {
   using kernel_argument = pool_kernel<K>;
-  using window = window2d<typename kernel_argument::kernel, S, P>;
+  static constexpr bool well_typed = kernel_argument::well_typed && is_stride<S> && is_padding<P>;
+  using stride = std::conditional_t<is_stride<S>, S, Stride<1>>;
+  using padding = std::conditional_t<is_padding<P>, P, Valid>;
+  using window = window2d<typename kernel_argument::kernel, stride, padding>;
 
   static constexpr long kernel_height = kernel_argument::height;
   static constexpr long kernel_width = kernel_argument::width;
-  static constexpr long stride_height = S::height, stride_width = S::width;
+  static constexpr long stride_height = stride::height, stride_width = stride::width;
   static constexpr long pad_top = window::pads[0], pad_left = window::pads[1];
   static constexpr long pad_bottom = window::pads[2], pad_right = window::pads[3];
   static constexpr bool unpadded = pad_top == 0 && pad_left == 0 && pad_bottom == 0 && pad_right == 0;
@@ -103,7 +108,7 @@ struct pool_window {
       pad_left <= kernel_width / 2 && pad_right <= kernel_width / 2;
   static constexpr bool same_at_stride_one =
       !window::same || (stride_height == 1 && stride_width == 1);
-  static constexpr bool valid = positive && padding_within_half && same_at_stride_one;
+  static constexpr bool valid = well_typed && positive && padding_within_half && same_at_stride_one;
 
   // An image whose padded planes hold at least one window.
   template <AnyShape In>
@@ -156,10 +161,10 @@ struct pool_window {
   static std::string arguments() {
     std::string out = kernel_argument::name();
     const bool default_stride = stride_height == kernel_height && stride_width == kernel_width;
-    if (!default_stride || !std::is_same_v<P, Valid>) {
+    if (!default_stride || !std::is_same_v<padding, Valid>) {
       out += ", " + pair_name("Stride", stride_height, stride_width);
     }
-    if constexpr (!std::is_same_v<P, Valid>) out += ", " + padding_name<P>::get();
+    if constexpr (!std::is_same_v<padding, Valid>) out += ", " + padding_name<padding>::get();
     return out;
   }
 };

@@ -87,9 +87,14 @@ struct one_step_input<Input<S, Rest...>> {
   using type = Input<1, Rest...>;
 };
 
-// The facts of the same layers on one step (network.step()).
-template <class T, bool WellFormed, class First, class... Layers>
+// The facts of the same layers on one step (network.step()). An empty Network<> has no entries
+// to step; it gets an invalid network's facts, so that its own message is the only error.
+template <class T, bool WellFormed, class... Entries>
 struct one_step_types {
+  using type = network_types<T, false, void>;
+};
+template <class T, bool WellFormed, class First, class... Layers>
+struct one_step_types<T, WellFormed, First, Layers...> {
   using type = network_types<T, WellFormed, typename one_step_input<First>::type, Layers...>;
 };
 
