@@ -72,10 +72,8 @@ template <long Filters, class KernelSize, class... Options>
 struct Conv2D : layer {
   using options = detail::conv_options<Options...>;
   // Wrong kinds of arguments (no Kernel<..>, an unknown option, one given twice) are reported by
-  // rejects_parameters, as wrong values are, not by static_asserts of the class: those would fire
-  // while the network is still checking its entries and bury the message under errors of the
-  // check itself. Kernel<1> stands in for a missing kernel, and the first of each option (or its
-  // default) for the rest, so that nothing else fails.
+  // rejects_parameters (layer.hpp); Kernel<1> stands in for a missing kernel, and the first of
+  // each option (or its default) for the rest.
   static constexpr bool well_typed = is_kernel<KernelSize> && options::known && options::once;
   using kernel = std::conditional_t<is_kernel<KernelSize>, KernelSize, Kernel<1>>;
 

@@ -39,10 +39,8 @@ struct NoBias {};
 
 template <long Units, class Bias = WithBias, class Init = Auto>
 struct Dense : layer {
-  // Wrong kinds of arguments are reported by rejects_parameters, as a wrong number of units is,
-  // not by static_asserts of the class: those would fire while the network is still checking its
-  // entries and bury the message under errors of the check itself. Auto stands in for an
-  // initialiser that is not one, so that nothing else fails.
+  // Wrong kinds of arguments are reported by rejects_parameters (layer.hpp); WithBias and Auto
+  // stand in for them.
   static constexpr bool bias_policy = std::is_same_v<Bias, WithBias> || std::is_same_v<Bias, NoBias>;
   static constexpr bool well_typed = bias_policy && is_initializer<Init>;
 

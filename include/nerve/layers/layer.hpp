@@ -10,6 +10,9 @@
 //                                                               // its static_assert says why
 //   static constexpr bool valid_parameters;                     // its own arguments make sense?
 //   template <class At> struct rejects_parameters;              // instantiated where they do not
+//     (wrong values and wrong kinds of argument alike: a static_assert in the class body fires
+//     while the network checks its entries, and g++ buries it under errors of that check; a
+//     stand-in for a wrong argument keeps the rest of the class well-formed)
 //   static constexpr fusion_role role;                          // how the network groups it
 //
 //   template <class T, AnyShape In> struct parameters;          // trainable arrays (for_each, arrays)

@@ -314,9 +314,8 @@ struct MaxPool : layer {
   using window = detail::pool_window<K, S, Padding>;
 
   static constexpr bool valid_parameters = window::valid;
-  // A wrong kind of argument (a padding where the stride goes) is reported here, with the values'
-  // errors, not by a static_assert of the class: that one would fire while the network is still
-  // checking its entries and bury its message under errors of the check itself.
+  // Wrong kinds of arguments (a padding where the stride goes) first, then wrong values
+  // (layer.hpp); pool_window holds the stand-ins.
   template <class At>
   struct rejects_parameters {
     static_assert(detail::pool_kernel<K>::well_typed || meta::dependent_false<At>,

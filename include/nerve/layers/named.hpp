@@ -29,9 +29,8 @@ struct no_rejection {};
 
 template <layer_name Name, Layer L>
 struct Named : L {
-  // A bad name is one of the layer's invalid arguments (reported by the network's check, not by
-  // a static_assert of the class, which would fire inside that check and bury the message); a
-  // good name passes the wrapped layer's own problems on.
+  // A bad name is one of the layer's invalid arguments (rejects_parameters, layer.hpp); a good
+  // name passes the wrapped layer's own problems on.
   static constexpr bool valid_name =
       Name.view().size() > 0 && Name.view().find('.') == std::string_view::npos;
   static constexpr bool valid_parameters = valid_name && L::valid_parameters;
