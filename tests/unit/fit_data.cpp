@@ -9,9 +9,11 @@
 #include <nerve/nerve.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <numbers>
 #include <sstream>
 #include <vector>
@@ -261,4 +263,55 @@ TEST_CASE("fit data: counts that do not match are std::invalid_argument naming t
                     "Trainer::fit: label 5 at index 2, but the network has 3 outputs");
   CHECK_THROWS_WITH(ce.fit(std::vector<float>(2), std::vector<std::uint32_t>{1}, Epochs{1}, quiet()),
                     Catch::Contains("fewer than one batch of 2"));
+}
+
+// PyTorch's nn.Embedding raises on an index outside its table; a forward pass here is noexcept
+// and reads such a value as a row of zeros, so fit() and evaluate() check the ids first.
+TEST_CASE("fit data: a value that is not a token id of the first layer is std::invalid_argument "
+          "naming it", "[training][data][embedding]") {
+  using Shape4 = Shape<4>;
+  std::vector<float> ids = {0, 1, 2, 3, 4, 5, 0, 1};  // two samples of 4 steps, vocabulary 6
+  const std::vector<std::uint32_t> labels = {0, 1};
+
+  using Embedded = Network<Input<4>, Embedding<6, 3>, Flatten, Dense<2>>;
+  Embedded net;
+  auto trainer = make_trainer<CrossEntropy, SGD, Batch<2>>(net);
+  CHECK_NOTHROW(trainer.fit(ids, labels, Epochs{1}, quiet()));
+  ids[6] = 6;  // one past the vocabulary
+  CHECK_THROWS_WITH(trainer.fit(ids, labels, Epochs{1}, quiet()),
+                    "Trainer::fit: input value 6 (sample 1, step 2) is not a token id of "
+                    "Embedding<6, 3>, which takes whole numbers from 0 to 5");
+  ids[6] = 2.5f;
+  CHECK_THROWS_WITH(trainer.evaluate(ids, labels),
+                    "Trainer::evaluate: input value 2.5 (sample 1, step 2) is not a token id of "
+                    "Embedding<6, 3>, which takes whole numbers from 0 to 5");
+  ids[6] = 0;
+  ids[0] = -1;
+  const LabelledData<float, Shape4> data(ids, labels, 2);
+  CHECK_THROWS_WITH(trainer.fit(data, Epochs{1}, quiet()),
+                    Catch::Contains("input value -1 (sample 0, step 0) is not a token id"));
+  ids[0] = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> good = ids;
+  good[0] = 0;
+  CHECK_THROWS_WITH(trainer.fit(good, labels, Epochs{1}, quiet(), {ids, labels}),
+                    Catch::Contains("Trainer::fit (validation set): input value nan (sample 0"));
+
+  SECTION("a recurrent layer with OneHot: its vocabulary") {
+    using Hot = Network<Input<4>, GRU<3, OneHot<5>, LastStep>, Dense<2>>;
+    Hot hot;
+    auto t = make_trainer<CrossEntropy, Adam, Batch<2>>(hot);
+    std::vector<float> x = {0, 1, 2, 3, 4, 4, 0, 1};
+    CHECK_NOTHROW(t.evaluate(x, labels));
+    x[5] = 5;
+    CHECK_THROWS_WITH(t.evaluate(x, labels),
+                      "Trainer::evaluate: input value 5 (sample 1, step 1) is not a token id of "
+                      "GRU<3, OneHot<5>, LastStep>, which takes whole numbers from 0 to 4");
+  }
+  SECTION("any other first layer takes any value") {
+    using Plain = Network<Input<4>, Dense<2>>;
+    Plain plain;
+    auto t = make_trainer<CrossEntropy, SGD, Batch<2>>(plain);
+    ids[0] = 1e9f;
+    CHECK_NOTHROW(t.evaluate(ids, labels));
+  }
 }

@@ -3,9 +3,9 @@
 //
 // The network's input is of its element type, so ids arrive as values (0, 1, 2, ... exactly
 // representable: float holds every integer below 2^24). An id that is not an integer in
-// [0, vocabulary) (a wrong corpus, an id past the vocabulary) looks up nothing: its vector is zero
-// and it gets no gradient, so a forward pass never reads outside the table; examples and readers
-// check their ids where they make them (io/vocabulary.hpp never makes such an id).
+// [0, vocabulary) (a wrong corpus, an id past the vocabulary) looks up nothing in a forward pass
+// (noexcept): its vector is zero and it gets no gradient, so no pass reads outside the table. The
+// trainer's fit() and evaluate() check every id of their data first and throw, as PyTorch does.
 // The table is PyTorch's `weight`, (num_embeddings, embedding_dim), row per token, unpacked.
 #pragma once
 
@@ -25,6 +25,7 @@ template <long Vocabulary, long Dim>
 struct Embedding : layer {
   static constexpr std::size_t vocabulary = Vocabulary > 0 ? static_cast<std::size_t>(Vocabulary) : 0;
   static constexpr std::size_t dim = Dim > 0 ? static_cast<std::size_t>(Dim) : 0;
+  static constexpr std::size_t token_vocabulary = vocabulary;  // inputs are ids (token_id.hpp)
 
   static constexpr bool valid_parameters = Vocabulary > 0 && Dim > 0;
   template <class At>

@@ -118,6 +118,9 @@ struct Recurrent : layer {
   static constexpr bool last_step_only = (std::is_same_v<Options, LastStep> || ...);
   static constexpr bool one_hot = (detail::is_one_hot_option<Options> || ...);
   static constexpr long vocabulary = (0 + ... + detail::one_hot_vocabulary<Options>);
+  // With OneHot its inputs are token ids (layers/token_id.hpp), which the trainer checks.
+  static constexpr std::size_t token_vocabulary =
+      one_hot && vocabulary > 0 ? static_cast<std::size_t>(vocabulary) : 0;
   using step_function = expr::pointwise<Cell::step, NV>;
   // A cell that reads each input product only in its sum with the hidden product (LSTM,
   // SimpleRNN; not GRU, whose reset gate multiplies r_n alone) gives both products the same

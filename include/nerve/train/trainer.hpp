@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "nerve/init/random.hpp"         // nerve::Random, Seed
+#include "nerve/layers/token_id.hpp"     // nerve::detail::token_vocabulary_of, token_row
 #include "nerve/loss/loss.hpp"           // nerve::loss_input, loss_fusion
 #include "nerve/train/csv_log.hpp"       // nerve::CsvLog
 #include "nerve/train/dataset.hpp"       // nerve::TrainingData, LabelledData, RegressionData, DataView
@@ -440,7 +441,28 @@ class Trainer {
         s.labels = s.targets;
       }
     }
+    check_token_ids(s, where);
     return s;
+  }
+
+  // A first layer that reads token ids (Embedding, a recurrent layer with OneHot) takes only ids
+  // of its vocabulary: a forward pass reads any other value as a row of zeros, so a wrong corpus
+  // or an id past the vocabulary would train on nothing, silently. PyTorch's nn.Embedding raises.
+  static void check_token_ids(const data_source& s, const char* where) {
+    if constexpr (Net::depth > 1) {
+      using first = typename Net::template entry<1>;
+      constexpr std::size_t vocabulary = detail::token_vocabulary_of<first>;
+      if constexpr (vocabulary > 0) {
+        for (std::size_t i = 0; i < s.size * inputs; ++i) {
+          if (detail::token_row(s.samples[i], vocabulary) >= 0) continue;
+          throw std::invalid_argument(
+              std::string("Trainer::") + where + ": input value " +
+              detail::token_value_text(s.samples[i]) + " (sample " + std::to_string(i / inputs) +
+              ", step " + std::to_string(i % inputs) + ") is not a token id of " + first::name() +
+              ", which takes whole numbers from 0 to " + std::to_string(vocabulary - 1));
+        }
+      }
+    }
   }
 
   // The one training loop, for every kind of data.
