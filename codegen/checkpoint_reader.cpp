@@ -110,6 +110,7 @@ std::string type_of_layer_name(const std::string& full, std::string& given_name)
   static const std::regex recurrent(R"(^(LSTM|GRU|SimpleRNN)<(\d+)(, OneHot<(\d+)>)?(, LastStep)?>$)");
   static const std::regex pool(R"(^(MaxPool|AvgPool)<(.*)>$)");
   static const std::regex conv(R"(^Conv2D<(\d+, \d+x\d+.*)>$)");
+  static const std::regex padded_embedding(R"(^Embedding<(\d+), (\d+), PaddingIdx<(-?\d+)>>$)");
   if (std::regex_match(name, m, numeric) && !finite_numbers(m[2].str())) {
     type.clear();  // "LeakyReLU<1e999>": not a name nerve writes
   } else if (std::regex_match(name, m, plain) || std::regex_match(name, m, numeric)) {
@@ -124,6 +125,8 @@ std::string type_of_layer_name(const std::string& full, std::string& given_name)
   } else if (std::regex_match(name, m, pool)) {
     const std::string args = pool_arguments(m[2].str());
     if (!args.empty()) type = "nerve::" + m[1].str() + "<" + args + ">";
+  } else if (std::regex_match(name, m, padded_embedding)) {
+    type = "nerve::Embedding<" + m[1].str() + ", " + m[2].str() + ", nerve::PaddingIdx<" + m[3].str() + ">>";
   } else if (std::regex_match(name, m, conv)) {
     type = conv_type(m[1].str());
   }

@@ -54,7 +54,8 @@ SECTIONS = [
                              "batch_norm_negative_eps", "batch_norm_training_batch_1"]),
     ("Sequences", ["lstm_on_vector", "lstm_zero_hidden", "gru_unknown_option",
                    "lstm_one_hot_on_features", "lstm_one_hot_zero_vocabulary",
-                   "embedding_on_sequence", "embedding_zero_vocabulary", "step_on_image_network"]),
+                   "embedding_on_sequence", "embedding_zero_vocabulary",
+                   "embedding_padding_idx_outside_table", "step_on_image_network"]),
 ]
 
 # Mistakes whose error comes from the compiler, not from nerve: snippets compiled the same way.

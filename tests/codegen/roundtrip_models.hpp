@@ -1,7 +1,7 @@
 // The nerve networks that tests/codegen round-trips through a checkpoint and nerve-codegen: every
 // kind of layer nerve has, with options off their defaults (strides, paddings, dilation, named
-// layers, NoBias, non-default eps and momentum, a double network, LastStep, OneHot), so that rebuilding a
-// type from its checkpoint's architecture text is tested on what can go wrong.
+// layers, NoBias, non-default eps and momentum, a double network, LastStep, OneHot, PaddingIdx),
+// so that rebuilding a type from its checkpoint's architecture text is tested on what can go wrong.
 #pragma once
 
 #include <nerve/nerve.hpp>
@@ -20,8 +20,8 @@ using cnn = Network<Input<2, 12, 11>,
 using cnn_double = BasicNetwork<double, Input<3, 9, 9>, Conv2D<5, Kernel<3, 3>, Same>, Tanh,
                                 GlobalAvgPool, Affine, LayerNorm<>, Dense<4>, Sigmoid>;
 
-using language_model = Network<Input<9>, Embedding<13, 6>, Named<"enc", LSTM<7>>, GRU<5>,
-                               SimpleRNN<4, LastStep>, Dense<13>, Softmax>;
+using language_model = Network<Input<9>, Embedding<13, 6, PaddingIdx<-2>>, Named<"enc", LSTM<7>>,
+                               GRU<5>, SimpleRNN<4, LastStep>, Dense<13>, Softmax>;
 
 // Token ids read by the LSTM as one-hot rows (OneHot), then a last-step GRU.
 using one_hot_lm = Network<Input<9>, Named<"enc", LSTM<6, OneHot<11>>>, GRU<5, LastStep>, Dense<3>, Softmax>;

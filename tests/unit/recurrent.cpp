@@ -423,3 +423,61 @@ TEMPLATE_TEST_CASE("Embedding: a row per id; an id outside the table looks up ze
     compare<T>("Embedding, GRU<5>, batch 3", (*chain)(X, *ws).data(), all);
   }
 }
+
+// PyTorch's nn.Embedding(V, D, padding_idx=p): the row starts at zero, the forward pass reads it
+// as any other row, and its gradient is zero, so no optimizer moves it.
+TEMPLATE_TEST_CASE("Embedding with PaddingIdx: the padding row starts at zero and gets no gradient",
+                   "[recurrent][embedding]", float, double) {
+  using T = TestType;
+  constexpr std::size_t V = 5, D = 3, S = 6;
+  using Padded = Embedding<V, D, PaddingIdx<-1>>;  // counted from the end: row 4
+  static_assert(Padded::padding_row == 4 && Embedding<V, D, PaddingIdx<1>>::padding_row == 1);
+  static_assert(Embedding<V, D>::padding_row == -1);
+  CHECK(Padded::name() == "Embedding<5, 3, PaddingIdx<-1>>");
+
+  using Net = BasicNetwork<T, Input<S>, Padded>;
+  auto net = std::make_unique<Net>(Seed{7});
+  auto& table = net->template parameters<1>().weight;
+  for (std::size_t d = 0; d < D; ++d) CHECK(table(4, d) == T(0));
+  std::size_t nonzero = 0;
+  for (std::size_t v = 0; v < 4; ++v)
+    for (std::size_t d = 0; d < D; ++d) nonzero += table(v, d) != T(0);
+  CHECK(nonzero == 4 * D);  // N(0, 1) elsewhere
+
+  // Forward: the padding row as stored (PyTorch does not force it to zero at lookup).
+  for (std::size_t d = 0; d < D; ++d) table(4, d) = T(0.5);
+  Tensor<T, Shape<S>> x;
+  const std::vector<T> ids = {4, 0, 4, 2, 0, 4};
+  std::copy(ids.begin(), ids.end(), x.data());
+  const auto y = (*net)(x);
+  for (std::size_t t = 0; t < S; ++t)
+    for (std::size_t d = 0; d < D; ++d) CHECK(y(t, d) == table(std::size_t(ids[t]), d));
+
+  // Backward: rows 0 and 2 get their sums, row 4 (read three times) nothing.
+  auto gws = std::make_unique<typename Net::template GradientWorkspace<1>>();
+  std::vector<T> dY(S * D);
+  for (std::size_t i = 0; i < S * D; ++i) dY[i] = static_cast<T>(0.5 * double(i) + 1.0);
+  (void)net->template input_gradient<1>(x.data(), dY.data(), *gws);
+  const auto& g = std::get<1>(gws->parameter_gradients).weight;
+  for (std::size_t d = 0; d < D; ++d) {
+    CHECK(g(4, d) == T(0));
+    CHECK(g(0, d) == dY[1 * D + d] + dY[4 * D + d]);
+    CHECK(g(2, d) == dY[3 * D + d]);
+    CHECK(g(1, d) == T(0));
+  }
+
+  SECTION("trained with SGD, momentum and weight decay: the zero padding row stays zero") {
+    using Classifier = BasicNetwork<T, Input<S>, Padded, Flatten, Dense<2>>;
+    auto c = std::make_unique<Classifier>(Seed{3});
+    auto trainer = make_trainer<CrossEntropy, SGD, Batch<2>>(
+        *c, SGD{.learning_rate = 0.1, .momentum = 0.9, .weight_decay = 0.01});
+    const std::vector<T> xs = {4, 4, 0, 1, 2, 4, 3, 4, 4, 4, 1, 0};
+    const std::vector<std::uint32_t> labels = {0, 1};
+    const auto before = c->template parameters<1>().weight(0, 0);
+    FitOptions quiet;
+    quiet.progress.style = ProgressStyle::silent;
+    trainer.fit(xs, labels, Epochs{3}, quiet);
+    for (std::size_t d = 0; d < D; ++d) CHECK(c->template parameters<1>().weight(4, d) == T(0));
+    CHECK(c->template parameters<1>().weight(0, 0) != before);
+  }
+}
