@@ -98,8 +98,12 @@ void check_each_pool(unsigned seed) {
                                    Flatten, Dense<4>>;
   using Average = BasicNetwork<T, Input<C, H, W>, Conv, Sigmoid,
                                AvgPool<Kernel<3, 2>{}, Stride<1>>, Flatten, Dense<4>>;
+  // Padding counted in the divisor (PyTorch's count_include_pad=True): the folded pool's edges.
+  using PaddedAverage = BasicNetwork<T, Input<C, H, W>, Conv, ReLU, AvgPool<3, Stride<2>, Pad<1>>,
+                                     Flatten, Dense<4>>;
   using Global = BasicNetwork<T, Input<C, H, W>, Conv, ReLU, GlobalAvgPool, Dense<4>>;
   CHECK(folded_groups<Max>() == std::vector<std::size_t>{1});
+  CHECK(folded_groups<PaddedAverage>() == std::vector<std::size_t>{1});
   CHECK(folded_groups<Overlapping>() == std::vector<std::size_t>{1});
   CHECK(folded_groups<Average>() == std::vector<std::size_t>{1});
   CHECK(folded_groups<Global>() == std::vector<std::size_t>{1});
@@ -107,6 +111,7 @@ void check_each_pool(unsigned seed) {
   check_all_batches<Overlapping>(seed + 1);
   check_all_batches<Average>(seed + 2);
   check_all_batches<Global>(seed + 3);
+  check_all_batches<PaddedAverage>(seed + 4);
 }
 
 }  // namespace
