@@ -10,6 +10,7 @@
 #include "support/allocation_probe.hpp"
 #include "support/sanitizer_runtime.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <mutex>
@@ -17,6 +18,7 @@
 #include <cmath>
 #include <vector>
 #include <cstdlib>
+#include <memory>
 #include <new>
 
 namespace {
@@ -232,24 +234,38 @@ TEST_CASE("no allocation: a training step through layers with parameters of thei
   CHECK(locks == 0);
 }
 
-TEST_CASE("no allocation: a CNN (Conv2D, BatchNorm, MaxPool, AvgPool, GlobalAvgPool, Dropout) in inference and training",
+TEST_CASE("no allocation: a CNN (Conv2D, BatchNorm, MaxPool, AvgPool, GlobalAvgPool, Dropout) in "
+          "inference at batch 1 and 3, input gradients and both training steps",
           "[allocation][conv2d]") {
   using Net = Network<Input<1, 12, 12>, Conv2D<4, Kernel<3, 3>, Same>, BatchNorm<>, ReLU, MaxPool<2>,
                       Conv2D<6, Kernel<3, 3>, Stride<2>, Pad<1>>, ReLU, AvgPool<3, Stride<1>, Pad<1>>,
                       Dropout<0.25>, GlobalAvgPool, Dense<3>, Softmax>;
   Net net{Seed{3}};
   Trainer<Net, CrossEntropy, Adam, Batch<4>> trainer(net);
+  // The write-then-update step too (clipping takes it), with SGD's momentum.
+  Trainer<Net, CrossEntropy, SGD, Batch<4>> clipped(net, SGD{.learning_rate = 0.01, .momentum = 0.9});
+  clipped.clip_gradients(1.0);
   std::vector<float> X(4 * 144);
   for (std::size_t i = 0; i < X.size(); ++i) X[i] = static_cast<float>(i % 13) / 13.0f;
   const std::uint32_t labels[4] = {0, 1, 2, 1};
+  // Batched inference and input gradients, their workspaces made beforehand.
+  auto batch = std::make_unique<Net::Workspace<3>>();
+  auto gradients = std::make_unique<Net::GradientWorkspace<3>>();
+  Tensor<float, Shape<3, 1, 12, 12>> X3;
+  std::copy_n(X.data(), X3.size, X3.data());
+  const std::vector<float> dY(3 * 3, 0.5f);
   trainer.step(X.data(), labels);
+  clipped.step(X.data(), labels);
   allocations = 0;
   locks = 0;
   counting = true;
   float sum = 0;
   for (int i = 0; i < 10; ++i) {
     trainer.step(X.data(), labels);
+    clipped.step(X.data(), labels);
     sum += net(X.data())(1);
+    sum += net(X3, *batch)(2, 1);
+    sum += net.input_gradient<3>(X3.data(), dY.data(), *gradients)(1, 0, 5, 5);
   }
   counting = false;
   CHECK(allocations == 0);
