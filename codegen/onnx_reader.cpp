@@ -504,8 +504,11 @@ void reader::pool(const onnx::NodeProto& n, current& c, std::vector<long> extra)
   check_range(strides, 1, n, "strides");
   check_range(pads, 0, n, "pads");
   const bool padded_here = pads[0] || pads[1] || pads[2] || pads[3];
-  if (!max && padded_here && attr_int(n, "count_include_pad", 0) == 0) {
-    fail(n, "count_include_pad 0 with padding: nerve's AvgPool counts the padding (PyTorch's default, count_include_pad=True)");
+  // count_include_pad 0 (ONNX's default) leaves the op's own padding out of each mean: ExcludePad.
+  // A Pad node's zeros before it are values of the input, counted whatever the attribute.
+  const bool exclude = !max && padded_here && attr_int(n, "count_include_pad", 0) == 0;
+  if (exclude && (extra[0] || extra[1] || extra[2] || extra[3])) {
+    fail(n, "count_include_pad 0 after a Pad node: nerve's AvgPool counts all of its padding in the mean or none of it");
   }
   for (int i = 0; i < 4; ++i) pads[i] += extra[i];
   for (int a = 0; a < 2; ++a) {
@@ -516,6 +519,7 @@ void reader::pool(const onnx::NodeProto& n, current& c, std::vector<long> extra)
   if (pads[0] || pads[1] || pads[2] || pads[3]) {
     type += ", nerve::Pad<" + std::to_string(pads[0]) + ", " + std::to_string(pads[1]) + ", " + std::to_string(pads[2]) + ", " + std::to_string(pads[3]) + ">";
   }
+  if (exclude) type += ", nerve::ExcludePad";
   emit(n, type + ">");
   for (int a = 0; a < 2; ++a) c.dims[2 + a] = (c.dims[2 + a] + pads[a] + pads[2 + a] - k[a]) / strides[a] + 1;
 }

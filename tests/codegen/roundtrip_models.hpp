@@ -1,7 +1,8 @@
 // The nerve networks that tests/codegen round-trips through a checkpoint and nerve-codegen: every
 // kind of layer nerve has, with options off their defaults (strides, paddings, dilation, named
-// layers, NoBias, non-default eps and momentum, a double network, LastStep, OneHot, PaddingIdx),
-// so that rebuilding a type from its checkpoint's architecture text is tested on what can go wrong.
+// layers, NoBias, non-default eps and momentum, a double network, LastStep, OneHot, PaddingIdx,
+// ExcludePad), so that rebuilding a type from its checkpoint's architecture text is tested on
+// what can go wrong.
 #pragma once
 
 #include <nerve/nerve.hpp>
@@ -14,7 +15,7 @@ using cnn = Network<Input<2, 12, 11>,
                     Conv2D<4, Kernel<3, 3>, Stride<2>, Pad<1>>, BatchNorm<0.2, 1e-3>, ReLU,
                     MaxPool<Kernel<3, 2>{}, Stride<1>, Pad<1>>,
                     Conv2D<3, Kernel<2, 2>, Dilation<2>, NoBias>, LeakyReLU<0.1>,
-                    AvgPool<2, Stride<2>, Pad<1>>, Flatten,
+                    AvgPool<2, Stride<2>, Pad<1>, ExcludePad>, Flatten,
                     Named<"head", Dense<5>>, Dropout<0.3>, Dense<3, NoBias>, Softmax>;
 
 using cnn_double = BasicNetwork<double, Input<3, 9, 9>, Conv2D<5, Kernel<3, 3>, Same>, Tanh,

@@ -85,6 +85,13 @@ TEST_CASE("gradcheck: AvgPool, every window shape", "[gradcheck][avg_pool]") {
   check_every_window<AvgPool>();
 }
 
+template <auto K, class S, class P>
+using AvgPoolExcludingPad = AvgPool<K, S, P, ExcludePad>;
+
+TEST_CASE("gradcheck: AvgPool with ExcludePad, every window shape", "[gradcheck][avg_pool]") {
+  check_every_window<AvgPoolExcludingPad>();
+}
+
 TEST_CASE("gradcheck: GlobalAvgPool, one channel and several", "[gradcheck][global_avg_pool]") {
   // GlobalAvgPool gives a vector: Dense follows it directly.
   using One = BasicNetwork<double, Input<1, 7, 5>, Affine, GlobalAvgPool, Dense<3>, Softmax>;

@@ -95,6 +95,7 @@ GOOD = {
     "cnn_functional": (onnx_models.cnn_functional, 113, (1, 1, 12, 10),
                        {"dynamic_axes": {"input": {0: "batch"}, "output": {0: "batch"}}}),
     "gap_mean": (onnx_models.gap_mean, 114, (1, 2, 9, 8), {}),
+    "avg_exclude_pad": (onnx_models.avg_exclude_pad, 118, (1, 1, 9, 8), {}),
 }
 
 # Which settings must leave a BatchNormalization node in the graph.

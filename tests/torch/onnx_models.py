@@ -45,6 +45,10 @@ Good models (each has <name>.onnx and <name>_reference.hpp), with one sample's O
     gap_mean           (1, 2, 9, 8)
         Conv2d(2, 4, 3), ReLU, x.mean((2, 3)) (ReduceMean, the other spelling of a global
         average pool), Linear(4, 3)
+    avg_exclude_pad    (1, 1, 9, 8)
+        Conv2d(1, 3, 3, padding=1) ReLU AvgPool2d(3, stride=2, padding=1, count_include_pad=False)
+        Flatten Linear(60, 2); conv (3, 9, 8), pool (3, 5, 4): an AveragePool with its own pads
+        and count_include_pad 0 (no Pad node: its zeros would count)
 
 Bad models (tests/data/onnx/bad/<name>.onnx, no reference; what is wrong in each is said in
 make_onnx_fixtures.py): gelu_mlp (unsupported_op), residual (not_sequential), grouped_conv,
@@ -197,6 +201,12 @@ def cnn_functional():
 
 def gap_mean():
     return MeanPoolCNN()
+
+
+def avg_exclude_pad():
+    return nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.ReLU(),
+                         nn.AvgPool2d(3, stride=2, padding=1, count_include_pad=False),
+                         nn.Flatten(), nn.Linear(60, 2))
 
 
 def gelu_mlp():

@@ -101,9 +101,12 @@ void check_each_pool(unsigned seed) {
   // Padding counted in the divisor (PyTorch's count_include_pad=True): the folded pool's edges.
   using PaddedAverage = BasicNetwork<T, Input<C, H, W>, Conv, ReLU, AvgPool<3, Stride<2>, Pad<1>>,
                                      Flatten, Dense<4>>;
+  using ExcludingPadding = BasicNetwork<T, Input<C, H, W>, Conv, Tanh,
+                                        AvgPool<3, Stride<2>, Pad<1>, ExcludePad>, Flatten, Dense<4>>;
   using Global = BasicNetwork<T, Input<C, H, W>, Conv, ReLU, GlobalAvgPool, Dense<4>>;
   CHECK(folded_groups<Max>() == std::vector<std::size_t>{1});
   CHECK(folded_groups<PaddedAverage>() == std::vector<std::size_t>{1});
+  CHECK(folded_groups<ExcludingPadding>() == std::vector<std::size_t>{1});
   CHECK(folded_groups<Overlapping>() == std::vector<std::size_t>{1});
   CHECK(folded_groups<Average>() == std::vector<std::size_t>{1});
   CHECK(folded_groups<Global>() == std::vector<std::size_t>{1});
@@ -112,6 +115,7 @@ void check_each_pool(unsigned seed) {
   check_all_batches<Average>(seed + 2);
   check_all_batches<Global>(seed + 3);
   check_all_batches<PaddedAverage>(seed + 4);
+  check_all_batches<ExcludingPadding>(seed + 5);
 }
 
 }  // namespace

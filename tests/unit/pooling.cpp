@@ -89,16 +89,24 @@ std::vector<double> max_pool_reference(const T* x, const geometry& g, std::vecto
   return y;
 }
 
-// PyTorch's avg_pool2d with count_include_pad=True on one sample: every window divided by KH * KW.
+// What PyTorch's avg_pool2d divides a window by: KH * KW with count_include_pad=True, the
+// window's positions inside the image with False.
+double avg_divisor(const std::vector<long>& window, bool exclude_padding) {
+  if (!exclude_padding) return static_cast<double>(window.size());
+  return static_cast<double>(std::count_if(window.begin(), window.end(), [](long p) { return p >= 0; }));
+}
+
+// PyTorch's avg_pool2d on one sample.
 template <class T>
-std::vector<double> avg_pool_reference(const T* x, const geometry& g) {
+std::vector<double> avg_pool_reference(const T* x, const geometry& g, bool exclude_padding) {
   std::vector<double> y;
   for (long c = 0; c < g.C; ++c) {
     for (long oh = 0; oh < g.OH(); ++oh) {
       for (long ow = 0; ow < g.OW(); ++ow) {
         double sum = 0;
-        for (long p : window_positions(g, c, oh, ow)) sum += p >= 0 ? static_cast<double>(x[p]) : 0.0;
-        y.push_back(sum / static_cast<double>(g.KH * g.KW));
+        const auto window = window_positions(g, c, oh, ow);
+        for (long p : window) sum += p >= 0 ? static_cast<double>(x[p]) : 0.0;
+        y.push_back(sum / avg_divisor(window, exclude_padding));
       }
     }
   }
@@ -114,14 +122,15 @@ std::vector<double> max_pool_backward_reference(const T* dy, const geometry& g,
   return dx;
 }
 template <class T>
-std::vector<double> avg_pool_backward_reference(const T* dy, const geometry& g) {
+std::vector<double> avg_pool_backward_reference(const T* dy, const geometry& g, bool exclude_padding) {
   std::vector<double> dx(static_cast<std::size_t>(g.C * g.H * g.W), 0.0);
   std::size_t o = 0;
   for (long c = 0; c < g.C; ++c) {
     for (long oh = 0; oh < g.OH(); ++oh) {
       for (long ow = 0; ow < g.OW(); ++ow, ++o) {
-        for (long p : window_positions(g, c, oh, ow)) {
-          if (p >= 0) dx[p] += static_cast<double>(dy[o]) / static_cast<double>(g.KH * g.KW);
+        const auto window = window_positions(g, c, oh, ow);
+        for (long p : window) {
+          if (p >= 0) dx[p] += static_cast<double>(dy[o]) / avg_divisor(window, exclude_padding);
         }
       }
     }
@@ -149,14 +158,18 @@ constexpr bool is_max_pool<MaxPool<K, S, P>> = true;
 template <class L, class T>
 std::vector<double> reference_forward(const T* x, const geometry& g, std::vector<long>& argmax) {
   if constexpr (is_max_pool<L>) return max_pool_reference(x, g, argmax);
-  else return avg_pool_reference(x, g);
+  else return avg_pool_reference(x, g, L::excludes_padding);
 }
 template <class L, class T>
 std::vector<double> reference_backward(const T* dy, const geometry& g,
                                        const std::vector<long>& argmax) {
   if constexpr (is_max_pool<L>) return max_pool_backward_reference(dy, g, argmax);
-  else return avg_pool_backward_reference(dy, g);
+  else return avg_pool_backward_reference(dy, g, L::excludes_padding);
 }
+
+// AvgPool with the padding left out of the mean, for check_every_window.
+template <auto K, class S, class P>
+using AvgPoolExcludingPad = AvgPool<K, S, P, ExcludePad>;
 
 // L as the whole network on (C, H, W): batch-1 and batch-3 inference, the training forward pass
 // and the input gradient of 3 samples, each against the plain loops.
@@ -316,6 +329,11 @@ TEST_CASE("pooling: shapes, names, kept memory and FLOPs", "[pooling]") {
   CHECK(AvgPool<2, Stride<1>, Same>::name() == "AvgPool<2, Stride<1>, Same>");
   CHECK(AvgPool<2, Stride<2>, Pad<0, 1, 1, 0>>::name() ==
         "AvgPool<2, Stride<2>, Pad<0, 1, 1, 0>>");
+  // With ExcludePad every argument is written, so that the name is a type again.
+  CHECK(AvgPool<3, Stride<1>, Pad<1>, ExcludePad>::name() ==
+        "AvgPool<3, Stride<1>, Pad<1>, ExcludePad>");
+  CHECK(AvgPool<2, Stride<2>, Valid, ExcludePad>::name() == "AvgPool<2, Stride<2>, Valid, ExcludePad>");
+  CHECK(AvgPool<3, Stride<1>, Pad<1>, IncludePad>::name() == "AvgPool<3, Stride<1>, Pad<1>>");
   CHECK(GlobalAvgPool::name() == "GlobalAvgPool");
 
   // Kept memory: a position per output in training, nothing at inference; none for averages.
@@ -338,6 +356,7 @@ TEST_CASE("pooling: shapes, names, kept memory and FLOPs", "[pooling]") {
   STATIC_REQUIRE(!AvgPool<-2>::valid_parameters);
   STATIC_REQUIRE(!AvgPool<3, Stride<1>, Pad<2>>::valid_parameters);   // more than 3 / 2
   STATIC_REQUIRE(AvgPool<4, Stride<1>, Pad<2>>::valid_parameters);    // exactly 4 / 2
+  STATIC_REQUIRE(!AvgPool<3, Stride<1>, Pad<1>, Valid>::valid_parameters);  // not a count option
   STATIC_REQUIRE(!MaxPool<2, Stride<2>, Pad<-1>>::valid_parameters);
   STATIC_REQUIRE(!MaxPool<3, Stride<2>, Same>::valid_parameters);
   STATIC_REQUIRE(MaxPool<3>::accepts<Shape<1, 3, 3>>);
@@ -355,6 +374,11 @@ TEMPLATE_TEST_CASE("MaxPool: values and input gradients against plain loops", "[
 TEMPLATE_TEST_CASE("AvgPool: values and input gradients against plain loops", "[pooling][avg_pool]",
                    float, double) {
   check_every_window<TestType, AvgPool>();
+}
+
+TEMPLATE_TEST_CASE("AvgPool with ExcludePad (count_include_pad=False): values and input gradients "
+                   "against plain loops", "[pooling][avg_pool]", float, double) {
+  check_every_window<TestType, AvgPoolExcludingPad>();
 }
 
 TEMPLATE_TEST_CASE("MaxPool: ties go to the first maximum in window order, as in PyTorch",
@@ -405,6 +429,16 @@ TEMPLATE_TEST_CASE("MaxPool: padding never wins, even over negative values; AvgP
   const auto c = corner(z);
   CHECK(c.data()[0] == Approx(9.0 / 4.0));  // PyTorch's count_include_pad=True
   CHECK(c.data()[3] == Approx((4.0 + 5 + 7 + 8) / 4.0));
+
+  // ExcludePad (count_include_pad=False): the corner window is its one value, the edge windows
+  // the mean of their two; whole windows as before.
+  using Excluding = BasicNetwork<T, Input<1, 3, 3>, AvgPool<2, Stride<2>, Pad<1>, ExcludePad>>;
+  Excluding excluding{Seed{1}};
+  const auto e = excluding(z);
+  CHECK(e.data()[0] == Approx(9.0));
+  CHECK(e.data()[1] == Approx((1.0 + 2) / 2));
+  CHECK(e.data()[2] == Approx((3.0 + 6) / 2));
+  CHECK(e.data()[3] == Approx((4.0 + 5 + 7 + 8) / 4.0));
 }
 
 TEMPLATE_TEST_CASE("MaxPool: a NaN in a window comes out, as in PyTorch", "[pooling][max_pool]",

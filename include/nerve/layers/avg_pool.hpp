@@ -1,16 +1,18 @@
-// nerve/layers/avg_pool.hpp: AvgPool<K, S = K, Padding = Valid>, PyTorch's nn.AvgPool2d(kernel_size,
-// stride, padding) with its defaults ceil_mode=False and count_include_pad=True, on images
-// (channels, height, width): the output is the mean of each window, and the padding counts as
-// zeros in that mean, so every window is divided by KH * KW, however much of it is padding.
+// nerve/layers/avg_pool.hpp: AvgPool<K, S = K, Padding = Valid, Count = IncludePad>, PyTorch's
+// nn.AvgPool2d(kernel_size, stride, padding, count_include_pad) with its default ceil_mode=False,
+// on images (channels, height, width): the output is the mean of each window.
 //   AvgPool<2>                          2x2 windows, stride 2 (PyTorch: stride = kernel_size)
 //   AvgPool<3, Stride<2>>               3x3 windows every 2 rows and columns (they overlap)
 //   AvgPool<3, Stride<1>, Pad<1>>       padded by 1 on every side (at most half the kernel)
 //   AvgPool<Kernel<3, 2>{}, Stride<1>>  3 rows by 2 columns (a Kernel value, with braces)
+//   AvgPool<3, Stride<1>, Pad<1>, ExcludePad>   the padding left out of the mean
 // Output (channels, OH, OW), OH = (H + pad_top + pad_bottom - KH) / SH + 1, the same for OW.
-// (count_include_pad=False, which divides by the values inside the image only, is not offered.)
+// IncludePad (count_include_pad=True, PyTorch's default) counts the padding as zeros in the mean:
+// every window is divided by KH * KW, however much of it is padding. ExcludePad
+// (count_include_pad=False; ONNX's default) divides each window by its values inside the image.
 //
-// Backward: dx = 0, then dy / (KH * KW) of each output added over its window (the padding takes
-// its share and drops it). Nothing is kept.
+// Backward: dx = 0, then dy / divisor of each output added over its window (with IncludePad the
+// padding takes its share and drops it). Nothing is kept.
 #pragma once
 
 #include <algorithm>  // std::fill_n
@@ -26,35 +28,53 @@
 
 namespace nerve {
 
+// How AvgPool's padding counts in a window's mean, PyTorch's count_include_pad: IncludePad (True,
+// the default) divides every window by KH * KW; ExcludePad (False) by its values in the image.
+struct IncludePad {};
+struct ExcludePad {};
+template <class C>
+inline constexpr bool is_pad_count = std::is_same_v<C, IncludePad> || std::is_same_v<C, ExcludePad>;
+
 namespace detail {
 
-// One plane (H x W, rows Ld apart): y (OH x OW) the sum of each window divided by the window's
-// area.
-template <class Win, std::size_t H, std::size_t W, std::size_t OH, std::size_t OW,
+// What a window of rows x cols (padding cut away) is divided by: its area, or with Exclude its
+// values in the image (the same when the window has no padding).
+template <class Win, bool Exclude, class T>
+constexpr T avg_divisor(typename Win::range rows, typename Win::range cols) noexcept {
+  if constexpr (Exclude && !Win::unpadded) {
+    return static_cast<T>((rows.end - rows.begin) * (cols.end - cols.begin));
+  } else {
+    (void)rows, (void)cols;
+    return static_cast<T>(Win::area);
+  }
+}
+
+// One plane (H x W, rows Ld apart): y (OH x OW) the sum of each window divided by its divisor.
+template <class Win, bool Exclude, std::size_t H, std::size_t W, std::size_t OH, std::size_t OW,
           std::size_t Ld = W, class T>
 inline void avg_pool_plane(const T* x, T* y) noexcept {
-  constexpr T area = static_cast<T>(Win::area);
   for (std::size_t oh = 0; oh < OH; ++oh) {
     const auto rows = Win::rows_of(oh, H);
     for (std::size_t ow = 0; ow < OW; ++ow) {
       const auto cols = Win::cols_of(ow, W);
       T sum = 0;
       Win::template for_each_position<Ld>(rows, cols, [&](std::size_t p) { sum += x[p]; });
-      y[oh * OW + ow] = sum / area;  // as PyTorch: a division, not a product by 1 / area
+      // As PyTorch: a division, not a product by 1 / divisor.
+      y[oh * OW + ow] = sum / avg_divisor<Win, Exclude, T>(rows, cols);
     }
   }
 }
 
-// The adjoint: dx (H x W, zeroed here) collects dy / area over each window.
-template <class Win, std::size_t H, std::size_t W, std::size_t OH, std::size_t OW, class T>
+// The adjoint: dx (H x W, zeroed here) collects dy / divisor over each window.
+template <class Win, bool Exclude, std::size_t H, std::size_t W, std::size_t OH, std::size_t OW,
+          class T>
 inline void avg_pool_plane_backward(const T* dy, T* dx) noexcept {
-  constexpr T area = static_cast<T>(Win::area);
   std::fill_n(dx, H * W, T(0));
   for (std::size_t oh = 0; oh < OH; ++oh) {
     const auto rows = Win::rows_of(oh, H);
     for (std::size_t ow = 0; ow < OW; ++ow) {
       const auto cols = Win::cols_of(ow, W);
-      const T share = dy[oh * OW + ow] / area;
+      const T share = dy[oh * OW + ow] / avg_divisor<Win, Exclude, T>(rows, cols);
       Win::template for_each_position<W>(rows, cols, [&](std::size_t p) { dx[p] += share; });
     }
   }
@@ -62,11 +82,13 @@ inline void avg_pool_plane_backward(const T* dy, T* dx) noexcept {
 
 }  // namespace detail
 
-template <auto K, class S = typename detail::pool_kernel<K>::default_stride, class Padding = Valid>
+template <auto K, class S = typename detail::pool_kernel<K>::default_stride, class Padding = Valid,
+          class Count = IncludePad>
 struct AvgPool : layer {
   using window = detail::pool_window<K, S, Padding>;
+  static constexpr bool excludes_padding = std::is_same_v<Count, ExcludePad>;
 
-  static constexpr bool valid_parameters = window::valid;
+  static constexpr bool valid_parameters = window::valid && is_pad_count<Count>;
   // Wrong kinds of arguments (a padding where the stride goes) first, then wrong values
   // (layer.hpp); pool_window holds the stand-ins.
   template <class At>
@@ -81,6 +103,10 @@ struct AvgPool : layer {
                   "the third argument of AvgPool is its padding: Valid (the default), Pad<P>, "
                   "Pad<PH, PW>, Pad<top, left, bottom, right> or Same, e.g. AvgPool<3, Stride<1>, "
                   "Pad<1>>");
+    static_assert(is_pad_count<Count> || meta::dependent_false<At>,
+                  "the fourth argument of AvgPool is how its padding counts in the mean: "
+                  "IncludePad (the default, PyTorch's count_include_pad=True) or ExcludePad "
+                  "(count_include_pad=False), e.g. AvgPool<3, Stride<1>, Pad<1>, ExcludePad>");
     static_assert(!window::well_typed || window::positive || meta::dependent_false<At>,
                   "AvgPool needs a kernel and a stride of at least 1 in each direction: a zero or "
                   "negative size makes no window (write e.g. AvgPool<2> or AvgPool<3, Stride<2>>)");
@@ -114,7 +140,10 @@ struct AvgPool : layer {
   template <AnyShape In>
   using output_shape = typename window::template output_shape<In>;
 
-  static std::string name() { return "AvgPool<" + window::arguments() + ">"; }
+  static std::string name() {
+    if constexpr (excludes_padding) return "AvgPool<" + window::arguments(true) + ", ExcludePad>";
+    else return "AvgPool<" + window::arguments() + ">";
+  }
 
   // Per output: KH * KW - 1 additions and a division (every window counted whole, an upper bound
   // at padded borders).
@@ -135,7 +164,8 @@ struct AvgPool : layer {
       const T* x = ctx.x + b * ctx.ldx;
       T* y = ctx.y + b * ctx.ldy;
       for (std::size_t c = 0; c < C; ++c) {
-        detail::avg_pool_plane<window, H, W, OH, OW>(x + c * H * W, y + c * OH * OW);
+        detail::avg_pool_plane<window, excludes_padding, H, W, OH, OW>(x + c * H * W,
+                                                                    y + c * OH * OW);
       }
     }
   }
@@ -145,8 +175,8 @@ struct AvgPool : layer {
   template <class T, AnyShape In, std::size_t RowStride>
   static void pool_plane(const T* x, T* y) noexcept {
     using Out = output_shape<In>;
-    detail::avg_pool_plane<window, In::dims[1], In::dims[2], Out::dims[1], Out::dims[2], RowStride>(
-        x, y);
+    detail::avg_pool_plane<window, excludes_padding, In::dims[1], In::dims[2], Out::dims[1],
+                           Out::dims[2], RowStride>(x, y);
   }
 
   template <class Ctx>
@@ -161,7 +191,8 @@ struct AvgPool : layer {
       const T* dy = ctx.dy + b * ctx.ldy;
       T* dx = ctx.dx + b * ctx.ld_dx;
       for (std::size_t c = 0; c < C; ++c) {
-        detail::avg_pool_plane_backward<window, H, W, OH, OW>(dy + c * OH * OW, dx + c * H * W);
+        detail::avg_pool_plane_backward<window, excludes_padding, H, W, OH, OW>(dy + c * OH * OW,
+                                                                             dx + c * H * W);
       }
     }
   }

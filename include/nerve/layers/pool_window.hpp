@@ -157,14 +157,15 @@ struct pool_window {
   }
 
   // "2", "3, Stride<2>", "Kernel<3, 2>, Stride<1>, Pad<1, 0>": the arguments as written, the
-  // stride only where it is not the kernel, the padding only where there is one.
-  static std::string arguments() {
+  // stride only where it is not the kernel, the padding only where there is one; `all`: both
+  // always (Valid included), for an argument that follows them.
+  static std::string arguments(bool all = false) {
     std::string out = kernel_argument::name();
     const bool default_stride = stride_height == kernel_height && stride_width == kernel_width;
-    if (!default_stride || !std::is_same_v<padding, Valid>) {
+    if (all || !default_stride || !std::is_same_v<padding, Valid>) {
       out += ", " + pair_name("Stride", stride_height, stride_width);
     }
-    if constexpr (!std::is_same_v<padding, Valid>) out += ", " + padding_name<padding>::get();
+    if (all || !std::is_same_v<padding, Valid>) out += ", " + padding_name<padding>::get();
     return out;
   }
 };
