@@ -241,6 +241,21 @@ def make_bad(lstm_model, lstm_x):
     bad(onnx_models.bidirectional, 204, (1, 5, 3), "bidirectional.onnx")
     # MaxPool with ceil_mode 1, which nerve's pooling does not do.
     bad(onnx_models.ceil_mode, 205, (1, 1, 8, 8), "ceil_mode.onnx")
+    # avg_exclude_pad.onnx with a Pad node (zeros, 1 on each side) before its AveragePool, which
+    # has pads of its own and count_include_pad 0: the Pad's zeros count in the mean, the pool's
+    # own padding does not, and nerve's AvgPool counts all its padding or none of it. Written by
+    # hand: torch 1.13 exports ZeroPad2d and F.pad through shape glue.
+    proto = onnx.load(os.path.join(OUT, "avg_exclude_pad.onnx"))
+    nodes = list(proto.graph.node)
+    at = next(k for k, node in enumerate(nodes) if node.op_type == "AveragePool")
+    pads = onnx.helper.make_node("Constant", [], ["extra_pads"], value=onnx.helper.make_tensor(
+        "extra_pads", onnx.TensorProto.INT64, [8], [0, 0, 1, 1, 0, 0, 1, 1]))
+    pad = onnx.helper.make_node("Pad", [nodes[at].input[0], "extra_pads"], ["padded"], name="/extra/Pad")
+    nodes[at].input[0] = "padded"
+    del proto.graph.node[:]
+    proto.graph.node.extend(nodes[:at] + [pads, pad] + nodes[at:])
+    onnx.save(proto, os.path.join(BAD, "pad_then_exclude_pad.onnx"))
+    print(f"bad/pad_then_exclude_pad.onnx: {' '.join(op_types(proto))}")
     # Not a whole protobuf: the first half of mlp.onnx's bytes.
     with open(os.path.join(OUT, "mlp.onnx"), "rb") as f:
         data = f.read()

@@ -52,7 +52,8 @@ Good models (each has <name>.onnx and <name>_reference.hpp), with one sample's O
 
 Bad models (tests/data/onnx/bad/<name>.onnx, no reference; what is wrong in each is said in
 make_onnx_fixtures.py): gelu_mlp (unsupported_op), residual (not_sequential), grouped_conv,
-bidirectional, ceil_mode; the lstm model is reused for dynamic_shape.
+bidirectional, ceil_mode; the lstm model is reused for dynamic_shape, avg_exclude_pad for
+pad_then_exclude_pad.
 """
 
 from torch import nn
