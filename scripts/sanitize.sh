@@ -23,8 +23,9 @@ start=$SECONDS
 CXX=$cxx cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1" \
       "-DCMAKE_CXX_FLAGS=$flags" "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined" \
       -DNERVE_BUILD_TESTS=ON -DNERVE_BUILD_EXAMPLES=ON -DNERVE_BUILD_BENCH=OFF -DNERVE_BUILD_CODEGEN=ON "$@"
-cmake --build "$build" -j "$jobs" --target nerve_unit_tests nerve_static_tests \
-      nerve_gradcheck_tests nerve-codegen nerve_codegen_tests embed
+# nerve_run_time_tests: the unit, static, gradient-check and codegen test binaries, nerve-codegen
+# and examples/embed, built together (CMakeLists.txt)
+cmake --build "$build" -j "$jobs" --target nerve_run_time_tests
 echo "nerve sanitize: ASan + UBSan build took $((SECONDS - start)) s"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1}

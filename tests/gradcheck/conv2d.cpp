@@ -2,8 +2,8 @@
 // applies an activation fused into the convolution, pools and classifies. The second convolution's
 // parameters are right only if the first's input gradient (dX through the grid) is. Odd sizes,
 // stride > 1 (im2col), padding (Same, explicit, asymmetric), dilation, a kernel as large as its
-// input, one channel and many, batches of 1 and 3. (tests/unit/conv2d.cpp checks the same
-// gradients against plain loops, in float too.)
+// input, one channel and many, batches of 1 and 3. (tests/unit/conv2d.cpp and
+// conv2d_padding.cpp check the same gradients against plain loops, in float too.)
 #include <catch2/catch.hpp>
 
 #include <nerve/nerve.hpp>
