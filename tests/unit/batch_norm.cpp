@@ -1,9 +1,10 @@
 // BatchNorm against plain loops of PyTorch's formulas, in float and double: the training output
 // (batch statistics), the running statistics after 1 and 3 steps (momentum arithmetic, unbiased
 // variance), the inference output (running statistics), the parameter gradients of a training
-// step, dx and the parameter gradients at inference (input_gradient); training and inference give
-// different outputs for the same input; a network with BatchNorm trains, and evaluate() reads the
-// running statistics; names, counts and the state's names.
+// step, dx of a training step (through a 1 x 1 convolution before it), dx and the parameter
+// gradients at inference (input_gradient); training and inference give different outputs for the
+// same input; a network with BatchNorm trains, and evaluate() reads the running statistics; names,
+// counts and the state's names.
 #include <catch2/catch.hpp>
 
 #include <nerve/layers/batch_norm.hpp>
@@ -327,7 +328,84 @@ void check_inference_gradients() {
   check_close(s.running_var.data(), as_double(rv.data(), C), 0);
 }
 
+// dx of a training step, which no API returns: read through the weight gradient of a 1 x 1
+// convolution put before the BatchNorm. Its output u = A x + a (per position, A: C x C) is the
+// BatchNorm's input, so dA = sum over batch and positions of dx_bn x^T and da = sum of dx_bn,
+// where dx_bn is PyTorch's training-mode formula (batch statistics, N = B P values a channel):
+//   dx_bn = rstd / N (N dxhat - sum dxhat - xhat sum(dxhat xhat)),  dxhat = dy weight.
+// da is then 0 up to rounding: the batch mean takes any constant shift back out.
+template <class T, std::size_t C, std::size_t H, std::size_t W>
+void check_training_input_gradient() {
+  using Net = BasicNetwork<T, Input<C, H, W>, Conv2D<C, Kernel<1, 1>>, BatchNorm<>>;
+  constexpr std::size_t B = 3, P = H * W, N = C * P;
+  const batch_layout l{B, C, P};
+  Net net{Seed{1}};
+  auto& conv = net.template parameters<1>();
+  const auto A = uniform_values<T>(C * C, 70, -1.0, 1.0);
+  const auto a = uniform_values<T>(C, 71, -0.5, 0.5);
+  std::copy(A.begin(), A.end(), conv.weight.data());
+  std::copy(a.begin(), a.end(), conv.bias.data());
+  perturb_weight_and_bias<2>(net, 72);
+  const auto& p = net.template parameters<2>();
+  Trainer<Net, MeanSquaredError, SGD, Batch<B>> trainer(net);
+  const auto X = uniform_values<T>(B * N, 73, -2.0, 3.0);
+  const auto targets = uniform_values<T>(B * N, 74, -1.0, 1.0);
+  trainer.compute_gradients(X.data(), targets.data());
+
+  // The plain loops, in double: u, its moments, y, dy = 2 (y - t) / (B N), dx_bn, dA, da.
+  std::vector<double> u(B * N);
+  for (std::size_t b = 0; b < B; ++b)
+    for (std::size_t f = 0; f < C; ++f)
+      for (std::size_t q = 0; q < P; ++q) {
+        double z = a[f];
+        for (std::size_t c = 0; c < C; ++c) z += double(A[f * C + c]) * X[l.at(b, c, q)];
+        u[l.at(b, f, q)] = z;
+      }
+  const moments m = batch_moments(u.data(), l);
+  const auto y = normalize_reference(u.data(), l, m.mean, m.biased, p.weight.data(),
+                                     p.bias.data(), 1e-5);
+  const auto dxhat = [&](std::size_t i, std::size_t c) {
+    return 2 * (y[i] - targets[i]) / double(B * N) * double(p.weight(c));
+  };
+  std::vector<double> dA(C * C, 0.0), da(C, 0.0);
+  for (std::size_t c = 0; c < C; ++c) {
+    const double rstd = 1.0 / std::sqrt(m.biased[c] + 1e-5);
+    double sum_dxhat = 0, sum_dxhat_xhat = 0;
+    for (std::size_t b = 0; b < B; ++b)
+      for (std::size_t q = 0; q < P; ++q) {
+        const std::size_t i = l.at(b, c, q);
+        sum_dxhat += dxhat(i, c);
+        sum_dxhat_xhat += dxhat(i, c) * (u[i] - m.mean[c]) * rstd;
+      }
+    for (std::size_t b = 0; b < B; ++b)
+      for (std::size_t q = 0; q < P; ++q) {
+        const std::size_t i = l.at(b, c, q);
+        const double xhat = (u[i] - m.mean[c]) * rstd;
+        const double dx = rstd / l.n() * (l.n() * dxhat(i, c) - sum_dxhat - xhat * sum_dxhat_xhat);
+        for (std::size_t k = 0; k < C; ++k) dA[c * C + k] += dx * X[l.at(b, k, q)];
+        da[c] += dx;
+      }
+  }
+  const auto& g = std::get<1>(trainer.gradients());
+  const double tolerance = std::is_same_v<T, float> ? 1e-4 : 1e-10;
+  INFO(Net::summary_string());
+  {
+    INFO("the convolution's weight gradient, through BatchNorm's dx");
+    check_close(g.weight.data(), dA, tolerance);
+  }
+  {
+    INFO("the convolution's bias gradient: 0 up to rounding");
+    check_close(g.bias.data(), da, tolerance);
+  }
+}
+
 }  // namespace
+
+TEMPLATE_TEST_CASE("BatchNorm in training: dx (through the layer before it) against plain loops",
+                   "[batch_norm]", float, double) {
+  check_training_input_gradient<TestType, 1, 3, 5>();
+  check_training_input_gradient<TestType, 4, 5, 3>();
+}
 
 TEMPLATE_TEST_CASE("BatchNorm: parameter gradients of a training step against plain loops",
                    "[batch_norm]", float, double) {

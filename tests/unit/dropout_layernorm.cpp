@@ -1,7 +1,8 @@
 // LayerNorm against plain loops of PyTorch's formula (forward, input and parameter gradients),
 // in float and double; Dropout's behaviour: the identity (a view) at inference, the fraction and
-// scale of its zeros in training, masks reproducible from the seed and new at each step; neither
-// allocates during a training step or inference; explain() reports their kept memory.
+// scale of its zeros in training, an element-wise mask on images that the backward pass applies
+// again, masks reproducible from the seed and new at each step; neither allocates during a
+// training step or inference; explain() reports their kept memory.
 #include <catch2/catch.hpp>
 
 #include <nerve/nerve.hpp>
@@ -335,6 +336,62 @@ TEMPLATE_TEST_CASE("Dropout: in training zeros at rate p and survivors scaled by
   check_rate(Dropout<0.5>{}, 0.5);
   check_rate(Dropout<0.9>{}, 0.9);
   check_rate(Dropout<0>{}, 0.0);
+}
+
+TEMPLATE_TEST_CASE("Dropout on images: an element-wise mask, the same one in the backward pass",
+                   "[dropout]", float, double) {
+  // nn.Dropout on (C, H, W) zeros elements, not channels (that is Dropout2d). 3 x 5 x 7 = 105
+  // values a sample: rows of the batch padded past a register, a tail in every pass. A 1 x 1
+  // convolution with identity weights before it makes the Dropout's dx readable: its bias
+  // gradient is the sum over the batch and the plane of dx = dy * mask / (1 - p).
+  using T = TestType;
+  constexpr std::size_t C = 3, H = 5, W = 7, P = H * W, N = C * P, B = 3;
+  using Net = BasicNetwork<T, Input<C, H, W>, Conv2D<C, Kernel<1, 1>>, Dropout<0.5>>;
+  Net net{Seed{11}};
+  auto& conv = net.template parameters<1>();
+  std::fill(conv.weight.data(), conv.weight.data() + conv.weight.size, T(0));
+  for (std::size_t c = 0; c < C; ++c) conv.weight.data()[c * C + c] = T(1);
+  std::fill(conv.bias.data(), conv.bias.data() + C, T(0));
+  const auto X = uniform_values<T>(B * N, 12, 0.5, 2.0);  // no zeros of its own
+  const auto targets = uniform_values<T>(B * N, 13, -1.0, 1.0);
+  Trainer<Net, MeanSquaredError, SGD, Batch<B>> trainer(net);
+  const T* Y = trainer.forward(X.data(), N);
+  std::vector<int> kept(B * N);
+  std::size_t zeros = 0;
+  for (std::size_t i = 0; i < B * N; ++i) {
+    const T y = Y[i / N * trainer.ld_output() + i % N];
+    kept[i] = y != T(0);
+    zeros += y == T(0);
+    if (kept[i]) CHECK(y == X[i] * T(2));  // scaled by 1 / (1 - p), exactly
+  }
+  // 315 draws at rate 0.5: the standard deviation of the fraction is 0.028; 4 of them.
+  CHECK(std::abs(static_cast<double>(zeros) / (B * N) - 0.5) < 0.12);
+  // Element-wise: no channel is all kept or all zero in every sample, and the samples differ.
+  for (std::size_t b = 0; b < B; ++b) {
+    for (std::size_t c = 0; c < C; ++c) {
+      const auto first = kept.begin() + static_cast<long>(b * N + c * P);
+      const auto survivors = std::count(first, first + static_cast<long>(P), 1);
+      CHECK(survivors > 0);
+      CHECK(survivors < static_cast<long>(P));
+    }
+  }
+  CHECK(!std::equal(kept.begin(), kept.begin() + N, kept.begin() + N));
+
+  trainer.compute_gradients(X.data(), targets.data());
+  const auto& g = std::get<1>(trainer.gradients());
+  std::vector<double> dbias(C, 0.0);
+  for (std::size_t i = 0; i < B * N; ++i) {
+    const double y = kept[i] ? 2.0 * X[i] : 0.0;
+    dbias[i % N / P] += 2 * (y - targets[i]) / double(B * N) * (kept[i] ? 2.0 : 0.0);
+  }
+  for (std::size_t c = 0; c < C; ++c) {
+    INFO("channel " << c);
+    CHECK(std::abs(double(g.bias(c)) - dbias[c]) <= (std::is_same_v<T, float> ? 1e-5 : 1e-12));
+  }
+  // The same step draws the same mask again (compute_gradients ran the forward pass anew).
+  const T* again = trainer.forward(X.data(), N);
+  for (std::size_t i = 0; i < B * N; ++i)
+    CHECK((again[i / N * trainer.ld_output() + i % N] != T(0)) == static_cast<bool>(kept[i]));
 }
 
 TEST_CASE("Dropout: masks come from the seed and the layer and the step", "[dropout]") {

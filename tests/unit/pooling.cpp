@@ -172,7 +172,7 @@ template <auto K, class S, class P>
 using AvgPoolExcludingPad = AvgPool<K, S, P, ExcludePad>;
 
 // L as the whole network on (C, H, W): batch-1 and batch-3 inference, the training forward pass
-// and the input gradient of 3 samples, each against the plain loops.
+// and the input gradients of 1 and of 3 samples, each against the plain loops.
 template <class T, class L, std::size_t C, std::size_t H, std::size_t W>
 void check_pool() {
   using Net = BasicNetwork<T, Input<C, H, W>, L>;
@@ -189,6 +189,13 @@ void check_pool() {
   std::vector<long> argmax;
   const auto y = net(x.data());
   check_close(y.data(), reference_forward<L>(x.data(), g, argmax), tolerance<T>);
+  {
+    INFO("dx of one sample");
+    const auto dy = uniform_values<T>(Out::size, 6, -1.0, 1.0);
+    typename Net::template GradientWorkspace<1> gws;
+    const auto dx = net.template input_gradient<1>(x.data(), dy.data(), gws);
+    check_close(dx.data(), reference_backward<L>(dy.data(), g, argmax), tolerance<T>);
+  }
 
   // Batch 3, inference and training (the training pass keeps positions; same values).
   const auto X = uniform_values<T>(B * In::size, 4, -3.0, 5.0);
