@@ -144,7 +144,16 @@ TEST_CASE("read_text: a missing, empty or non-UTF-8 file is an io_error naming i
       CHECK_THAT(e.problem(), Contains(c.what));
       CHECK_THAT(e.problem(), Contains("TextUnit::bytes"));  // says how to read it anyway
       CHECK_NOTHROW(read_text(data / c.file, {.unit = TextUnit::bytes}));
+      CHECK_THAT(e.problem(), !Contains("decompressed"));
     }
+  }
+  SECTION("invalid UTF-8 in a gzipped file: the offset counts the decompressed text") {
+    nerve_test::TempDir dir;
+    nerve_test::write_gzip(dir / "bad.txt.gz", nerve_test::Bytes{'o', 'k', '\n', 'a', 0xFF, '\n'});
+    const auto e = expect_io_error([&] { read_text(dir / "bad.txt.gz"); });
+    CHECK(e.path() == dir / "bad.txt.gz");
+    CHECK_THAT(e.problem(), StartsWith("invalid UTF-8 at byte offset 4 (line 2)"));
+    CHECK_THAT(e.problem(), Contains("(the offset counts the decompressed text)"));
   }
 }
 

@@ -40,9 +40,11 @@ inline constexpr std::string_view utf8_byte_order_mark = "\xEF\xBB\xBF";
 
 namespace detail {
 
-// Every (decompressed) byte of the file; io_error if it cannot be read.
-inline std::string read_all_bytes(const std::filesystem::path& path) {
+// Every (decompressed) byte of the file; io_error if it cannot be read. *gzipped tells whether
+// the file was gzipped, when asked.
+inline std::string read_all_bytes(const std::filesystem::path& path, bool* gzipped = nullptr) {
   input_file in(path);
+  if (gzipped != nullptr) *gzipped = in.gzipped();
   std::string out;
   std::size_t size = 0;
   constexpr std::size_t chunk = std::size_t{1} << 16;
@@ -56,10 +58,13 @@ inline std::string read_all_bytes(const std::filesystem::path& path) {
   return out;
 }
 
-// io_error naming `path` when `bytes` is not valid UTF-8.
-inline void require_utf8(const std::filesystem::path& path, std::string_view bytes) {
+// io_error naming `path` when `bytes` is not valid UTF-8. In a gzipped file the offset counts
+// the decompressed text, not the file's bytes: the message says so.
+inline void require_utf8(const std::filesystem::path& path, std::string_view bytes,
+                         bool gzipped = false) {
   if (const auto error = utf8::first_error(bytes)) {
     throw io_error(path, utf8::describe(*error, bytes) +
+                             (gzipped ? " (the offset counts the decompressed text)" : "") +
                              " (to read it anyway, take its symbols as bytes: TextUnit::bytes)");
   }
 }
@@ -69,9 +74,11 @@ inline void require_utf8(const std::filesystem::path& path, std::string_view byt
 // The text of a file: UTF-8 (checked) for TextUnit::code_points, the raw bytes for
 // TextUnit::bytes. Never returns an empty string unless options.allow_empty.
 inline std::string read_text(const std::filesystem::path& path, const TextOptions& options = {}) {
-  std::string text = detail::read_all_bytes(path);
+  bool gzipped = false;
+  std::string text = detail::read_all_bytes(path, &gzipped);
   if (options.unit == TextUnit::code_points) {
-    detail::require_utf8(path, text);  // before the mark is dropped: offsets are the file's
+    // Before the mark is dropped: offsets are the file's (or its decompressed text's).
+    detail::require_utf8(path, text, gzipped);
     if (text.starts_with(utf8_byte_order_mark)) text.erase(0, utf8_byte_order_mark.size());
   }
   if (text.empty() && !options.allow_empty) {
