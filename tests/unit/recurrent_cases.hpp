@@ -199,4 +199,17 @@ void check_layer(std::uint64_t seed) {
   }
 }
 
+// SimpleRNN, LSTM and GRU of hidden size H over S steps, in double and float (check_layer), each
+// from its own seed: the body of the reference test cases of recurrent.cpp and recurrent_wide.cpp.
+template <long H, std::size_t S>
+void check_every_cell() {
+  const std::uint64_t seed = 100 * std::uint64_t(H) + S;
+  check_layer<double, SimpleRNN, H, S>(seed);
+  check_layer<double, LSTM, H, S>(seed + 10);
+  check_layer<double, GRU, H, S>(seed + 20);
+  check_layer<float, SimpleRNN, H, S>(seed + 30);
+  check_layer<float, LSTM, H, S>(seed + 40);
+  check_layer<float, GRU, H, S>(seed + 50);
+}
+
 }  // namespace
