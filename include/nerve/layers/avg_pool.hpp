@@ -1,15 +1,21 @@
-// nerve/layers/avg_pool.hpp: AvgPool<K, S = K, Padding = Valid, Count = IncludePad>, PyTorch's
-// nn.AvgPool2d(kernel_size, stride, padding, count_include_pad) with its default ceil_mode=False,
-// on images (channels, height, width): the output is the mean of each window.
+// nerve/layers/avg_pool.hpp: AvgPool<K, S = K, Padding = Valid, options...>, PyTorch's
+// nn.AvgPool2d(kernel_size, stride, padding, ceil_mode, count_include_pad), on images (channels,
+// height, width): the output is the mean of each window.
 //   AvgPool<2>                          2x2 windows, stride 2 (PyTorch: stride = kernel_size)
 //   AvgPool<3, Stride<2>>               3x3 windows every 2 rows and columns (they overlap)
 //   AvgPool<3, Stride<1>, Pad<1>>       padded by 1 on every side (at most half the kernel)
 //   AvgPool<Kernel<3, 2>{}, Stride<1>>  3 rows by 2 columns (a Kernel value, with braces)
 //   AvgPool<3, Stride<1>, Pad<1>, ExcludePad>   the padding left out of the mean
+//   AvgPool<2, Stride<2>, Valid, CeilMode>      a last, partial window where 2 does not divide
 // Output (channels, OH, OW), OH = (H + pad_top + pad_bottom - KH) / SH + 1, the same for OW.
-// IncludePad (count_include_pad=True, PyTorch's default) counts the padding as zeros in the mean:
-// every window is divided by KH * KW, however much of it is padding. ExcludePad
-// (count_include_pad=False; ONNX's default) divides each window by its values inside the image.
+// The options after the padding come in any order, each kind at most once:
+// - IncludePad (count_include_pad=True, PyTorch's default) counts the padding as zeros in the
+//   mean: every window is divided by KH * KW, however much of it is padding. ExcludePad
+//   (count_include_pad=False; ONNX's default) divides each window by its values inside the image.
+// - FloorMode (ceil_mode=False, the default) or CeilMode (True): the division in OH rounds up,
+//   and a last window that would start past the image and its leading padding is dropped
+//   (layers/pool_window.hpp). A last window that reaches past the padded plane is cut there: with
+//   IncludePad it is divided by its rows and columns inside the padded plane, as PyTorch does.
 //
 // Backward: dx = 0, then dy / divisor of each output added over its window (with IncludePad the
 // padding takes its share and drops it). Nothing is kept.
@@ -28,21 +34,17 @@
 
 namespace nerve {
 
-// How AvgPool's padding counts in a window's mean, PyTorch's count_include_pad: IncludePad (True,
-// the default) divides every window by KH * KW; ExcludePad (False) by its values in the image.
-struct IncludePad {};
-struct ExcludePad {};
-template <class C>
-inline constexpr bool is_pad_count = std::is_same_v<C, IncludePad> || std::is_same_v<C, ExcludePad>;
-
 namespace detail {
 
-// What a window of rows x cols (padding cut away) is divided by: its area, or with Exclude its
-// values in the image (the same when the window has no padding).
+// What a window of rows x cols is divided by: with Exclude its values in the image, else its
+// positions in the padded plane. Both are the area when every window is whole in the image
+// (floor mode, no padding), and the second is in floor mode with padding.
 template <class Win, bool Exclude, class T>
 constexpr T avg_divisor(typename Win::range rows, typename Win::range cols) noexcept {
-  if constexpr (Exclude && !Win::unpadded) {
+  if constexpr (Exclude && (!Win::unpadded || Win::ceil)) {
     return static_cast<T>((rows.end - rows.begin) * (cols.end - cols.begin));
+  } else if constexpr (Win::ceil) {
+    return static_cast<T>(rows.padded * cols.padded);
   } else {
     (void)rows, (void)cols;
     return static_cast<T>(Win::area);
@@ -83,12 +85,13 @@ inline void avg_pool_plane_backward(const T* dy, T* dx) noexcept {
 }  // namespace detail
 
 template <auto K, class S = typename detail::pool_kernel<K>::default_stride, class Padding = Valid,
-          class Count = IncludePad>
+          class... Options>
 struct AvgPool : layer {
-  using window = detail::pool_window<K, S, Padding>;
-  static constexpr bool excludes_padding = std::is_same_v<Count, ExcludePad>;
+  using options = detail::pool_options<Options...>;
+  using window = detail::pool_window<K, S, Padding, options::ceil>;
+  static constexpr bool excludes_padding = options::excludes_padding;
 
-  static constexpr bool valid_parameters = window::valid && is_pad_count<Count>;
+  static constexpr bool valid_parameters = window::valid && options::known && options::once;
   // Wrong kinds of arguments (a padding where the stride goes) first, then wrong values
   // (layer.hpp); pool_window holds the stand-ins.
   template <class At>
@@ -103,10 +106,15 @@ struct AvgPool : layer {
                   "the third argument of AvgPool is its padding: Valid (the default), Pad<P>, "
                   "Pad<PH, PW>, Pad<top, left, bottom, right> or Same, e.g. AvgPool<3, Stride<1>, "
                   "Pad<1>>");
-    static_assert(is_pad_count<Count> || meta::dependent_false<At>,
-                  "the fourth argument of AvgPool is how its padding counts in the mean: "
-                  "IncludePad (the default, PyTorch's count_include_pad=True) or ExcludePad "
-                  "(count_include_pad=False), e.g. AvgPool<3, Stride<1>, Pad<1>, ExcludePad>");
+    static_assert(options::known || meta::dependent_false<At>,
+                  "AvgPool's arguments after its padding are options: how the padding counts in "
+                  "the mean, IncludePad (the default, PyTorch's count_include_pad=True) or "
+                  "ExcludePad (False), and how windows are counted, FloorMode (the default) or "
+                  "CeilMode (ceil_mode=True), e.g. AvgPool<3, Stride<2>, Pad<1>, ExcludePad, "
+                  "CeilMode>");
+    static_assert(!options::known || options::once || meta::dependent_false<At>,
+                  "each kind of AvgPool option may be given at most once: one of IncludePad and "
+                  "ExcludePad, one of FloorMode and CeilMode");
     static_assert(!window::well_typed || window::positive || meta::dependent_false<At>,
                   "AvgPool needs a kernel and a stride of at least 1 in each direction: a zero or "
                   "negative size makes no window (write e.g. AvgPool<2> or AvgPool<3, Stride<2>>)");
@@ -140,9 +148,11 @@ struct AvgPool : layer {
   template <AnyShape In>
   using output_shape = typename window::template output_shape<In>;
 
+  // The options that are not defaults, after every other argument (so that the name is a type).
   static std::string name() {
-    if constexpr (excludes_padding) return "AvgPool<" + window::arguments(true) + ", ExcludePad>";
-    else return "AvgPool<" + window::arguments() + ">";
+    const std::string given = std::string(excludes_padding ? ", ExcludePad" : "") +
+                              (options::ceil ? ", CeilMode" : "");
+    return "AvgPool<" + window::arguments(given) + ">";
   }
 
   // Per output: KH * KW - 1 additions and a division (every window counted whole, an upper bound

@@ -1,11 +1,16 @@
-// nerve/layers/max_pool.hpp: MaxPool<K, S = K, Padding = Valid>, PyTorch's nn.MaxPool2d(kernel_size,
-// stride, padding) in floor mode, on images (channels, height, width): each channel's plane is
-// cut into windows of K values, and the output is the largest value of each window.
+// nerve/layers/max_pool.hpp: MaxPool<K, S = K, Padding = Valid, Rounding = FloorMode>, PyTorch's
+// nn.MaxPool2d(kernel_size, stride, padding, ceil_mode), on images (channels, height, width): each
+// channel's plane is cut into windows of K values, and the output is the largest value of each
+// window.
 //   MaxPool<2>                          2x2 windows, stride 2 (PyTorch: stride = kernel_size)
 //   MaxPool<3, Stride<2>>               3x3 windows every 2 rows and columns (they overlap)
 //   MaxPool<3, Stride<1>, Pad<1>>       padded by 1 on every side (at most half the kernel)
 //   MaxPool<Kernel<3, 2>{}, Stride<1>>  3 rows by 2 columns (a Kernel value, with braces)
+//   MaxPool<3, Stride<2>, Valid, CeilMode>   ceil_mode=True: a last, partial window
 // Output (channels, OH, OW), OH = (H + pad_top + pad_bottom - KH) / SH + 1, the same for OW.
+// CeilMode rounds that division up, then drops a last window that would start past the image
+// and its leading padding (layers/pool_window.hpp); a last window reaching past the padded plane
+// takes the maximum of what it holds.
 //
 // As in PyTorch, padding stands for -infinity (it never wins); ties go to the first maximum in
 // window order (row by row), and a NaN wins (the last one, as in PyTorch's CPU kernel).
@@ -231,7 +236,9 @@ NERVE_INLINE void max_pool_plane_by_registers(const T* x, T* y, T* at, std::size
 template <class Win, std::size_t H, std::size_t W, std::size_t OH, std::size_t OW, std::size_t Ld,
           bool Keep, class T>
 inline void max_pool_plane(const T* x, T* y, T* at, std::size_t base) noexcept {
-  if constexpr (max_pool_by_registers<Win, OW, T, Keep> || max_pool_by_plane<Win, OH, OW, Ld, T>) {
+  // Registers read whole windows: not where a last window is cut short (ceil mode).
+  if constexpr (Win::template windows_inside<H, W, OH, OW> &&
+                (max_pool_by_registers<Win, OW, T, Keep> || max_pool_by_plane<Win, OH, OW, Ld, T>)) {
     max_pool_plane_by_registers<Win, H, W, OH, OW, Ld, Keep>(x, y, at, base);
   } else {
     for (std::size_t oh = 0; oh < OH; ++oh) {
@@ -309,11 +316,14 @@ NERVE_INLINE void max_pool_gradient_by_tiles(const T* dy, const T* at, T* dx,
 
 }  // namespace detail
 
-template <auto K, class S = typename detail::pool_kernel<K>::default_stride, class Padding = Valid>
+template <auto K, class S = typename detail::pool_kernel<K>::default_stride, class Padding = Valid,
+          class... Options>
 struct MaxPool : layer {
-  using window = detail::pool_window<K, S, Padding>;
+  using options = detail::pool_options<Options...>;
+  using window = detail::pool_window<K, S, Padding, options::ceil>;
 
-  static constexpr bool valid_parameters = window::valid;
+  static constexpr bool valid_parameters =
+      window::valid && options::known && options::counts == 0 && options::once;
   // Wrong kinds of arguments (a padding where the stride goes) first, then wrong values
   // (layer.hpp); pool_window holds the stand-ins.
   template <class At>
@@ -328,6 +338,14 @@ struct MaxPool : layer {
                   "the third argument of MaxPool is its padding: Valid (the default), Pad<P>, "
                   "Pad<PH, PW>, Pad<top, left, bottom, right> or Same, e.g. MaxPool<3, Stride<1>, "
                   "Pad<1>>");
+    static_assert((options::known && options::counts == 0) || meta::dependent_false<At>,
+                  "MaxPool's argument after its padding is how windows are counted: FloorMode "
+                  "(the default, PyTorch's ceil_mode=False) or CeilMode (ceil_mode=True), e.g. "
+                  "MaxPool<3, Stride<2>, Valid, CeilMode>; IncludePad and ExcludePad are "
+                  "AvgPool's");
+    static_assert(!options::known || options::counts != 0 || options::once ||
+                      meta::dependent_false<At>,
+                  "MaxPool takes one of FloorMode and CeilMode, once");
     static_assert(!window::well_typed || window::positive || meta::dependent_false<At>,
                   "MaxPool needs a kernel and a stride of at least 1 in each direction: a zero or "
                   "negative size makes no window (write e.g. MaxPool<2> or MaxPool<3, Stride<2>>)");
@@ -361,7 +379,9 @@ struct MaxPool : layer {
   template <AnyShape In>
   using output_shape = typename window::template output_shape<In>;
 
-  static std::string name() { return "MaxPool<" + window::arguments() + ">"; }
+  static std::string name() {
+    return "MaxPool<" + window::arguments(options::ceil ? ", CeilMode" : "") + ">";
+  }
 
   // The position of each output's maximum, kept from forward to backward.
   template <class T, AnyShape In, std::size_t B, mode M>

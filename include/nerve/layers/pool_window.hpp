@@ -1,11 +1,13 @@
 // nerve/layers/pool_window.hpp: the window arguments of the pooling layers (MaxPool, AvgPool),
 // read once: the kernel (an integer for a square window, or a Kernel<KH, KW>{} value), the stride
-// (a Stride<...> type, by default the kernel, as in PyTorch) and the padding (Valid, Pad<...>,
-// Same), what makes them valid, the output shape, the bounds of each window and the layer's name.
+// (a Stride<...> type, by default the kernel, as in PyTorch), the padding (Valid, Pad<...>, Same)
+// and the options after it (FloorMode / CeilMode, and AvgPool's IncludePad / ExcludePad), what
+// makes them valid, the output shape, the bounds of each window and the layer's name.
 //
-// The rules are PyTorch's nn.MaxPool2d / nn.AvgPool2d (floor mode, no ceil mode): kernel and
-// stride positive, each padding at most half the kernel along its axis (pad <= k / 2), so that
-// every window holds at least one value of the input; Same only at stride 1 (shape/window.hpp).
+// The rules are PyTorch's nn.MaxPool2d / nn.AvgPool2d: kernel and stride positive, each padding
+// at most half the kernel along its axis (pad <= k / 2), so that every window holds at least one
+// value of the input; Same only at stride 1 (shape/window.hpp). In ceil mode the last window of a
+// row or column may reach past the padded plane; it is cut there (shape/window.hpp).
 #pragma once
 
 #include <algorithm>  // std::max, std::min
@@ -19,7 +21,35 @@
 
 namespace nerve {
 
+// How a pooling layer counts its windows, PyTorch's ceil_mode: FloorMode (ceil_mode=False, the
+// default) keeps only the windows that fit in the padded plane; CeilMode (True) adds a last,
+// partial window along an axis whose size the stride does not divide, so that no row or column
+// of the image is left out (7 columns, 2 x 2 windows: 4 outputs instead of 3).
+struct FloorMode {};
+struct CeilMode {};
+template <class T>
+inline constexpr bool is_rounding_mode = std::is_same_v<T, FloorMode> || std::is_same_v<T, CeilMode>;
+
+// How AvgPool's padding counts in a window's mean, PyTorch's count_include_pad: IncludePad (True,
+// the default) divides every window by KH * KW; ExcludePad (False) by its values in the image.
+struct IncludePad {};
+struct ExcludePad {};
+template <class C>
+inline constexpr bool is_pad_count = std::is_same_v<C, IncludePad> || std::is_same_v<C, ExcludePad>;
+
 namespace detail {
+
+// The options after a pooling layer's padding, in any order, each kind at most once (which kinds
+// a layer takes is its own rule: MaxPool has no pad count).
+template <class... Options>
+struct pool_options {
+  static constexpr int roundings = (0 + ... + int(is_rounding_mode<Options>));
+  static constexpr int counts = (0 + ... + int(is_pad_count<Options>));
+  static constexpr bool known = roundings + counts == int(sizeof...(Options));
+  static constexpr bool once = roundings <= 1 && counts <= 1;
+  static constexpr bool ceil = (false || ... || std::is_same_v<Options, CeilMode>);
+  static constexpr bool excludes_padding = (false || ... || std::is_same_v<Options, ExcludePad>);
+};
 
 // The kernel argument K of a pooling layer: an integer (square window) or a Kernel<KH, KW>{}.
 template <auto K>
@@ -77,14 +107,15 @@ struct padding_name<Pad<P...>> {
 // Everything a pooling layer needs from its arguments. S and P are checked to be a Stride and a
 // padding by the layer's rejects_parameters (not valid unless well_typed); in their place
 // Stride<1> and Valid stand in, as a kernel of 1 does for a K of a wrong type, so that nothing
-// else fails under the layer's message.
-template <auto K, class S, class P>
+// else fails under the layer's message. Ceil: ceil mode.
+template <auto K, class S, class P, bool Ceil = false>
 struct pool_window {
   using kernel_argument = pool_kernel<K>;
   static constexpr bool well_typed = kernel_argument::well_typed && is_stride<S> && is_padding<P>;
   using stride = std::conditional_t<is_stride<S>, S, Stride<1>>;
   using padding = std::conditional_t<is_padding<P>, P, Valid>;
-  using window = window2d<typename kernel_argument::kernel, stride, padding>;
+  using window = window2d<typename kernel_argument::kernel, stride, padding, Dilation<1>, Ceil>;
+  static constexpr bool ceil = Ceil;
 
   static constexpr long kernel_height = kernel_argument::height;
   static constexpr long kernel_width = kernel_argument::width;
@@ -121,20 +152,33 @@ struct pool_window {
   template <AnyShape In>
   using output_shape = Shape<In::dims[0], out_height<In>, out_width<In>>;
 
+  // Whether every window of the OH x OW outputs lies inside the H x W plane: no padding, and in
+  // ceil mode no last window cut short. Then the windows are whole and can be read a register
+  // at a time (MaxPool).
+  template <std::size_t H, std::size_t W, std::size_t OH, std::size_t OW>
+  static constexpr bool windows_inside =
+      unpadded && static_cast<long>(OH - 1) * stride_height + kernel_height <= static_cast<long>(H) &&
+      static_cast<long>(OW - 1) * stride_width + kernel_width <= static_cast<long>(W);
+
   // The rows [begin, end) of the input that window row `o` covers, padding cut away (never
-  // empty: the padding is at most half the kernel). The same for columns.
+  // empty: the padding is at most half the kernel, and in ceil mode the last window starts
+  // inside the image or its leading padding), and `padded`, how many rows of the padded plane it
+  // covers: the kernel's height, less in ceil mode where the last window passes the padding
+  // (PyTorch's avg_pool2d divides by that with count_include_pad). The same for columns.
   struct range {
-    std::size_t begin, end;
+    std::size_t begin, end, padded;
   };
-  static constexpr range rows_of(std::size_t o, std::size_t height) noexcept {
-    const long start = static_cast<long>(o) * stride_height - pad_top;
+  static constexpr range span_of(long start, long kernel, long pad_after, std::size_t size) noexcept {
+    const long n = static_cast<long>(size);
     return {static_cast<std::size_t>(std::max(start, 0L)),
-            static_cast<std::size_t>(std::min(start + kernel_height, static_cast<long>(height)))};
+            static_cast<std::size_t>(std::min(start + kernel, n)),
+            static_cast<std::size_t>(std::min(start + kernel, n + pad_after) - start)};
+  }
+  static constexpr range rows_of(std::size_t o, std::size_t height) noexcept {
+    return span_of(static_cast<long>(o) * stride_height - pad_top, kernel_height, pad_bottom, height);
   }
   static constexpr range cols_of(std::size_t o, std::size_t width) noexcept {
-    const long start = static_cast<long>(o) * stride_width - pad_left;
-    return {static_cast<std::size_t>(std::max(start, 0L)),
-            static_cast<std::size_t>(std::min(start + kernel_width, static_cast<long>(width)))};
+    return span_of(static_cast<long>(o) * stride_width - pad_left, kernel_width, pad_right, width);
   }
 
   // f(position) for each input position h * W + w of the window (rows, cols), in window order
@@ -157,16 +201,18 @@ struct pool_window {
   }
 
   // "2", "3, Stride<2>", "Kernel<3, 2>, Stride<1>, Pad<1, 0>": the arguments as written, the
-  // stride only where it is not the kernel, the padding only where there is one; `all`: both
-  // always (Valid included), for an argument that follows them.
-  static std::string arguments(bool all = false) {
+  // stride only where it is not the kernel, the padding only where there is one; `options`
+  // (", ExcludePad, CeilMode"): given, then the stride and padding are always written (Valid
+  // included), so that the name is a type again.
+  static std::string arguments(const std::string& options = "") {
+    const bool all = !options.empty();
     std::string out = kernel_argument::name();
     const bool default_stride = stride_height == kernel_height && stride_width == kernel_width;
     if (all || !default_stride || !std::is_same_v<padding, Valid>) {
       out += ", " + pair_name("Stride", stride_height, stride_width);
     }
     if (all || !std::is_same_v<padding, Valid>) out += ", " + padding_name<padding>::get();
-    return out;
+    return out + options;
   }
 };
 

@@ -6,9 +6,12 @@
 // of H rows of W values, so a 28x28 grey image is Input<1, 28, 28> and Flatten after a
 // convolution gives PyTorch's flatten order (a Linear's weights carry over unchanged).
 //
-// Output size along one axis, PyTorch's rule (floor, no ceil mode):
+// Output size along one axis, PyTorch's rule:
 //   out = (in + pad_before + pad_after - dilation * (kernel - 1) - 1) / stride + 1
-// defined when the dilated kernel fits the padded input.
+// defined when the dilated kernel fits the padded input. Pooling's ceil mode (PyTorch's
+// ceil_mode=True) rounds the division up instead, so that a last, partial window covers what the
+// floor leaves over, and then drops that window again if it would start past the image and its
+// leading padding (in + pad_before): every window keeps a value of the image.
 #pragma once
 
 #include <array>
@@ -67,9 +70,11 @@ inline constexpr bool is_padding = std::is_same_v<T, Valid> || std::is_same_v<T,
 template <long... P>
 inline constexpr bool is_padding<Pad<P...>> = true;
 
-// One axis of a window: kernel k, stride s, dilation d, padding before and after.
+// One axis of a window: kernel k, stride s, dilation d, padding before and after, and whether
+// the output count rounds up (pooling's ceil mode).
 struct window_axis {
   long kernel = 1, stride = 1, dilation = 1, before = 0, after = 0;
+  bool ceil = false;
 
   constexpr long span() const noexcept { return dilation * (kernel - 1) + 1; }
   constexpr bool valid_arguments() const noexcept {
@@ -82,7 +87,10 @@ struct window_axis {
   // Outputs along this axis for n inputs (0 where the window does not fit).
   constexpr std::size_t output(std::size_t n) const noexcept {
     if (!fits(n)) return 0;
-    return static_cast<std::size_t>((static_cast<long>(n) + before + after - span()) / stride + 1);
+    const long room = static_cast<long>(n) + before + after - span();
+    long out = (ceil ? (room + stride - 1) / stride : room / stride) + 1;
+    if (ceil && (out - 1) * stride >= static_cast<long>(n) + before) --out;
+    return static_cast<std::size_t>(out);
   }
 };
 
@@ -117,14 +125,15 @@ struct padding_of<Pad<T, L, B, R>> {
 
 }  // namespace detail
 
-// A 2-D window from its argument types: the two axes, ready for output sizes and loops.
-template <class K, class S, class P, class D = Dilation<1>>
+// A 2-D window from its argument types: the two axes, ready for output sizes and loops. Ceil:
+// pooling's ceil mode.
+template <class K, class S, class P, class D = Dilation<1>, bool Ceil = false>
 struct window2d {
   static_assert(is_kernel<K> && is_stride<S> && is_padding<P> && is_dilation<D>);
   static constexpr std::array<long, 4> pads =
       detail::padding_of<P>::edges(K::height, K::width, D::height, D::width);
-  static constexpr window_axis rows{K::height, S::height, D::height, pads[0], pads[2]};
-  static constexpr window_axis cols{K::width, S::width, D::width, pads[1], pads[3]};
+  static constexpr window_axis rows{K::height, S::height, D::height, pads[0], pads[2], Ceil};
+  static constexpr window_axis cols{K::width, S::width, D::width, pads[1], pads[3], Ceil};
   static constexpr bool same = std::is_same_v<P, Same>;
 
   // The arguments themselves make sense (positive sizes, non-negative padding, Same at stride 1).
