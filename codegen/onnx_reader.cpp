@@ -491,7 +491,8 @@ void reader::pool(const onnx::NodeProto& n, current& c, std::vector<long> extra)
   if (max) only_attributes(n, {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"});
   else only_attributes(n, {"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads", "strides"});
   if (c.dims.size() != 4 || c.tags != "bsss") fail(n, "pooling on a tensor of shape " + list_text(c.dims) + "; nerve's pooling takes (batch, channels, height, width)");
-  if (attr_int(n, "ceil_mode", 0) != 0) fail(n, "ceil_mode 1: nerve pools in floor mode (PyTorch's default, ceil_mode=False)");
+  const long ceil_mode = attr_int(n, "ceil_mode", 0);
+  if (ceil_mode != 0 && ceil_mode != 1) fail(n, "ceil_mode " + std::to_string(ceil_mode) + " (0 or 1)");
   if (attr_string(n, "auto_pad", "NOTSET") != "NOTSET" && attr_string(n, "auto_pad", "NOTSET") != "VALID") fail(n, "auto_pad " + attr_string(n, "auto_pad", ""));
   if (max && attr_ints(n, "dilations", {1, 1}) != std::vector<long>{1, 1}) fail(n, "a dilated MaxPool: nerve's MaxPool has no dilation");
   if (max && attr_int(n, "storage_order", 0) != 0) fail(n, "storage_order 1");
@@ -516,12 +517,23 @@ void reader::pool(const onnx::NodeProto& n, current& c, std::vector<long> extra)
   }
   std::string type = std::string(max ? "nerve::MaxPool" : "nerve::AvgPool") + "<nerve::Kernel<" + std::to_string(k[0]) + ", " +
                      std::to_string(k[1]) + ">{}, nerve::Stride<" + std::to_string(strides[0]) + ", " + std::to_string(strides[1]) + ">";
-  if (pads[0] || pads[1] || pads[2] || pads[3]) {
+  const bool padded = pads[0] || pads[1] || pads[2] || pads[3];
+  if (padded) {
     type += ", nerve::Pad<" + std::to_string(pads[0]) + ", " + std::to_string(pads[1]) + ", " + std::to_string(pads[2]) + ", " + std::to_string(pads[3]) + ">";
+  } else if (exclude || ceil_mode) {
+    type += ", nerve::Valid";  // the options come after the padding
   }
   if (exclude) type += ", nerve::ExcludePad";
+  if (ceil_mode) type += ", nerve::CeilMode";
   emit(n, type + ">");
-  for (int a = 0; a < 2; ++a) c.dims[2 + a] = (c.dims[2 + a] + pads[a] + pads[2 + a] - k[a]) / strides[a] + 1;
+  // PyTorch's rule (and ONNX's from opset 19): in ceil mode the division rounds up, and a last
+  // window that would start past the input and its leading padding is dropped.
+  for (int a = 0; a < 2; ++a) {
+    const long in = c.dims[2 + a], room = in + pads[a] + pads[2 + a] - k[a];
+    long out = (ceil_mode ? (room + strides[a] - 1) / strides[a] : room / strides[a]) + 1;
+    if (ceil_mode && (out - 1) * strides[a] >= in + pads[a]) --out;
+    c.dims[2 + a] = out;
+  }
 }
 
 void reader::recurrent(const onnx::NodeProto& n, current& c) {

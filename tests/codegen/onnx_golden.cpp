@@ -12,9 +12,10 @@
 #define NERVE_GOLDEN_FIXTURES(X) \
   X(mlp) X(mlp_dynamic_batch) X(cnn) X(cnn_unfolded) X(gap) X(lstm) X(gru_last) X(rnn_seq_first) \
   X(lstm_hn) X(lstm_stacked) X(embedding_lstm) X(layer_norm) X(cnn_functional) X(gap_mean) \
-  X(avg_exclude_pad)
+  X(avg_exclude_pad) X(ceil_pool)
 
 #include "onnx_avg_exclude_pad.hpp"
+#include "onnx_ceil_pool.hpp"
 #include "onnx_cnn.hpp"
 #include "onnx_cnn_functional.hpp"
 #include "onnx_cnn_unfolded.hpp"
@@ -31,6 +32,7 @@
 #include "onnx_rnn_seq_first.hpp"
 
 #include "data/onnx/avg_exclude_pad_reference.hpp"
+#include "data/onnx/ceil_pool_reference.hpp"
 #include "data/onnx/cnn_functional_reference.hpp"
 #include "data/onnx/cnn_reference.hpp"
 #include "data/onnx/cnn_unfolded_reference.hpp"

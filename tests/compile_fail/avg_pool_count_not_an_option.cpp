@@ -1,5 +1,5 @@
-// expect: the fourth argument of AvgPool is how its padding counts in the mean
-// A padding given twice, where the fourth argument says whether the padding counts in the mean.
+// expect: AvgPool's arguments after its padding are options
+// A padding given twice, where the options (ExcludePad, CeilMode, ...) go.
 #include <nerve/nerve.hpp>
 using namespace nerve;
 

@@ -92,6 +92,16 @@ TEST_CASE("gradcheck: AvgPool with ExcludePad, every window shape", "[gradcheck]
   check_every_window<AvgPoolExcludingPad>();
 }
 
+TEST_CASE("gradcheck: MaxPool and AvgPool in ceil mode, last windows cut short",
+          "[gradcheck][max_pool][avg_pool]") {
+  // 7x5 at 2x2 stride 2: a last window one row high and one column wide; 3x3 stride 2 Pad<1> on
+  // 8x6: the last row of windows past the padded plane (IncludePad divides it by its 2 rows).
+  check_pool<MaxPool<2, Stride<2>, Valid, CeilMode>, 2, 7, 5>(41);
+  check_pool<AvgPool<2, Stride<2>, Valid, CeilMode>, 2, 7, 5>(43);
+  check_pool<AvgPool<3, Stride<2>, Pad<1>, CeilMode>, 2, 8, 6>(45);
+  check_pool<AvgPool<3, Stride<2>, Pad<1>, ExcludePad, CeilMode>, 1, 8, 6>(47);
+}
+
 TEST_CASE("gradcheck: GlobalAvgPool, one channel and several", "[gradcheck][global_avg_pool]") {
   // GlobalAvgPool gives a vector: Dense follows it directly.
   using One = BasicNetwork<double, Input<1, 7, 5>, Affine, GlobalAvgPool, Dense<3>, Softmax>;

@@ -227,8 +227,10 @@ def bidirectional():
                               nn.Linear(8, 2))
 
 
-def ceil_mode():
-    # conv (2, 6, 6), pool (2, 3, 3) (the same with or without ceil_mode on 6: the ceil_mode
-    # attribute is what a reader must reject), 18 features
-    return nn.Sequential(nn.Conv2d(1, 2, 3), nn.MaxPool2d(2, ceil_mode=True), nn.Flatten(),
-                         nn.Linear(18, 2))
+def ceil_pool():
+    # conv (3, 9, 8); MaxPool2d(2, ceil_mode=True): (3, 5, 4), the last row window one row high;
+    # AvgPool2d(3, stride=2, padding=1, ceil_mode=True): (3, 3, 3), exported as Pad then
+    # AveragePool (pads 0, ceil_mode 1), its last windows past the padded plane; 27 features
+    return nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True),
+                         nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True), nn.Flatten(),
+                         nn.Linear(27, 2))

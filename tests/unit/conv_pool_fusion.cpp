@@ -132,6 +132,25 @@ TEMPLATE_TEST_CASE("conv + pool fusion: the column copies (rows OW apart) with e
   check_each_pool<TestType, 3, 11, 9, kernels::conv_algorithm::column_copies>(11);
 }
 
+TEMPLATE_TEST_CASE("conv + pool fusion: pools in ceil mode, their last windows cut short",
+                   "[conv2d][pooling][fusion]", float, double) {
+  // A valid 3x3 convolution on 9 x 9 (7 x 7 planes), then 2 x 2 windows at stride 2 in ceil mode:
+  // 4 x 4, the last row and column of windows one value wide. On 10 x 10 (8 x 8 planes), 3 x 3
+  // windows at stride 2 with Pad<1>: 5 x 5 (4 x 4 in floor mode), the last ones past the padded
+  // plane.
+  using Max = BasicNetwork<TestType, Input<2, 9, 9>, Conv2D<3, Kernel<3, 3>>, ReLU,
+                           MaxPool<2, Stride<2>, Valid, CeilMode>, Flatten, Dense<3>>;
+  using Average = BasicNetwork<TestType, Input<2, 10, 10>, Conv2D<3, Kernel<3, 3>>, Tanh,
+                               AvgPool<3, Stride<2>, Pad<1>, CeilMode>, Flatten, Dense<3>>;
+  CHECK(folded_groups<Max>() == std::vector<std::size_t>{1});
+  CHECK(folded_groups<Average>() == std::vector<std::size_t>{1});
+  STATIC_REQUIRE(Average::output_shape == Shape<3>{});
+  STATIC_REQUIRE(Network<Input<3, 8, 8>, AvgPool<3, Stride<2>, Pad<1>, CeilMode>>::output_shape ==
+                 Shape<3, 5, 5>{});
+  check_all_batches<Max>(41);
+  check_all_batches<Average>(43);
+}
+
 TEMPLATE_TEST_CASE("conv + pool fusion: the im2col convolution (rows OW apart) with each pool",
                    "[conv2d][pooling][fusion]", float, double) {
   // Stride 2: im2col; then a second, valid convolution with no activation before its pool.
