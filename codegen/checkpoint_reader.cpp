@@ -44,7 +44,7 @@ std::string pool_arguments(const std::string& args) {
 }
 
 std::string conv_type(const std::string& args) {
-  // "6, 5x5[, stride 2|2x1][, same|pad 1,1,1,1][, dilation 2x2][, NoBias][, initializer]"
+  // "6, 5x5[, stride 2|2x1][, same|pad 1,1,1,1][, dilation 2x2][, groups 2][, NoBias][, initializer]"
   const auto parts = split(args, ", ");
   std::string out = "nerve::Conv2D<" + parts[0];
   for (std::size_t i = 1; i < parts.size(); ++i) {
@@ -54,6 +54,10 @@ std::string conv_type(const std::string& args) {
     else if (p == "same") out += ", nerve::Same";
     else if (p.rfind("pad ", 0) == 0) out += ", nerve::Pad<" + std::regex_replace(p.substr(4), std::regex(","), ", ") + ">";
     else if (p.rfind("dilation ", 0) == 0) out += ", nerve::Dilation<" + pair_of(p.substr(9)) + ">";
+    else if (p.rfind("groups ", 0) == 0) {
+      if (p.size() == 7 || p.find_first_not_of("0123456789", 7) != std::string::npos) return {};  // not a count
+      out += ", nerve::Groups<" + p.substr(7) + ">";
+    }
     else if (p == "NoBias") out += ", nerve::NoBias";
     // an initializer's name: irrelevant to given weights
   }

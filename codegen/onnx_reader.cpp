@@ -434,8 +434,16 @@ void reader::conv(const onnx::NodeProto& n, current& c, std::vector<long> extra)
   if (c.dims.size() != 4 || c.tags != "bsss") fail(n, "a Conv on a tensor of shape " + list_text(c.dims) + "; nerve's Conv2D takes (batch, channels, height, width)");
   const tensor_value& w = value_of(input(n, 1), n);
   if (w.dims.size() != 4) fail(n, "a weight of shape " + list_text(w.dims) + ": nerve-codegen reads 2-D convolutions");
-  if (attr_int(n, "group", 1) != 1) fail(n, "group " + std::to_string(attr_int(n, "group", 1)) + ": nerve's Conv2D is a full convolution (groups = 1)");
-  if (w.dims[1] != c.dims[1]) fail(n, "a weight for " + std::to_string(w.dims[1]) + " channels on an input of " + std::to_string(c.dims[1]));
+  // group g: the weight is (F, C / g, kh, kw), PyTorch's and nerve's layout (Groups<g>).
+  const long group = attr_int(n, "group", 1);
+  if (group < 1 || group > c.dims[1] || c.dims[1] % group != 0 || w.dims[0] % group != 0) {
+    fail(n, "group " + std::to_string(group) + " with " + std::to_string(c.dims[1]) + " input channels and " +
+            std::to_string(w.dims[0]) + " filters: both must divide into the groups");
+  }
+  if (w.dims[1] * group != c.dims[1]) {
+    fail(n, "a weight for " + std::to_string(w.dims[1]) + " channels per group on an input of " + std::to_string(c.dims[1]) +
+            " channels in " + std::to_string(group) + " group(s)");
+  }
   const long F = w.dims[0], kh = w.dims[2], kw = w.dims[3];
   auto strides = attr_ints(n, "strides", {1, 1});
   auto dil = attr_ints(n, "dilations", {1, 1});
@@ -474,6 +482,7 @@ void reader::conv(const onnx::NodeProto& n, current& c, std::vector<long> extra)
     type += ", nerve::Pad<" + std::to_string(pads[0]) + ", " + std::to_string(pads[1]) + ", " + std::to_string(pads[2]) + ", " + std::to_string(pads[3]) + ">";
   }
   if (dil[0] != 1 || dil[1] != 1) type += ", nerve::Dilation<" + std::to_string(dil[0]) + ", " + std::to_string(dil[1]) + ">";
+  if (group != 1) type += ", nerve::Groups<" + std::to_string(group) + ">";
   std::vector<array> arrays{{"weight", {std::size_t(F), std::size_t(w.dims[1]), std::size_t(kh), std::size_t(kw)}, w.values}};
   if (n.input_size() > 2 && !input(n, 2).empty()) {
     arrays.push_back({"bias", {std::size_t(F)}, value_of(input(n, 2), n).values});

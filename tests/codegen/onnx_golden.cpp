@@ -12,7 +12,7 @@
 #define NERVE_GOLDEN_FIXTURES(X) \
   X(mlp) X(mlp_dynamic_batch) X(cnn) X(cnn_unfolded) X(gap) X(lstm) X(gru_last) X(rnn_seq_first) \
   X(lstm_hn) X(lstm_stacked) X(embedding_lstm) X(layer_norm) X(cnn_functional) X(gap_mean) \
-  X(avg_exclude_pad) X(ceil_pool)
+  X(avg_exclude_pad) X(ceil_pool) X(grouped_conv)
 
 #include "onnx_avg_exclude_pad.hpp"
 #include "onnx_ceil_pool.hpp"
@@ -22,6 +22,7 @@
 #include "onnx_embedding_lstm.hpp"
 #include "onnx_gap.hpp"
 #include "onnx_gap_mean.hpp"
+#include "onnx_grouped_conv.hpp"
 #include "onnx_gru_last.hpp"
 #include "onnx_layer_norm.hpp"
 #include "onnx_lstm.hpp"
@@ -39,6 +40,7 @@
 #include "data/onnx/embedding_lstm_reference.hpp"
 #include "data/onnx/gap_mean_reference.hpp"
 #include "data/onnx/gap_reference.hpp"
+#include "data/onnx/grouped_conv_reference.hpp"
 #include "data/onnx/gru_last_reference.hpp"
 #include "data/onnx/layer_norm_reference.hpp"
 #include "data/onnx/lstm_hn_reference.hpp"

@@ -1,7 +1,7 @@
 // The nerve networks that tests/codegen round-trips through a checkpoint and nerve-codegen: every
 // kind of layer nerve has, with options off their defaults (strides, paddings, dilation, named
 // layers, NoBias, non-default eps and momentum, a double network, LastStep, OneHot, PaddingIdx,
-// ExcludePad, CeilMode), so that rebuilding a type from its checkpoint's architecture text is tested on
+// ExcludePad, CeilMode, Groups), so that rebuilding a type from its checkpoint's architecture text is tested on
 // what can go wrong.
 #pragma once
 
@@ -14,7 +14,7 @@ using namespace nerve;
 using cnn = Network<Input<2, 12, 11>,
                     Conv2D<4, Kernel<3, 3>, Stride<2>, Pad<1>>, BatchNorm<0.2, 1e-3>, ReLU,
                     MaxPool<Kernel<3, 2>{}, Stride<1>, Pad<1>>,
-                    Conv2D<3, Kernel<2, 2>, Dilation<2>, NoBias>, LeakyReLU<0.1>,
+                    Conv2D<6, Kernel<2, 2>, Dilation<2>, NoBias, Groups<2>>, LeakyReLU<0.1>,
                     AvgPool<2, Stride<2>, Pad<1>, ExcludePad, CeilMode>, Flatten,
                     Named<"head", Dense<5>>, Dropout<0.3>, Dense<3, NoBias>, Softmax>;
 

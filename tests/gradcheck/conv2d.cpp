@@ -2,7 +2,7 @@
 // applies an activation fused into the convolution, pools and classifies. The second convolution's
 // parameters are right only if the first's input gradient (dX through the grid) is. Odd sizes,
 // stride > 1 (im2col), padding (Same, explicit, asymmetric), dilation, a kernel as large as its
-// input, one channel and many, batches of 1 and 3. (tests/unit/conv2d.cpp and
+// input, one channel and many, groups (two, and depthwise), batches of 1 and 3. (tests/unit/conv2d.cpp and
 // conv2d_padding.cpp check the same gradients against plain loops, in float too.)
 #include <catch2/catch.hpp>
 
@@ -58,4 +58,11 @@ TEST_CASE("gradcheck: Conv2D with a kernel as large as its input, without bias, 
   check<BasicNetwork<double, Input<2, 5, 5>, Conv2D<3, Kernel<3, 3>, NoBias>,
                      Activation<x * expr::sigmoid(x)>, Conv2D<4, Kernel<3, 3>>, Flatten, Dense<3>,
                      Softmax>>(9);
+}
+
+TEST_CASE("gradcheck: Conv2D with groups: two groups, then depthwise with a stride",
+          "[gradcheck][conv2d]") {
+  check<BasicNetwork<double, Input<4, 7, 6>, Conv2D<6, Kernel<3, 3>, Groups<2>>, Tanh,
+                     Conv2D<6, Kernel<3, 3>, Stride<2>, Pad<1>, Groups<6>>, Flatten, Dense<3>,
+                     Softmax>>(71);
 }

@@ -49,10 +49,17 @@ Good models (each has <name>.onnx and <name>_reference.hpp), with one sample's O
         Conv2d(1, 3, 3, padding=1) ReLU AvgPool2d(3, stride=2, padding=1, count_include_pad=False)
         Flatten Linear(60, 2); conv (3, 9, 8), pool (3, 5, 4): an AveragePool with its own pads
         and count_include_pad 0 (no Pad node: its zeros would count)
+    ceil_pool          (1, 1, 9, 8)
+        Conv2d(1, 3, 3, padding=1) ReLU MaxPool2d(2, ceil_mode=True) AvgPool2d(3, stride=2,
+        padding=1, ceil_mode=True) Flatten Linear(27, 2): pools in ceil mode, their last windows
+        cut by the plane's edge and by the padded plane's
+    grouped_conv       (1, 2, 5, 5)
+        Conv2d(2, 4, 3, groups=2) ReLU Conv2d(4, 4, 3, padding=1, groups=4) (depthwise) Flatten
+        Linear(36, 2)
 
 Bad models (tests/data/onnx/bad/<name>.onnx, no reference; what is wrong in each is said in
-make_onnx_fixtures.py): gelu_mlp (unsupported_op), residual (not_sequential), grouped_conv,
-bidirectional, ceil_mode; the lstm model is reused for dynamic_shape, avg_exclude_pad for
+make_onnx_fixtures.py): gelu_mlp (unsupported_op), residual (not_sequential),
+bidirectional; the lstm model is reused for dynamic_shape, avg_exclude_pad for
 pad_then_exclude_pad.
 """
 
@@ -219,7 +226,10 @@ def residual():
 
 
 def grouped_conv():
-    return nn.Sequential(nn.Conv2d(2, 4, 3, groups=2), nn.Flatten(), nn.Linear(36, 2))
+    # Conv2d(2, 4, 3, groups=2): (4, 3, 3), two filters per channel; then depthwise,
+    # Conv2d(4, 4, 3, padding=1, groups=4): (4, 3, 3); 36 features
+    return nn.Sequential(nn.Conv2d(2, 4, 3, groups=2), nn.ReLU(),
+                         nn.Conv2d(4, 4, 3, padding=1, groups=4), nn.Flatten(), nn.Linear(36, 2))
 
 
 def bidirectional():

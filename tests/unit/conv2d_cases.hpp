@@ -23,14 +23,17 @@ namespace {
 
 using namespace nerve;
 
-// out[n][f][oh][ow] = b[f] + sum_{c,i,j} w[f][c][i][j] x[n][c][oh sh + i dh - pt][ow sw + j dw - pl]
+// out[n][f][oh][ow] = b[f] + sum_{c,i,j} w[f][c][i][j] x[n][g C' + c][oh sh + i dh - pt][ow sw + j dw - pl]
+// for G, one group's geometry (C' = G.channels in, G.filters out), and `groups` of them: filter f
+// is in group g = f / G.filters and sees channels g C' .. g C' + C' - 1 (PyTorch's groups).
 template <kernels::conv_geometry G>
 std::vector<double> reference_forward(const std::vector<double>& x, const std::vector<double>& w,
-                                      const std::vector<double>& b, std::size_t batch) {
-  const std::size_t OH = G.out_h(), OW = G.out_w();
-  std::vector<double> out(batch * G.filters * OH * OW);
+                                      const std::vector<double>& b, std::size_t batch,
+                                      std::size_t groups = 1) {
+  const std::size_t OH = G.out_h(), OW = G.out_w(), C = G.channels * groups, F = G.filters * groups;
+  std::vector<double> out(batch * F * OH * OW);
   for (std::size_t n = 0; n < batch; ++n)
-    for (std::size_t f = 0; f < G.filters; ++f)
+    for (std::size_t f = 0; f < F; ++f)
       for (std::size_t oh = 0; oh < OH; ++oh)
         for (std::size_t ow = 0; ow < OW; ++ow) {
           double s = b.empty() ? 0.0 : b[f];
@@ -40,10 +43,11 @@ std::vector<double> reference_forward(const std::vector<double>& x, const std::v
                 const long ih = long(oh * G.sh + i * G.dh) - long(G.pt);
                 const long iw = long(ow * G.sw + j * G.dw) - long(G.pl);
                 if (ih < 0 || iw < 0 || ih >= long(G.height) || iw >= long(G.width)) continue;
+                const std::size_t ch = f / G.filters * G.channels + c;
                 s += w[((f * G.channels + c) * G.kh + i) * G.kw + j] *
-                     x[((n * G.channels + c) * G.height + std::size_t(ih)) * G.width + std::size_t(iw)];
+                     x[((n * C + ch) * G.height + std::size_t(ih)) * G.width + std::size_t(iw)];
               }
-          out[((n * G.filters + f) * OH + oh) * OW + ow] = s;
+          out[((n * F + f) * OH + oh) * OW + ow] = s;
         }
   return out;
 }
@@ -52,16 +56,16 @@ std::vector<double> reference_forward(const std::vector<double>& x, const std::v
 template <kernels::conv_geometry G>
 void reference_backward(const std::vector<double>& x, const std::vector<double>& w,
                         const std::vector<double>& dz, std::size_t batch, std::vector<double>& dw,
-                        std::vector<double>& db, std::vector<double>& dx) {
-  const std::size_t OH = G.out_h(), OW = G.out_w();
+                        std::vector<double>& db, std::vector<double>& dx, std::size_t groups = 1) {
+  const std::size_t OH = G.out_h(), OW = G.out_w(), C = G.channels * groups, F = G.filters * groups;
   dw.assign(w.size(), 0.0);
-  db.assign(G.filters, 0.0);
+  db.assign(F, 0.0);
   dx.assign(x.size(), 0.0);
   for (std::size_t n = 0; n < batch; ++n)
-    for (std::size_t f = 0; f < G.filters; ++f)
+    for (std::size_t f = 0; f < F; ++f)
       for (std::size_t oh = 0; oh < OH; ++oh)
         for (std::size_t ow = 0; ow < OW; ++ow) {
-          const double d = dz[((n * G.filters + f) * OH + oh) * OW + ow];
+          const double d = dz[((n * F + f) * OH + oh) * OW + ow];
           db[f] += d;
           for (std::size_t c = 0; c < G.channels; ++c)
             for (std::size_t i = 0; i < G.kh; ++i)
@@ -69,8 +73,9 @@ void reference_backward(const std::vector<double>& x, const std::vector<double>&
                 const long ih = long(oh * G.sh + i * G.dh) - long(G.pt);
                 const long iw = long(ow * G.sw + j * G.dw) - long(G.pl);
                 if (ih < 0 || iw < 0 || ih >= long(G.height) || iw >= long(G.width)) continue;
+                const std::size_t ch = f / G.filters * G.channels + c;
                 const std::size_t xi =
-                    ((n * G.channels + c) * G.height + std::size_t(ih)) * G.width + std::size_t(iw);
+                    ((n * C + ch) * G.height + std::size_t(ih)) * G.width + std::size_t(iw);
                 const std::size_t wi = ((f * G.channels + c) * G.kh + i) * G.kw + j;
                 dw[wi] += d * x[xi];
                 dx[xi] += d * w[wi];
@@ -124,7 +129,7 @@ void check_against_loops(std::uint64_t seed) {
   Net net{Seed{seed}};
   auto& p = net.template parameters<1>();
   const auto w = uniform(p.weight.size, seed + 1);
-  const auto b = Conv::has_bias ? uniform(G.filters, seed + 2) : std::vector<double>{};
+  const auto b = Conv::has_bias ? uniform(Conv::filters, seed + 2) : std::vector<double>{};
   for (std::size_t i = 0; i < w.size(); ++i) p.weight.data()[i] = T(w[i]);
   for (std::size_t i = 0; i < b.size(); ++i) p.bias.data()[i] = T(b[i]);
   // Round the inputs to T first, so both sides see the same values.
@@ -135,7 +140,7 @@ void check_against_loops(std::uint64_t seed) {
   std::vector<double> bt(b.size());
   for (std::size_t i = 0; i < b.size(); ++i) bt[i] = double(T(b[i]));
 
-  auto z = reference_forward<G>(x, wt, bt, B);
+  auto z = reference_forward<G>(x, wt, bt, B, Conv::groups);
   auto y = z;
   for (auto& v : y) v = f(v);
 
@@ -155,7 +160,7 @@ void check_against_loops(std::uint64_t seed) {
   std::vector<double> dz(dy.begin(), dy.end());
   for (std::size_t i = 0; i < dz.size(); ++i) dz[i] = double(T(dz[i])) * df(z[i]);
   std::vector<double> dw, db, dx;
-  reference_backward<G>(x, wt, dz, B, dw, db, dx);
+  reference_backward<G>(x, wt, dz, B, dw, db, dx, Conv::groups);
   const auto& g = std::get<1>(ws->parameter_gradients);
   require_close<T>(dw, g.weight.data(), "dW");
   if constexpr (Conv::has_bias) require_close<T>(db, g.bias.data(), "db");

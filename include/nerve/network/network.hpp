@@ -86,6 +86,12 @@ template <long S, long... Rest>
 struct one_step_input<Input<S, Rest...>> {
   using type = Input<1, Rest...>;
 };
+// An image is not a sequence and cannot step (can_step): its step types are its own, rather than
+// those of a 1-channel image, which a layer may refuse (Conv2D with Groups<2>).
+template <long C, long H, long W>
+struct one_step_input<Input<C, H, W>> {
+  using type = Input<C, H, W>;
+};
 
 // The facts of the same layers on one step (network.step()). An empty Network<> has no entries
 // to step; it gets an invalid network's facts, so that its own message is the only error.
