@@ -1,4 +1,4 @@
-// expect: Conv2D's options after the kernel are Stride<..>, a padding (Valid, Same, Pad<..>), Dilation<..>, NoBias and an initialiser
+// expect: Conv2D's options after the kernel are Stride<..>, a padding (Valid, Same, Pad<..>), Dilation<..>, Groups<..>, NoBias and an initialiser
 // The activation written inside the convolution's brackets: it is a layer of its own, after it
 // (and fused into it all the same).
 #include <nerve/nerve.hpp>
