@@ -25,6 +25,8 @@
 
 #include <onnx/onnx_pb.h>
 
+#include "nerve/shape/window.hpp"  // nerve::window_axis: the pooling output rule
+
 namespace nerve_codegen {
 
 namespace {
@@ -535,13 +537,10 @@ void reader::pool(const onnx::NodeProto& n, current& c, std::vector<long> extra)
   if (exclude) type += ", nerve::ExcludePad";
   if (ceil_mode) type += ", nerve::CeilMode";
   emit(n, type + ">");
-  // PyTorch's rule (and ONNX's from opset 19): in ceil mode the division rounds up, and a last
-  // window that would start past the input and its leading padding is dropped.
+  // The layer's own rule (shape/window.hpp; PyTorch's, and ONNX's from opset 19 in ceil mode).
   for (int a = 0; a < 2; ++a) {
-    const long in = c.dims[2 + a], room = in + pads[a] + pads[2 + a] - k[a];
-    long out = (ceil_mode ? (room + strides[a] - 1) / strides[a] : room / strides[a]) + 1;
-    if (ceil_mode && (out - 1) * strides[a] >= in + pads[a]) --out;
-    c.dims[2 + a] = out;
+    const nerve::window_axis axis{k[a], strides[a], 1, pads[a], pads[2 + a], ceil_mode != 0};
+    c.dims[2 + a] = static_cast<long>(axis.output(static_cast<std::size_t>(c.dims[2 + a])));
   }
 }
 
