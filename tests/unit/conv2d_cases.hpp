@@ -111,7 +111,7 @@ using expr::x;
 // Swish's derivative needs the pre-activation z (ReLU's is read off its output): the forward pass
 // must keep z for this one.
 using Swish = Activation<x * expr::sigmoid(x)>;
-double sigmoid(double v) { return 1 / (1 + std::exp(-v)); }
+[[maybe_unused]] double sigmoid(double v) { return 1 / (1 + std::exp(-v)); }
 
 // Builds Network<Input<C, H, W>, Conv, Act...>, sets its parameters, and checks forward and the
 // gradients for a batch of B against the loops above. Act is nothing, ReLU or Swish, applied to

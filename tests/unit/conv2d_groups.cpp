@@ -1,9 +1,9 @@
 // Conv2D with Groups<g> (PyTorch's groups) against the plain loops of conv2d_cases.hpp, which
 // take the groups as an argument: forward, dW, db and dX in float and double, batches 1 and 3,
 // with no activation, ReLU and Swish; two groups of one channel each, depthwise (groups =
-// channels), depthwise with two filters per channel, strided, padded, dilated and without bias;
-// a pooling layer folded into a grouped convolution's pass; names, shapes, parameter layout and
-// the argument checks.
+// channels), depthwise with two filters per channel, strided, padded, dilated and without bias,
+// depthwise layers whose forward pass runs on kernels/depthwise.hpp; a pooling layer folded into
+// a grouped convolution's pass; names, shapes, parameter layout and the argument checks.
 #include "conv2d_cases.hpp"
 
 #include <cstddef>
@@ -77,6 +77,20 @@ TEST_CASE("Conv2D with groups against plain loops", "[conv2d]") {
   SECTION("four groups on planes wide enough for whole registers (16 x 20)") {
     check_all<Conv2D<8, Kernel<3, 3>, Pad<1>, Groups<4>>, Shape<8, 16, 20>>(501);
   }
+  // The forward pass of these runs on kernels/depthwise.hpp (conv2d_depthwise.cpp checks the
+  // kernel itself); the ones above stay with conv.hpp's kernels.
+  SECTION("depthwise on rows of 20 (the depthwise kernel), Same, 5 channels") {
+    using Conv = Conv2D<5, Kernel<3, 3>, Same, Groups<5>>;
+    STATIC_REQUIRE(Conv::depthwise<Shape<5, 11, 20>>);
+    check_all<Conv, Shape<5, 11, 20>>(701);
+  }
+  SECTION("depthwise on rows of 14 (the depthwise kernel), 5 x 5, dilation 2, no bias") {
+    using Conv = Conv2D<4, Kernel<5, 5>, Dilation<2>, Pad<3>, NoBias, Groups<4>>;
+    STATIC_REQUIRE(Conv::depthwise<Shape<4, 12, 16>>);
+    check_all<Conv, Shape<4, 12, 16>>(711);
+  }
+  STATIC_REQUIRE(!Conv2D<3, Kernel<3, 3>, Same, Groups<3>>::depthwise<Shape<3, 6, 7>>);
+  STATIC_REQUIRE(!Conv2D<6, Kernel<3, 3>, Stride<2>, Pad<1>, Groups<3>>::depthwise<Shape<3, 9, 8>>);
 }
 
 TEMPLATE_TEST_CASE("Conv2D with groups: a pooling layer folded into its pass", "[conv2d][fusion]",
@@ -86,4 +100,9 @@ TEMPLATE_TEST_CASE("Conv2D with groups: a pooling layer folded into its pass", "
                                     MaxPool<2>, Flatten, Dense<3>>>(601);
   check_folded_pool<T, BasicNetwork<T, Input<3, 10, 10>, Conv2D<3, Kernel<3, 3>, Groups<3>>, Tanh,
                                     AvgPool<3, Stride<2>, Pad<1>>, Flatten, Dense<2>>>(611);
+  // on the depthwise kernel (rows of 18): its planes handed to the pool from its scratch
+  using Depthwise = Conv2D<3, Kernel<3, 3>, Same, Groups<3>>;
+  STATIC_REQUIRE(Depthwise::depthwise<Shape<3, 12, 18>>);
+  check_folded_pool<T, BasicNetwork<T, Input<3, 12, 18>, Depthwise, ReLU, MaxPool<2>, Flatten,
+                                    Dense<3>>>(621);
 }

@@ -27,6 +27,7 @@
 
 #include "nerve/init/initializer.hpp"      // nerve::Auto, Glorot, He, is_initializer
 #include "nerve/kernels/conv.hpp"          // nerve::kernels::conv_forward, conv_backward
+#include "nerve/kernels/depthwise.hpp"     // nerve::kernels::depthwise_forward, depthwise_pays
 #include "nerve/layers/dense.hpp"          // nerve::WithBias, NoBias
 #include "nerve/layers/layer.hpp"          // nerve::layer
 #include "nerve/layers/weight_and_bias.hpp"  // nerve::weight_and_bias_arrays
@@ -191,6 +192,12 @@ struct Conv2D : layer {
       static_cast<std::size_t>(window::rows.before), static_cast<std::size_t>(window::cols.before),
       static_cast<std::size_t>(window::rows.after), static_cast<std::size_t>(window::cols.after)});
 
+  // Whether the forward pass runs every group at once on kernels/depthwise.hpp (one channel a
+  // group, stride 1, output rows wide enough: depthwise_pays), not conv.hpp's kernels once per
+  // group. The backward pass is conv.hpp's either way.
+  template <AnyShape In>
+  static constexpr bool depthwise = groups > 1 && kernels::depthwise_pays(geometry<In>);
+
   static std::string name() {
     std::string out = "Conv2D<" + std::to_string(Filters) + ", " + window::describe();
     if constexpr (groups != 1) out += ", groups " + std::to_string(groups);
@@ -222,7 +229,8 @@ struct Conv2D : layer {
   template <class T, AnyShape In, std::size_t B, mode M>
   static constexpr workspace_request workspace = [] {
     using plan = kernels::conv_plan<geometry<In>, T>;
-    std::size_t scratch = plan::forward_scratch;
+    std::size_t scratch = depthwise<In> ? kernels::depthwise_plan<geometry<In>, T>::scratch
+                                        : plan::forward_scratch;
     if constexpr (M == mode::training) {
       if (plan::template backward_scratch<B> > scratch) scratch = plan::template backward_scratch<B>;
     }
@@ -270,6 +278,12 @@ struct Conv2D : layer {
     using T = typename Ctx::value_type;
     constexpr auto G = geometry<In>;
     const auto& p = ctx.params;
+    if constexpr (depthwise<In>) {  // every group at once, on kernels/depthwise.hpp
+      kernels::depthwise_forward<G, groups, Ctx::batch>(
+          ctx.x, ctx.ldx, p.weight.data(), has_bias ? p.bias.data() : static_cast<const T*>(nullptr),
+          ctx.z, ctx.y, ctx.ldy, ctx.scratch, ctx.epilogue, ctx.planes);
+      return;
+    }
     for (std::size_t g = 0; g < groups; ++g) {
       const T* bias = has_bias ? p.bias.data() + g * G.filters : nullptr;
       const T* x = ctx.x + g * G.channels * G.height * G.width;
