@@ -35,10 +35,10 @@ constexpr bool depthwise_applies(const conv_geometry& g) noexcept {
 
 // Whether it pays, against running conv.hpp's kernels once per group (bench/conv_algorithms.cpp;
 // docs/design.md, "Depthwise convolution"): where output rows are wider than half a cache line
-// of floats. There it measured 1.4-2.3x faster, with one filter a group or several. Narrower rows
-// leave half of each register or more idle here, where conv.hpp's one run of registers over the
-// whole plane does not: 8 x 8 planes ran 1.45x slower here (7 x 7 planes 1.15x faster; the rule
-// keeps conv.hpp for both).
+// of floats. There it measured 1.9-3.0x faster with one filter a channel, 1.4-1.7x with two or
+// four. Narrower rows leave half of each register or more idle here, where conv.hpp's one run of
+// registers over the whole plane does not: 8 x 8 planes ran 1.35x slower here (7 x 7 planes
+// 1.15-1.2x faster; the rule keeps conv.hpp for both).
 constexpr bool depthwise_pays(const conv_geometry& g) noexcept {
   return depthwise_applies(g) && 2 * g.out_w() > 16;
 }
@@ -101,12 +101,19 @@ NERVE_INLINE void depthwise_rows(const T* NERVE_RESTRICT src, const T* NERVE_RES
 template <conv_geometry G, class Arch, class T, class Store>
 NERVE_INLINE void depthwise_plane(const T* src, const T* w, T bias, const Store& store) noexcept {
   constexpr std::size_t W = width<T, Arch>, NV = depthwise_plan<G, T>::row / W;
-  // Column blocks of up to 4 registers; then as many output rows as the registers hold: R V
-  // accumulators, V loaded rows, the weights (g++ keeps a small kernel's broadcasts in registers
-  // across the blocks), one register spare.
-  constexpr std::size_t V = std::min<std::size_t>(NV, 4);
+  // The register tile: R output rows of V registers. The registers hold R V accumulators, V
+  // loaded rows, the kernel's weights where it is small (g++ keeps their broadcasts in registers
+  // across the blocks) and one spare. V is the widest column block up to 4 registers that leaves
+  // room for at least 2 rows (AVX-512's 32 registers at 3x3: V = 2, R = 10; AVX2's 16: V = 1,
+  // R = 5, where 4 registers a row would leave room for one row and a load per multiply-add).
+  constexpr std::size_t regs = vector_registers<Arch>;
   constexpr std::size_t held = G.kh * G.kw <= 12 ? G.kh * G.kw : 1;
-  constexpr std::size_t fit = (vector_registers<Arch> - V - 1 - held) / V;
+  constexpr std::size_t V = [] {
+    for (std::size_t v = NV < 4 ? NV : 4; v > 1; --v)
+      if (regs > v + 1 + held && (regs - v - 1 - held) / v >= 2) return v;
+    return std::size_t{1};
+  }();
+  constexpr std::size_t fit = regs > V + 1 + held ? (regs - V - 1 - held) / V : 1;
   // ... and at most about 256 multiply-adds in the unrolled body (kernels of 5 x 5 and more)
   constexpr std::size_t bounded = std::max<std::size_t>(1, 256 / (G.kh * G.kw * V));
   constexpr std::size_t R = std::max<std::size_t>(1, std::min({fit, bounded, G.out_h()}));
