@@ -2,7 +2,8 @@
 // copies and im2col) on the stride-1 shapes of the examples, at batch 1 and 32, so that the
 // choice the layer makes at compile time (with_chosen_algorithm) rests on a measurement; and a
 // depthwise layer (32 channels, groups = channels) on kernels/depthwise.hpp against conv.hpp's
-// kernels run once per group, the choice of depthwise_pays.
+// kernels run once per group, forward at batch 1 and backward at batch 32, the choice of
+// depthwise_pays.
 // docs/design.md quotes a run. Built as nerve_conv_algorithms; run pinned, one command line:
 //
 //   taskset -c 1 build/bench/nerve_conv_algorithms --benchmark_repetitions=5 (continued)
@@ -15,6 +16,7 @@
 #include <nerve/tensor/tensor.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -106,6 +108,46 @@ void depthwise(benchmark::State& state) {
                                                  benchmark::Counter::kIs1000);
 }
 
+// The backward pass of the same layer at batch 32 (dW, db and dX; the activation's derivative is
+// the identity): per_group, conv_backward once per group; kernel, depthwise_backward.
+template <std::size_t H, std::size_t W, std::size_t K, std::size_t Pad, bool PerGroup>
+void depthwise_backward(benchmark::State& state) {
+  constexpr std::size_t C = 32, B = 32;
+  constexpr conv_geometry G =
+      nerve::kernels::with_chosen_algorithm(conv_geometry{1, H, W, 1, K, K, 1, 1, 1, 1, Pad, Pad, Pad, Pad});
+  constexpr std::size_t P = G.outputs(), in = C * H * W, out = C * P;
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(-1, 1);
+  std::vector<float> x(B * in), w(C * K * K), dy(B * out), dw(C * K * K), db(C), dx(B * in);
+  for (auto& v : x) v = u(rng);
+  for (auto& v : w) v = u(rng);
+  for (auto& v : dy) v = u(rng);
+  constexpr std::size_t scratch_size =
+      PerGroup ? nerve::kernels::conv_plan<G, float>::template backward_scratch<B>
+               : nerve::kernels::depthwise_backward_plan<G, float>::scratch;
+  auto scratch = std::make_unique<nerve::Tensor<float, nerve::Shape<scratch_size>>>();  // aligned
+  const nerve::kernels::PassGradient p;
+  for (auto _ : state) {
+    if constexpr (PerGroup) {
+      for (std::size_t g = 0; g < C; ++g)
+        nerve::kernels::conv_backward<G, B>(x.data() + g * H * W, in, w.data() + g * K * K,
+                                            dy.data() + g * P, dy.data() + g * P, dy.data() + g * P,
+                                            out, p, dw.data() + g * K * K, db.data() + g,
+                                            dx.data() + g * H * W, in, scratch->data());
+    } else {
+      nerve::kernels::depthwise_backward<G, C, B>(x.data(), in, w.data(), dy.data(), dy.data(),
+                                                  dy.data(), out, p, dw.data(), db.data(),
+                                                  dx.data(), in, scratch->data());
+    }
+    benchmark::DoNotOptimize(dx.data());
+    benchmark::DoNotOptimize(dw.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(4.0 * K * K * C * P * B,
+                                                 benchmark::Counter::kIsIterationInvariantRate,
+                                                 benchmark::Counter::kIs1000);
+}
+
 #define NERVE_DEPTHWISE_SHAPE(name, h, w, k, pad, m)                                            \
   BENCHMARK_TEMPLATE(depthwise, h, w, k, pad, m, true)->Name("depthwise_" name "/per_group");  \
   BENCHMARK_TEMPLATE(depthwise, h, w, k, pad, m, false)->Name("depthwise_" name "/kernel");
@@ -119,6 +161,15 @@ NERVE_DEPTHWISE_SHAPE("32x56x56_3x3_same", 56, 56, 3, 1, 1)
 NERVE_DEPTHWISE_SHAPE("32x14x14_5x5_same", 14, 14, 5, 2, 1)
 NERVE_DEPTHWISE_SHAPE("32x28x28_3x3_same_x2", 28, 28, 3, 1, 2)
 NERVE_DEPTHWISE_SHAPE("32x14x14_3x3_same_x4", 14, 14, 3, 1, 4)
+
+#define NERVE_DEPTHWISE_BACKWARD_SHAPE(name, h, w, k, pad)                                         \
+  BENCHMARK_TEMPLATE(depthwise_backward, h, w, k, pad, true)                                      \
+      ->Name("depthwise_backward_b32_" name "/per_group");                                        \
+  BENCHMARK_TEMPLATE(depthwise_backward, h, w, k, pad, false)->Name("depthwise_backward_b32_" name "/kernel");
+
+NERVE_DEPTHWISE_BACKWARD_SHAPE("32x14x14_3x3_same", 14, 14, 3, 1)
+NERVE_DEPTHWISE_BACKWARD_SHAPE("32x28x28_3x3_same", 28, 28, 3, 1)
+NERVE_DEPTHWISE_BACKWARD_SHAPE("32x14x14_5x5_same", 14, 14, 5, 2)
 
 }  // namespace
 

@@ -66,3 +66,14 @@ TEST_CASE("gradcheck: Conv2D with groups: two groups, then depthwise with a stri
                      Conv2D<6, Kernel<3, 3>, Stride<2>, Pad<1>, Groups<6>>, Flatten, Dense<3>,
                      Softmax>>(71);
 }
+
+TEST_CASE("gradcheck: depthwise Conv2D on the depthwise kernel (rows of 10), two filters a channel",
+          "[gradcheck][conv2d]") {
+  // Conv2D<..>::depthwise: both passes on kernels/depthwise.hpp; the first layer's input gradient
+  // feeds the loss through the second.
+  using First = Conv2D<2, Kernel<3, 3>, Same, Groups<2>>;
+  using Second = Conv2D<4, Kernel<3, 3>, Dilation<2>, Pad<2>, Groups<2>>;
+  STATIC_REQUIRE(First::depthwise<Shape<2, 4, 10>>);
+  STATIC_REQUIRE(Second::depthwise<Shape<2, 4, 10>>);
+  check<BasicNetwork<double, Input<2, 4, 10>, First, Tanh, Second, Flatten, Dense<3>, Softmax>>(81);
+}

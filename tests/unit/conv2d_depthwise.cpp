@@ -1,10 +1,12 @@
-// The depthwise forward kernel (kernels/depthwise.hpp) on its own, against the plain loops of
-// conv2d_cases.hpp: every register shape it makes (row blocks and their tail, column blocks of 4
-// registers and their tail, a row's last register partly outside the row), padding on any side,
-// dilation, two filters a channel, batches 1 and 3 with row distances longer than a row; both of
-// its output paths (stores straight into the rows with lane masks, and the scratch planes copied
-// out or handed to a plane writer); the pre-activation kept; float and double; the default target
-// and, where it is AVX-512, AVX2 too. Then which shapes the layer gives it (depthwise_pays).
+// The depthwise kernels (kernels/depthwise.hpp) on their own, against the plain loops of
+// conv2d_cases.hpp: every register shape the forward pass makes (row blocks and their tail, column
+// blocks of 4 registers and their tail, a row's last register partly outside the row), padding on
+// any side, dilation, two filters a channel, batches 1 and 3 with row distances longer than a
+// row; both of its output paths (stores straight into the rows with lane masks, and the scratch
+// planes copied out or handed to a plane writer); the pre-activation kept; the backward pass (dW,
+// db and dX, with a prologue that reads dY and Z) on the same shapes, with and without bias and
+// dX; float and double; the default target and, where it is AVX-512, AVX2 too. Then which shapes
+// the layer gives them (depthwise_pays).
 #include "conv2d_cases.hpp"
 
 #include <nerve/kernels/depthwise.hpp>
@@ -100,8 +102,66 @@ void check_kernel(output out, bool with_bias, std::uint64_t seed) {
   if (out == output::rows_and_z) require_close<T>(want_z, got_z.data(), "z");
 }
 
+// dz = dy * z: a prologue that reads both of its arrays at the right channel.
+struct TimesZ {
+  template <class V>
+  V operator()(V dy, V /*y*/, V z) const noexcept {
+    return dy * z;
+  }
+};
+
+// depthwise_backward<G, Groups, B> against the adjoint loops, with dZ = dY * Z (Z from the
+// loops' forward pass); rows of X, dY, Z and dX longer than a sample, dX's gaps untouched.
+template <conv_geometry G, std::size_t Groups, std::size_t B, class T, class Arch>
+void check_backward(bool with_bias, bool with_dx, std::uint64_t seed) {
+  constexpr std::size_t in = Groups * G.height * G.width, F = Groups * G.filters;
+  constexpr std::size_t P = G.outputs(), ldx = in + 3, ldy = F * P + 5, ld_dx = in + 7;
+  constexpr double sentinel = 12345;
+  auto x = uniform(B * in, seed);
+  auto w = uniform(F * G.kh * G.kw, seed + 1);
+  auto b = with_bias ? uniform(F, seed + 2) : std::vector<double>{};
+  auto dy = uniform(B * F * P, seed + 3);
+  for (auto* v : {&x, &w, &b, &dy})
+    for (auto& e : *v) e = double(T(e));
+  auto z = reference_forward<G>(x, w, b, B, Groups);
+  for (auto& e : z) e = double(T(e));
+  std::vector<double> dz(z.size());
+  for (std::size_t i = 0; i < z.size(); ++i) dz[i] = dy[i] * z[i];
+  std::vector<double> want_dw, want_db, want_dx;
+  reference_backward<G>(x, w, dz, B, want_dw, want_db, want_dx, Groups);
+  std::vector<T> X(B * ldx, T(sentinel)), Wt(w.begin(), w.end());
+  std::vector<T> dY(B * ldy, T(sentinel)), Z(B * ldy, T(sentinel)), dX(B * ld_dx, T(sentinel));
+  for (std::size_t n = 0; n < B; ++n) {
+    for (std::size_t i = 0; i < in; ++i) X[n * ldx + i] = T(x[n * in + i]);
+    for (std::size_t i = 0; i < F * P; ++i) {
+      dY[n * ldy + i] = T(dy[n * F * P + i]);
+      Z[n * ldy + i] = T(z[n * F * P + i]);
+    }
+  }
+  std::vector<T> dW(Wt.size(), T(sentinel)), db(F, T(sentinel));
+  auto scratch = aligned_scratch<T>(kernels::depthwise_backward_plan<G, T>::scratch);
+  kernels::depthwise_backward<G, Groups, B, T, Arch>(
+      X.data(), ldx, Wt.data(), dY.data(), Z.data(), Z.data(), ldy, TimesZ{}, dW.data(),
+      with_bias ? db.data() : nullptr, with_dx ? dX.data() : nullptr, ld_dx, scratch.get());
+  require_close<T>(want_dw, dW.data(), "dW");
+  if (with_bias) require_close<T>(want_db, db.data(), "db");
+  else for (const T v : db) REQUIRE(v == T(sentinel));
+  std::vector<T> got_dx(B * in);
+  for (std::size_t n = 0; n < B; ++n) {
+    for (std::size_t i = 0; i < in; ++i) got_dx[n * in + i] = dX[n * ld_dx + i];
+    for (std::size_t i = with_dx ? in : 0; i < ld_dx; ++i) {
+      INFO("dX of sample " << n << ", at " << i << " (past the sample, or not wanted)");
+      REQUIRE(dX[n * ld_dx + i] == T(sentinel));
+    }
+  }
+  if (with_dx) require_close<T>(want_dx, got_dx.data(), "dX");
+}
+
 template <conv_geometry G, std::size_t Groups, class Arch>
 void check_shape(std::uint64_t seed) {
+  check_backward<G, Groups, 1, float, Arch>(true, true, seed + 50);
+  check_backward<G, Groups, 3, float, Arch>(false, true, seed + 60);
+  check_backward<G, Groups, 3, double, Arch>(true, false, seed + 70);
   check_kernel<G, Groups, 1, float, Arch>(output::rows, true, seed);
   check_kernel<G, Groups, 3, float, Arch>(output::rows_and_z, false, seed + 10);
   check_kernel<G, Groups, 3, float, Arch>(output::writer, true, seed + 20);
@@ -139,18 +199,23 @@ void check_shapes() {
   SECTION("5 x 3, 1 x 1: a plane narrower than a register") {
     check_shape<dw(5, 3, 1, 1, 1, 1, 1, 0, 0, 0, 0), 2, Arch>(71);
   }
+  SECTION("6 x 9, 1 x 1, Pad<2>: a border of outputs that read only padding") {
+    check_shape<dw(6, 9, 1, 1, 1, 1, 1, 2, 2, 2, 2), 2, Arch>(81);
+  }
 }
 
 }  // namespace
 
-TEST_CASE("depthwise_forward against plain loops, default target", "[conv2d][depthwise]") {
+TEST_CASE("depthwise_forward and depthwise_backward against plain loops, default target",
+          "[conv2d][depthwise]") {
   check_shapes<xsimd::default_arch>();
 }
 
 #if XSIMD_WITH_AVX2
 // On an AVX-512 machine the default target stores a row's last register through a lane mask;
 // AVX2 has no such store, so its planes go through the scratch and are copied out.
-TEST_CASE("depthwise_forward against plain loops, AVX2", "[conv2d][depthwise]") {
+TEST_CASE("depthwise_forward and depthwise_backward against plain loops, AVX2",
+          "[conv2d][depthwise]") {
   check_shapes<xsimd::avx2>();
 }
 #endif

@@ -1,5 +1,5 @@
-// nerve/kernels/depthwise.hpp: the forward pass of a convolution whose groups each read one
-// input channel (PyTorch's depthwise Conv2d, groups = channels), for stride 1.
+// nerve/kernels/depthwise.hpp: the forward and backward passes of a convolution whose groups each
+// read one input channel (PyTorch's depthwise Conv2d, groups = channels), for stride 1.
 //
 // Why its own kernel: conv.hpp's products put filters in a tile's rows and output positions in
 // its registers, and share the operand rows of a tap among the filters. A depthwise group has one
@@ -9,6 +9,13 @@
 // input row, loaded at each kernel column's shift, serves every output row of the block it falls
 // under (up to KH of them), so a block of R rows loads (R + KH - 1) KW rows for R KH KW rows of
 // multiply-adds.
+//
+// Backward, per channel and filter: dZ from the activation's derivative (the prologue); the
+// input gradient as the same forward kernel run on dZ placed in a zero margin of (KH - 1) dh rows
+// and (KW - 1) dw columns, with the kernel flipped (a correlation that yields the padded input's
+// gradient, whose interior is dX); the weight gradient as KH KW registers of sums over dZ's rows
+// times the padded input's rows, added across their lanes at the end; the bias gradient as dZ's
+// sum.
 //
 // Layout as conv.hpp's: input C x H x W per sample, output F x OH x OW with F = groups * k (filter
 // g k + m reads channel g), weights F x 1 x KH x KW (PyTorch's [out, in / groups, kh, kw]).
@@ -200,6 +207,121 @@ void depthwise_forward(const T* X, std::size_t ldx, const T* Wt, const T* bias, 
           }
         }
       }
+    }
+  }
+}
+
+// The scratch of depthwise_backward, elements of T, every region 64-byte aligned: the padded
+// input plane (as the forward's), dZ's rows (OH rows of `row`, zeros past OW, in a margin of zero
+// rows), dZ dense (P
+// values), dZ placed in its margin (the padded plane of `margin_geometry`), and the padded
+// input's gradient (Hp rows of margin_plan::row).
+template <conv_geometry G, class T>
+struct depthwise_backward_plan {
+  using forward = depthwise_plan<G, T>;
+  // The correlation that gives the input gradient: dZ (OH x OW) with (KH - 1) dh rows and (KW - 1)
+  // dw columns of zeros on each side, read by the flipped kernel; its output is Hp x Wp.
+  static constexpr conv_geometry margin_geometry = {
+      1, G.out_h(), G.out_w(), 1, G.kh, G.kw, 1, 1, G.dh, G.dw,
+      (G.kh - 1) * G.dh, (G.kw - 1) * G.dw, (G.kh - 1) * G.dh, (G.kw - 1) * G.dw};
+  using margin_plan = depthwise_plan<margin_geometry, T>;
+  static_assert(margin_geometry.out_h() == G.hp() && margin_geometry.out_w() == G.wp());
+  static constexpr std::size_t L = lanes<T>;
+  // dZ's rows between (KH - 1) dh zero rows on either side (depthwise_weight_sums)
+  static constexpr std::size_t dz_margin = (G.kh - 1) * G.dh;
+  static constexpr std::size_t dz_rows = (G.out_h() + 2 * dz_margin) * forward::row;
+  static constexpr std::size_t dz_dense = round_up(G.outputs(), L);
+  static constexpr std::size_t scratch =
+      forward::source + dz_rows + dz_dense + margin_plan::source + margin_plan::plane;
+};
+
+namespace detail {
+
+// acc[i KW + j] += sum over the plane of dz[oh][ow] src[(oh + i dh) Wp + ow + j dw], a register of
+// partial sums per tap. dz's rows are whole registers with zeros past OW, so the lanes past a row
+// add nothing, and they sit between `dz_margin` zero rows on either side. Walked by input row h,
+// as the forward pass is: h's register at each kernel column is loaded once and meets dz's rows
+// h - i dh for every kernel row i (rows of the margin add zeros), so a tap's product costs
+// (KH + KW) / (KH KW) loads instead of one.
+template <conv_geometry G, class Arch, class T>
+NERVE_INLINE void depthwise_weight_sums(const T* NERVE_RESTRICT src, const T* NERVE_RESTRICT dz,
+                                        simd<T, Arch>* acc) noexcept {
+  constexpr std::size_t W = width<T, Arch>, row = depthwise_plan<G, T>::row, NV = row / W;
+  constexpr std::size_t margin = depthwise_backward_plan<G, T>::dz_margin;
+  for (std::size_t h = 0; h < G.hp(); ++h) {
+    for (std::size_t v = 0; v < NV; ++v) {
+      simd<T, Arch> d[G.kh];
+      unrolled_for<G.kh>([&](std::size_t i) NERVE_TILE_LAMBDA {
+        d[i] = load_aligned<Arch>(dz + (h + margin - i * G.dh) * row + v * W);
+      });
+      unrolled_for<G.kw>([&](std::size_t j) NERVE_TILE_LAMBDA {
+        auto in = load_unaligned<Arch>(src + h * G.wp() + j * G.dw + v * W);
+        keep_in_register<T, Arch>(in);
+        unrolled_for<G.kh>([&](std::size_t i) NERVE_TILE_LAMBDA {
+          acc[i * G.kw + j] = xsimd::fma(d[i], in, acc[i * G.kw + j]);
+        });
+      });
+    }
+  }
+}
+
+}  // namespace detail
+
+// Backward of depthwise_forward, B samples: from dY, the weight gradient dW (F x KH KW, written),
+// the bias gradient db (F, written; null: no bias) and dX (B rows ld_dx apart, written; null: not
+// wanted). dZ = p(dY, Y, Z) is the derivative of the fused function (epilogue.hpp); Z may be Y.
+//   scratch: depthwise_backward_plan<G, T>::scratch elements, 64-byte aligned.
+template <conv_geometry G, std::size_t Groups, std::size_t B, class T,
+          class Arch = xsimd::default_arch, class Prologue>
+void depthwise_backward(const T* X, std::size_t ldx, const T* Wt, const T* dY, const T* Y,
+                        const T* Z, std::size_t ldy, const Prologue& p, T* dW, T* db, T* dX,
+                        std::size_t ld_dx, T* scratch) noexcept {
+  static_assert(depthwise_applies(G), "depthwise_backward: one channel a group, stride 1");
+  using plan = depthwise_backward_plan<G, T>;
+  using forward = typename plan::forward;
+  using margin = typename plan::margin_plan;
+  constexpr conv_geometry M = plan::margin_geometry;
+  constexpr std::size_t k = G.filters, taps = G.kh * G.kw, OH = G.out_h(), OW = G.out_w();
+  constexpr std::size_t H = G.height, Wd = G.width;
+  T* src = scratch;
+  T* dzr = src + forward::source;
+  T* dzd = dzr + plan::dz_rows;
+  T* grid = dzd + plan::dz_dense;
+  T* dxp = grid + margin::source;
+  // Zeros that stay: the input's padding, dZ's margin, and the rows' tails past OW.
+  std::fill_n(scratch, plan::scratch, T(0));
+  for (std::size_t g = 0; g < Groups; ++g) {
+    for (std::size_t m = 0; m < k; ++m) {
+      const std::size_t c = g * k + m;  // the output channel
+      const T* w = Wt + c * taps;
+      T flipped[taps];
+      for (std::size_t t = 0; t < taps; ++t) flipped[t] = w[taps - 1 - t];
+      simd<T, Arch> acc[taps];
+      for (auto& a : acc) a = simd<T, Arch>(T(0));
+      T bias_sum = 0;
+      for (std::size_t n = 0; n < B; ++n) {
+        detail::pad_plane_interior<G>(X + n * ldx + g * H * Wd, src);
+        bias_sum += detail::output_gradient_plane<G>(dY + n * ldy, Y + n * ldy, Z + n * ldy, p, c, dzd);
+        for (std::size_t oh = 0; oh < OH; ++oh)
+          detail::copy_row<OW>(dzd + oh * OW, dzr + (oh + plan::dz_margin) * forward::row);
+        detail::depthwise_weight_sums<G, Arch>(src, dzr, acc);
+        if (!dX) continue;
+        // The padded input's gradient, then its interior into dX (the first filter of a channel
+        // writes it, the others add to it).
+        detail::pad_plane_interior<M>(dzd, grid);
+        detail::depthwise_plane<M, Arch>(
+            grid, flipped, T(0), [&](std::size_t h, std::size_t col, const simd<T, Arch>& v) NERVE_TILE_LAMBDA {
+              v.store_aligned(dxp + h * margin::row + col);
+            });
+        T* dx = dX + n * ld_dx + g * H * Wd;
+        for (std::size_t h = 0; h < H; ++h) {
+          const T* from = dxp + (h + G.pt) * margin::row + G.pl;
+          if (m == 0) detail::copy_row<Wd>(from, dx + h * Wd);
+          else for (std::size_t x = 0; x < Wd; ++x) dx[h * Wd + x] += from[x];
+        }
+      }
+      for (std::size_t t = 0; t < taps; ++t) dW[c * taps + t] = xsimd_compat::reduce_add(acc[t]);
+      if (db) db[c] = bias_sum;
     }
   }
 }

@@ -21,6 +21,7 @@
 // at compile time.
 #pragma once
 
+#include <algorithm>  // std::max
 #include <cstddef>  // std::size_t
 #include <string>
 #include <type_traits>
@@ -192,9 +193,9 @@ struct Conv2D : layer {
       static_cast<std::size_t>(window::rows.before), static_cast<std::size_t>(window::cols.before),
       static_cast<std::size_t>(window::rows.after), static_cast<std::size_t>(window::cols.after)});
 
-  // Whether the forward pass runs every group at once on kernels/depthwise.hpp (one channel a
-  // group, stride 1, output rows wide enough: depthwise_pays), not conv.hpp's kernels once per
-  // group. The backward pass is conv.hpp's either way.
+  // Whether the forward and backward passes run every group at once on kernels/depthwise.hpp
+  // (one channel a group, stride 1, output rows wide enough: depthwise_pays), not conv.hpp's
+  // kernels once per group.
   template <AnyShape In>
   static constexpr bool depthwise = groups > 1 && kernels::depthwise_pays(geometry<In>);
 
@@ -231,8 +232,10 @@ struct Conv2D : layer {
     using plan = kernels::conv_plan<geometry<In>, T>;
     std::size_t scratch = depthwise<In> ? kernels::depthwise_plan<geometry<In>, T>::scratch
                                         : plan::forward_scratch;
-    if constexpr (M == mode::training) {
-      if (plan::template backward_scratch<B> > scratch) scratch = plan::template backward_scratch<B>;
+    if constexpr (M == mode::training && depthwise<In>) {
+      scratch = std::max(scratch, kernels::depthwise_backward_plan<geometry<In>, T>::scratch);
+    } else if constexpr (M == mode::training) {
+      scratch = std::max(scratch, plan::template backward_scratch<B>);
     }
     return workspace_request{.scratch = scratch};
   }();
@@ -309,6 +312,13 @@ struct Conv2D : layer {
     using In = typename Ctx::in_shape;
     using T = typename Ctx::value_type;
     constexpr auto G = geometry<In>;
+    if constexpr (depthwise<In>) {  // every group at once, on kernels/depthwise.hpp
+      kernels::depthwise_backward<G, groups, Ctx::batch>(
+          ctx.x, ctx.ldx, ctx.params.weight.data(), ctx.dy, ctx.y, ctx.z, ctx.ldy, ctx.prologue,
+          ctx.grads.weight.data(), has_bias ? ctx.grads.bias.data() : static_cast<T*>(nullptr),
+          ctx.dx, ctx.ld_dx, ctx.scratch);
+      return;
+    }
     for (std::size_t g = 0; g < groups; ++g) {
       const std::size_t in = g * G.channels * G.height * G.width, out = g * G.filters * G.outputs();
       const std::size_t w = g * G.filters * G.taps();
