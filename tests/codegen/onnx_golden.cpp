@@ -12,13 +12,14 @@
 #define NERVE_GOLDEN_FIXTURES(X) \
   X(mlp) X(mlp_dynamic_batch) X(cnn) X(cnn_unfolded) X(gap) X(lstm) X(gru_last) X(rnn_seq_first) \
   X(lstm_hn) X(lstm_stacked) X(embedding_lstm) X(layer_norm) X(cnn_functional) X(gap_mean) \
-  X(avg_exclude_pad) X(ceil_pool) X(grouped_conv)
+  X(avg_exclude_pad) X(ceil_pool) X(grouped_conv) X(depthwise_block)
 
 #include "onnx_avg_exclude_pad.hpp"
 #include "onnx_ceil_pool.hpp"
 #include "onnx_cnn.hpp"
 #include "onnx_cnn_functional.hpp"
 #include "onnx_cnn_unfolded.hpp"
+#include "onnx_depthwise_block.hpp"
 #include "onnx_embedding_lstm.hpp"
 #include "onnx_gap.hpp"
 #include "onnx_gap_mean.hpp"
@@ -37,6 +38,7 @@
 #include "data/onnx/cnn_functional_reference.hpp"
 #include "data/onnx/cnn_reference.hpp"
 #include "data/onnx/cnn_unfolded_reference.hpp"
+#include "data/onnx/depthwise_block_reference.hpp"
 #include "data/onnx/embedding_lstm_reference.hpp"
 #include "data/onnx/gap_mean_reference.hpp"
 #include "data/onnx/gap_reference.hpp"

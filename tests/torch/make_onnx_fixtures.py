@@ -98,6 +98,7 @@ GOOD = {
     "avg_exclude_pad": (onnx_models.avg_exclude_pad, 118, (1, 1, 9, 8), {}),
     "ceil_pool": (onnx_models.ceil_pool, 119, (1, 1, 9, 8), {}),
     "grouped_conv": (onnx_models.grouped_conv, 120, (1, 2, 5, 5), {}),
+    "depthwise_block": (onnx_models.depthwise_block, 121, (1, 3, 10, 12), {}),
 }
 
 # Which settings must leave a BatchNormalization node in the graph.

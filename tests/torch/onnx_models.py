@@ -56,6 +56,10 @@ Good models (each has <name>.onnx and <name>_reference.hpp), with one sample's O
     grouped_conv       (1, 2, 5, 5)
         Conv2d(2, 4, 3, groups=2) ReLU Conv2d(4, 4, 3, padding=1, groups=4) (depthwise) Flatten
         Linear(36, 2)
+    depthwise_block    (1, 3, 10, 12)
+        Conv2d(3, 6, 3, padding=1, groups=3) (depthwise, two filters a channel, rows of 12: nerve's
+        depthwise kernels) ReLU MaxPool2d(2) (folded into its pass) Conv2d(6, 4, 1) (pointwise)
+        Flatten Linear(120, 2)
 
 Bad models (tests/data/onnx/bad/<name>.onnx, no reference; what is wrong in each is said in
 make_onnx_fixtures.py): gelu_mlp (unsupported_op), residual (not_sequential),
@@ -230,6 +234,13 @@ def grouped_conv():
     # Conv2d(4, 4, 3, padding=1, groups=4): (4, 3, 3); 36 features
     return nn.Sequential(nn.Conv2d(2, 4, 3, groups=2), nn.ReLU(),
                          nn.Conv2d(4, 4, 3, padding=1, groups=4), nn.Flatten(), nn.Linear(36, 2))
+
+
+def depthwise_block():
+    # A MobileNet-style block: depthwise 3x3 (two filters per channel), ReLU, a pool, pointwise 1x1;
+    # planes (6, 10, 12) -> pooled (6, 5, 6) -> (4, 5, 6); 120 features
+    return nn.Sequential(nn.Conv2d(3, 6, 3, padding=1, groups=3), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(6, 4, 1), nn.Flatten(), nn.Linear(120, 2))
 
 
 def bidirectional():
