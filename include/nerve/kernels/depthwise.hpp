@@ -42,10 +42,11 @@ constexpr bool depthwise_applies(const conv_geometry& g) noexcept {
 
 // Whether it pays, against running conv.hpp's kernels once per group (bench/conv_algorithms.cpp;
 // docs/design.md, "Depthwise convolution"): where output rows are wider than half a cache line
-// of floats. There it measured 1.9-3.0x faster with one filter a channel, 1.4-1.7x with two or
-// four. Narrower rows leave half of each register or more idle here, where conv.hpp's one run of
-// registers over the whole plane does not: 8 x 8 planes ran 1.35x slower here (7 x 7 planes
-// 1.15-1.2x faster; the rule keeps conv.hpp for both).
+// of floats. There the forward pass measured 1.6-3.1x faster with one filter a channel, 1.3-1.6x
+// with two or four, and the backward pass 1.2-1.7x. Narrower rows leave half of each register or
+// more idle here, where conv.hpp's one run of registers over the whole plane does not: 8 x 8
+// planes ran 1.15-1.4x slower here (7 x 7 planes 1.12-1.2x faster; the rule keeps conv.hpp for
+// both).
 constexpr bool depthwise_pays(const conv_geometry& g) noexcept {
   return depthwise_applies(g) && 2 * g.out_w() > 16;
 }
