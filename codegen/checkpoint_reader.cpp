@@ -40,7 +40,7 @@ std::string pool_arguments(const std::string& args) {
   std::smatch m;
   if (!std::regex_match(args, m, kernel_first)) return {};
   std::string out = m[1].str()[0] == 'K' ? "nerve::" + m[1].str() + "{}" : m[1].str();
-  return out + std::regex_replace(m[2].str(), std::regex(R"(\b(Stride|Pad|Same|Valid|ExcludePad|IncludePad|CeilMode|FloorMode)\b)"), "nerve::$1");
+  return out + std::regex_replace(m[2].str(), std::regex(R"(\b(Stride|Pad|Same|Valid|ExcludePad|IncludePad|CeilMode|FloorMode|Divisor)\b)"), "nerve::$1");
 }
 
 std::string conv_type(const std::string& args) {

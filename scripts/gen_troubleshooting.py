@@ -51,6 +51,7 @@ SECTIONS = [
                  "max_pool_padding_too_large", "max_pool_same_with_stride",
                  "avg_pool_window_too_large", "avg_pool_kernel_zero", "avg_pool_padding_too_large",
                  "avg_pool_same_with_stride", "avg_pool_count_not_an_option", "avg_pool_option_twice",
+                 "avg_pool_divisor_zero", "max_pool_divisor",
                  "max_pool_exclude_pad", "avg_pool_rank1_input",
                  "global_avg_pool_on_vector"]),
     ("Batch normalisation", ["batch_norm_on_rank2", "batch_norm_momentum_out_of_range",

@@ -1,7 +1,7 @@
 // The nerve networks that tests/codegen round-trips through a checkpoint and nerve-codegen: every
 // kind of layer nerve has, with options off their defaults (strides, paddings, dilation, named
 // layers, NoBias, non-default eps and momentum, a double network, LastStep, OneHot, PaddingIdx,
-// ExcludePad, CeilMode, Groups), so that rebuilding a type from its checkpoint's architecture text is tested on
+// ExcludePad, CeilMode, Divisor, Groups), so that rebuilding a type from its checkpoint's architecture text is tested on
 // what can go wrong.
 #pragma once
 
@@ -19,6 +19,7 @@ using cnn = Network<Input<2, 12, 11>,
                     Named<"head", Dense<5>>, Dropout<0.3>, Dense<3, NoBias>, Softmax>;
 
 using cnn_double = BasicNetwork<double, Input<3, 9, 9>, Conv2D<5, Kernel<3, 3>, Same>, Tanh,
+                                AvgPool<3, Stride<1>, Pad<1>, Divisor<4>>,
                                 MaxPool<2, Stride<2>, Valid, CeilMode>, GlobalAvgPool, Affine, LayerNorm<>, Dense<4>, Sigmoid>;
 
 using language_model = Network<Input<9>, Embedding<13, 6, PaddingIdx<-2>>, Named<"enc", LSTM<7>>,

@@ -102,6 +102,12 @@ TEST_CASE("gradcheck: MaxPool and AvgPool in ceil mode, last windows cut short",
   check_pool<AvgPool<3, Stride<2>, Pad<1>, ExcludePad, CeilMode>, 1, 8, 6>(47);
 }
 
+TEST_CASE("gradcheck: AvgPool with Divisor (divisor_override), padded and cut windows",
+          "[gradcheck][avg_pool]") {
+  check_pool<AvgPool<3, Stride<1>, Pad<1>, Divisor<4>>, 2, 7, 5>(51);
+  check_pool<AvgPool<3, Stride<2>, Pad<1>, CeilMode, Divisor<5>>, 1, 8, 6>(53);
+}
+
 TEST_CASE("gradcheck: GlobalAvgPool, one channel and several", "[gradcheck][global_avg_pool]") {
   // GlobalAvgPool gives a vector: Dense follows it directly.
   using One = BasicNetwork<double, Input<1, 7, 5>, Affine, GlobalAvgPool, Dense<3>, Softmax>;

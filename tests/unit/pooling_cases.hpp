@@ -98,10 +98,11 @@ std::vector<double> max_pool_reference(const T* x, const geometry& g, std::vecto
   return y;
 }
 
-// What PyTorch's avg_pool2d divides a window by: its positions in the padded plane with
-// count_include_pad=True (KH * KW but for a last window in ceil mode), its positions inside the
-// image with False.
-double avg_divisor(const std::vector<long>& window, bool exclude_padding) {
+// What PyTorch's avg_pool2d divides a window by: divisor_override where it is given (not 0), else
+// its positions in the padded plane with count_include_pad=True (KH * KW but for a last window in
+// ceil mode), its positions inside the image with False.
+double avg_divisor(const std::vector<long>& window, bool exclude_padding, long override) {
+  if (override != 0) return static_cast<double>(override);
   const long least = exclude_padding ? 0 : padding;
   return static_cast<double>(
       std::count_if(window.begin(), window.end(), [&](long p) { return p >= least; }));
@@ -109,7 +110,8 @@ double avg_divisor(const std::vector<long>& window, bool exclude_padding) {
 
 // PyTorch's avg_pool2d on one sample.
 template <class T>
-std::vector<double> avg_pool_reference(const T* x, const geometry& g, bool exclude_padding) {
+std::vector<double> avg_pool_reference(const T* x, const geometry& g, bool exclude_padding,
+                                       long override) {
   std::vector<double> y;
   for (long c = 0; c < g.C; ++c) {
     for (long oh = 0; oh < g.OH(); ++oh) {
@@ -117,7 +119,7 @@ std::vector<double> avg_pool_reference(const T* x, const geometry& g, bool exclu
         double sum = 0;
         const auto window = window_positions(g, c, oh, ow);
         for (long p : window) sum += p >= 0 ? static_cast<double>(x[p]) : 0.0;
-        y.push_back(sum / avg_divisor(window, exclude_padding));
+        y.push_back(sum / avg_divisor(window, exclude_padding, override));
       }
     }
   }
@@ -133,7 +135,8 @@ std::vector<double> max_pool_backward_reference(const T* dy, const geometry& g,
   return dx;
 }
 template <class T>
-std::vector<double> avg_pool_backward_reference(const T* dy, const geometry& g, bool exclude_padding) {
+std::vector<double> avg_pool_backward_reference(const T* dy, const geometry& g, bool exclude_padding,
+                                                long override) {
   std::vector<double> dx(static_cast<std::size_t>(g.C * g.H * g.W), 0.0);
   std::size_t o = 0;
   for (long c = 0; c < g.C; ++c) {
@@ -141,7 +144,7 @@ std::vector<double> avg_pool_backward_reference(const T* dy, const geometry& g, 
       for (long ow = 0; ow < g.OW(); ++ow, ++o) {
         const auto window = window_positions(g, c, oh, ow);
         for (long p : window) {
-          if (p >= 0) dx[p] += static_cast<double>(dy[o]) / avg_divisor(window, exclude_padding);
+          if (p >= 0) dx[p] += static_cast<double>(dy[o]) / avg_divisor(window, exclude_padding, override);
         }
       }
     }
@@ -169,13 +172,13 @@ constexpr bool is_max_pool<MaxPool<K, S, P, O...>> = true;
 template <class L, class T>
 std::vector<double> reference_forward(const T* x, const geometry& g, std::vector<long>& argmax) {
   if constexpr (is_max_pool<L>) return max_pool_reference(x, g, argmax);
-  else return avg_pool_reference(x, g, L::excludes_padding);
+  else return avg_pool_reference(x, g, L::excludes_padding, L::divisor_override);
 }
 template <class L, class T>
 std::vector<double> reference_backward(const T* dy, const geometry& g,
                                        const std::vector<long>& argmax) {
   if constexpr (is_max_pool<L>) return max_pool_backward_reference(dy, g, argmax);
-  else return avg_pool_backward_reference(dy, g, L::excludes_padding);
+  else return avg_pool_backward_reference(dy, g, L::excludes_padding, L::divisor_override);
 }
 
 // AvgPool with the padding left out of the mean, for check_every_window.

@@ -323,7 +323,8 @@ struct MaxPool : layer {
   using window = detail::pool_window<K, S, Padding, options::ceil>;
 
   static constexpr bool valid_parameters =
-      window::valid && options::known && options::counts == 0 && options::once;
+      window::valid && options::known && options::counts == 0 && options::divisors == 0 &&
+      options::once;
   // Wrong kinds of arguments (a padding where the stride goes) first, then wrong values
   // (layer.hpp); pool_window holds the stand-ins.
   template <class At>
@@ -338,13 +339,14 @@ struct MaxPool : layer {
                   "the third argument of MaxPool is its padding: Valid (the default), Pad<P>, "
                   "Pad<PH, PW>, Pad<top, left, bottom, right> or Same, e.g. MaxPool<3, Stride<1>, "
                   "Pad<1>>");
-    static_assert((options::known && options::counts == 0) || meta::dependent_false<At>,
+    static_assert((options::known && options::counts == 0 && options::divisors == 0) ||
+                      meta::dependent_false<At>,
                   "MaxPool's argument after its padding is how windows are counted: FloorMode "
                   "(the default, PyTorch's ceil_mode=False) or CeilMode (ceil_mode=True), e.g. "
-                  "MaxPool<3, Stride<2>, Valid, CeilMode>; IncludePad and ExcludePad are "
-                  "AvgPool's");
-    static_assert(!options::known || options::counts != 0 || options::once ||
-                      meta::dependent_false<At>,
+                  "MaxPool<3, Stride<2>, Valid, CeilMode>; IncludePad, ExcludePad and Divisor<N> "
+                  "are AvgPool's");
+    static_assert(!options::known || options::counts != 0 || options::divisors != 0 ||
+                      options::once || meta::dependent_false<At>,
                   "MaxPool takes one of FloorMode and CeilMode, once");
     static_assert(!window::well_typed || window::positive || meta::dependent_false<At>,
                   "MaxPool needs a kernel and a stride of at least 1 in each direction: a zero or "

@@ -1,8 +1,9 @@
 // nerve/layers/pool_window.hpp: the window arguments of the pooling layers (MaxPool, AvgPool),
 // read once: the kernel (an integer for a square window, or a Kernel<KH, KW>{} value), the stride
 // (a Stride<...> type, by default the kernel, as in PyTorch), the padding (Valid, Pad<...>, Same)
-// and the options after it (FloorMode / CeilMode, and AvgPool's IncludePad / ExcludePad), what
-// makes them valid, the output shape, the bounds of each window and the layer's name.
+// and the options after it (FloorMode / CeilMode, and AvgPool's IncludePad / ExcludePad and
+// Divisor<N>), what makes them valid, the output shape, the bounds of each window and the layer's
+// name.
 //
 // The rules are PyTorch's nn.MaxPool2d / nn.AvgPool2d: kernel and stride positive, each padding
 // at most half the kernel along its axis (pad <= k / 2), so that every window holds at least one
@@ -37,18 +38,39 @@ struct ExcludePad {};
 template <class C>
 inline constexpr bool is_pad_count = std::is_same_v<C, IncludePad> || std::is_same_v<C, ExcludePad>;
 
+// AvgPool's fixed divisor, PyTorch's divisor_override: every window's sum is divided by N, however
+// many of its positions are padding or cut off in ceil mode. It takes the place of the count, so
+// IncludePad and ExcludePad change nothing beside it (PyTorch ignores count_include_pad then).
+// N must not be 0, PyTorch's one rule; a negative N is PyTorch's too.
+template <long N>
+struct Divisor {
+  static constexpr long value = N;
+};
+template <class D>
+inline constexpr bool is_divisor = false;
+template <long N>
+inline constexpr bool is_divisor<Divisor<N>> = true;
+
 namespace detail {
 
+template <class D>
+inline constexpr long divisor_of = 0;
+template <long N>
+inline constexpr long divisor_of<Divisor<N>> = N;
+
 // The options after a pooling layer's padding, in any order, each kind at most once (which kinds
-// a layer takes is its own rule: MaxPool has no pad count).
+// a layer takes is its own rule: MaxPool has no pad count and no divisor).
 template <class... Options>
 struct pool_options {
   static constexpr int roundings = (0 + ... + int(is_rounding_mode<Options>));
   static constexpr int counts = (0 + ... + int(is_pad_count<Options>));
-  static constexpr bool known = roundings + counts == int(sizeof...(Options));
-  static constexpr bool once = roundings <= 1 && counts <= 1;
+  static constexpr int divisors = (0 + ... + int(is_divisor<Options>));
+  static constexpr bool known = roundings + counts + divisors == int(sizeof...(Options));
+  static constexpr bool once = roundings <= 1 && counts <= 1 && divisors <= 1;
   static constexpr bool ceil = (false || ... || std::is_same_v<Options, CeilMode>);
   static constexpr bool excludes_padding = (false || ... || std::is_same_v<Options, ExcludePad>);
+  // The Divisor<N> given (0: none; Divisor<0> itself is refused by the layer).
+  static constexpr long divisor = (0L + ... + divisor_of<Options>);
 };
 
 // The kernel argument K of a pooling layer: an integer (square window) or a Kernel<KH, KW>{}.
