@@ -99,11 +99,9 @@ struct AvgPool : layer {
   static constexpr bool excludes_padding = options::excludes_padding;
   // Divisor<N>'s N, or 0 where the count decides (PyTorch's divisor_override=None).
   static constexpr long divisor_override = options::divisor;
-  static constexpr bool divisor_nonzero =
-      (0 + ... + int(std::is_same_v<Options, Divisor<0>>)) == 0;
 
   static constexpr bool valid_parameters =
-      window::valid && options::known && options::once && divisor_nonzero;
+      window::valid && options::known && options::once && !options::zero_divisor;
   // Wrong kinds of arguments (a padding where the stride goes) first, then wrong values
   // (layer.hpp); pool_window holds the stand-ins.
   template <class At>
@@ -127,7 +125,7 @@ struct AvgPool : layer {
     static_assert(!options::known || options::once || meta::dependent_false<At>,
                   "each kind of AvgPool option may be given at most once: one of IncludePad and "
                   "ExcludePad, one of FloorMode and CeilMode, one Divisor<N>");
-    static_assert(divisor_nonzero || meta::dependent_false<At>,
+    static_assert(!options::zero_divisor || meta::dependent_false<At>,
                   "AvgPool's Divisor<N> divides every window's sum by N, so N must not be 0 "
                   "(PyTorch: divisor must be not zero); leave Divisor out to divide by the "
                   "window's count");

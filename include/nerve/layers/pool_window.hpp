@@ -43,9 +43,7 @@ inline constexpr bool is_pad_count = std::is_same_v<C, IncludePad> || std::is_sa
 // IncludePad and ExcludePad change nothing beside it (PyTorch ignores count_include_pad then).
 // N must not be 0, PyTorch's one rule; a negative N is PyTorch's too.
 template <long N>
-struct Divisor {
-  static constexpr long value = N;
-};
+struct Divisor {};
 template <class D>
 inline constexpr bool is_divisor = false;
 template <long N>
@@ -69,8 +67,9 @@ struct pool_options {
   static constexpr bool once = roundings <= 1 && counts <= 1 && divisors <= 1;
   static constexpr bool ceil = (false || ... || std::is_same_v<Options, CeilMode>);
   static constexpr bool excludes_padding = (false || ... || std::is_same_v<Options, ExcludePad>);
-  // The Divisor<N> given (0: none; Divisor<0> itself is refused by the layer).
+  // The Divisor<N> given (0: none); Divisor<0>, which AvgPool refuses, shows in zero_divisor.
   static constexpr long divisor = (0L + ... + divisor_of<Options>);
+  static constexpr bool zero_divisor = (false || ... || std::is_same_v<Options, Divisor<0>>);
 };
 
 // The kernel argument K of a pooling layer: an integer (square window) or a Kernel<KH, KW>{}.
